@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+)
+
+// The tables the generic upsert writes. Column order is the row order the
+// xxxRow functions below produce, then content_hash.
+var (
+	organisationsTable = table{name: "organisations", key: []string{"id"}, patientCol: -1, versioned: true,
+		cols: []string{"id", "ods", "name", "kind", "parent_id", "source_system", "source_id", "version_id", "last_updated", "content_hash"}}
+	patientsTable = table{name: "patients", key: []string{"id"}, patientCol: 0, versioned: true,
+		cols: []string{"id", "nhs_number", "source_system", "source_id", "version_id", "last_updated", "given_name", "family_name",
+			"birth_date", "sex", "language", "interpreter_required", "practice_id", "postcode", "phone", "deceased", "content_hash"}}
+	conditionsTable = table{name: "conditions", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "code_system", "code", "display", "codes",
+			"clinical_status", "onset", "recorded", "abated", "content_hash"}}
+	observationsTable = table{name: "observations", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "code_system", "code", "display", "codes",
+			"status", "effective", "value", "unit", "value_code", "components", "content_hash"}}
+	medicationsTable = table{name: "medications", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "kind", "code_system", "code", "display", "codes",
+			"status", "authored", "repeat", "content_hash"}}
+	encountersTable = table{name: "encounters", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "class", "types", "specialty",
+			"start_time", "end_time", "admit_source", "emergency", "service_provider", "content_hash"}}
+	appointmentsTable = table{name: "appointments", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "start_time", "end_time", "status",
+			"specialty", "service", "content_hash"}}
+	carersTable = table{name: "carers", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
+		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "name", "relationship", "phone", "content_hash"}}
+)
+
+// Batch is a set of records to write in one transaction: typically the
+// records of one or more whole patients, so a patient is never half-imported.
+// Records without an ID get a stable one derived from their source.
+type Batch struct {
+	Organisations []joinedup.Organisation
+	Patients      []joinedup.Patient
+	Conditions    []joinedup.Condition
+	Observations  []joinedup.Observation
+	Medications   []joinedup.Medication
+	Encounters    []joinedup.Encounter
+	Appointments  []joinedup.Appointment
+	Carers        []joinedup.Carer
+}
+
+// Len is the number of records in the batch.
+func (b *Batch) Len() int {
+	return len(b.Organisations) + len(b.Patients) + len(b.Conditions) + len(b.Observations) +
+		len(b.Medications) + len(b.Encounters) + len(b.Appointments) + len(b.Carers)
+}
+
+// Reset empties the batch, keeping its memory.
+func (b *Batch) Reset() {
+	b.Organisations = b.Organisations[:0]
+	b.Patients = b.Patients[:0]
+	b.Conditions = b.Conditions[:0]
+	b.Observations = b.Observations[:0]
+	b.Medications = b.Medications[:0]
+	b.Encounters = b.Encounters[:0]
+	b.Appointments = b.Appointments[:0]
+	b.Carers = b.Carers[:0]
+}
+
+// WriteResult counts what a write changed, per resource kind.
+type WriteResult struct {
+	// Written counts records inserted or changed, by kind ("Patient",
+	// "Condition", …); records seen but unchanged are not counted.
+	Written map[string]int
+	// ChangedPatients are the patients some of whose records changed.
+	ChangedPatients []string
+}
+
+// PatientID is the id a patient gets: from the NHS number when known, so the
+// same person sent by two sources is one patient, else from the source.
+func PatientID(p joinedup.Patient) string {
+	if p.NHSNumber != "" {
+		return StableID("Patient", "nhs", string(p.NHSNumber))
+	}
+	return StableID("Patient", p.Source.System, p.Source.ID)
+}
+
+// Write upserts every record in b in q (normally a transaction) and bumps
+// the facts version of each patient whose records changed.
+func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
+	res := WriteResult{Written: map[string]int{}}
+	changed := map[string]bool{}
+	step := func(kind string, t table, rows [][]any) error {
+		n, ps, err := upsert(ctx, q, t, rows)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			res.Written[kind] += n
+		}
+		for _, p := range ps {
+			changed[p] = true
+		}
+		return nil
+	}
+	if err := step("Organization", organisationsTable, mapRows(b.Organisations, organisationRow)); err != nil {
+		return res, err
+	}
+	if err := step("Patient", patientsTable, mapRows(b.Patients, patientRow)); err != nil {
+		return res, err
+	}
+	if err := step("Condition", conditionsTable, mapRows(b.Conditions, conditionRow)); err != nil {
+		return res, err
+	}
+	if err := step("Observation", observationsTable, mapRows(b.Observations, observationRow)); err != nil {
+		return res, err
+	}
+	if err := step("Medication", medicationsTable, mapRows(b.Medications, medicationRow)); err != nil {
+		return res, err
+	}
+	if err := step("Encounter", encountersTable, mapRows(b.Encounters, encounterRow)); err != nil {
+		return res, err
+	}
+	if err := step("Appointment", appointmentsTable, mapRows(b.Appointments, appointmentRow)); err != nil {
+		return res, err
+	}
+	if err := step("RelatedPerson", carersTable, mapRows(b.Carers, carerRow)); err != nil {
+		return res, err
+	}
+	for p := range changed {
+		res.ChangedPatients = append(res.ChangedPatients, p)
+	}
+	slices.Sort(res.ChangedPatients)
+	if err := bumpFactsVersion(ctx, q, res.ChangedPatients); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
+	const per = 1000
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		query := "UPDATE patients SET facts_version = facts_version + 1 WHERE id IN (" + placeholders(1, len(chunk)) + ")"
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("mark changed patients: %w", err)
+		}
+	}
+	return nil
+}
+
+// placeholders returns "$from, $from+1, …" n times.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+func mapRows[T any](xs []T, row func(*T) []any) [][]any {
+	rows := make([][]any, len(xs))
+	for i := range xs {
+		rows[i] = row(&xs[i])
+	}
+	return rows
+}
+
+func sourceCols(s joinedup.Source) []any {
+	return []any{s.System, s.ID, nullString(s.VersionID), nullTime(s.LastUpdated)}
+}
+
+func organisationRow(o *joinedup.Organisation) []any {
+	if o.ID == "" {
+		o.ID = OrganisationID(*o)
+	}
+	return append([]any{o.ID, nullString(o.ODS), o.Name, string(o.Kind), nullString(o.ParentID)}, sourceCols(o.Source)...)
+}
+
+// OrganisationID is the id an organisation gets: from its ODS code when it
+// has one, else from its source.
+func OrganisationID(o joinedup.Organisation) string {
+	if o.ODS != "" {
+		return StableID("Organization", "ods", o.ODS)
+	}
+	return StableID("Organization", o.Source.System, o.Source.ID)
+}
+
+func patientRow(p *joinedup.Patient) []any {
+	if p.ID == "" {
+		p.ID = PatientID(*p)
+	}
+	var deceased any
+	if p.Deceased != nil {
+		deceased = nullTime(*p.Deceased)
+	}
+	var birth any
+	if !p.BirthDate.IsZero() {
+		birth = p.BirthDate.Format(time.DateOnly)
+	}
+	sex := p.Sex
+	if sex == "" {
+		sex = joinedup.SexUnknown
+	}
+	row := []any{p.ID, nullString(string(p.NHSNumber))}
+	row = append(row, sourceCols(p.Source)...)
+	return append(row, p.GivenName, p.FamilyName, birth, string(sex), p.Language, p.InterpreterRequired,
+		nullString(p.PracticeID), p.Postcode, p.Phone, deceased)
+}
+
+func factHead(patientID string, id *string, kind string, s joinedup.Source) []any {
+	if *id == "" {
+		*id = StableID(kind, s.System, s.ID)
+	}
+	return append([]any{patientID, *id}, sourceCols(s)...)
+}
+
+func codingCols(cs joinedup.Codings) []any {
+	p := cs.Primary()
+	if cs == nil {
+		cs = joinedup.Codings{}
+	}
+	return []any{p.System, p.Code, p.Display, jsonText(cs)}
+}
+
+func conditionRow(c *joinedup.Condition) []any {
+	row := factHead(c.PatientID, &c.ID, "Condition", c.Source)
+	row = append(row, codingCols(c.Codes)...)
+	return append(row, c.ClinicalStatus, nullTime(c.Onset), nullTime(c.Recorded), nullTime(c.Abated))
+}
+
+// componentJSON is how observation components are kept.
+type componentJSON struct {
+	Codes joinedup.Codings   `json:"codes"`
+	Value *joinedup.Quantity `json:"value,omitempty"`
+}
+
+func observationRow(o *joinedup.Observation) []any {
+	row := factHead(o.PatientID, &o.ID, "Observation", o.Source)
+	row = append(row, codingCols(o.Codes)...)
+	var value, valueCode, components any
+	unit := ""
+	if o.Value != nil {
+		value, unit = o.Value.Value, o.Value.Unit
+	}
+	if o.ValueCode != nil {
+		valueCode = jsonText(o.ValueCode)
+	}
+	if len(o.Components) > 0 {
+		cs := make([]componentJSON, len(o.Components))
+		for i, c := range o.Components {
+			cs[i] = componentJSON{Codes: c.Codes, Value: c.Value}
+		}
+		components = jsonText(cs)
+	}
+	return append(row, o.Status, nullTime(o.Effective), value, unit, valueCode, components)
+}
+
+func medicationRow(m *joinedup.Medication) []any {
+	kind := m.Kind
+	if kind == "" {
+		kind = joinedup.MedicationRequest
+	}
+	row := factHead(m.PatientID, &m.ID, "Medication"+string(kind), m.Source)
+	row = append(row, string(kind))
+	row = append(row, codingCols(m.Codes)...)
+	return append(row, m.Status, nullTime(m.Authored), m.Repeat)
+}
+
+func encounterRow(e *joinedup.Encounter) []any {
+	row := factHead(e.PatientID, &e.ID, "Encounter", e.Source)
+	return append(row, e.Class, jsonCodings(e.Types), jsonCodings(e.Specialty), nullTime(e.Start), nullTime(e.End),
+		jsonCodings(e.AdmitSource), e.Emergency, e.ServiceProvider)
+}
+
+func appointmentRow(a *joinedup.Appointment) []any {
+	row := factHead(a.PatientID, &a.ID, "Appointment", a.Source)
+	return append(row, nullTime(a.Start), nullTime(a.End), a.Status, jsonCodings(a.Specialty), a.Service)
+}
+
+func carerRow(c *joinedup.Carer) []any {
+	row := factHead(c.PatientID, &c.ID, "RelatedPerson", c.Source)
+	return append(row, c.Name, jsonCodings(c.Relationship), c.Phone)
+}
+
+func jsonCodings(cs joinedup.Codings) string {
+	if cs == nil {
+		return "[]"
+	}
+	return jsonText(cs)
+}
+
+// scanning helpers ------------------------------------------------------
+
+// nt reads a nullable TIMESTAMP or DATE; both engines hand back time.Time.
+type nt struct{ sql.NullTime }
+
+func (n nt) t() time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return n.Time.UTC()
+}
+
+func decodeCodings(s string, into *joinedup.Codings) error {
+	if s == "" || s == "[]" {
+		*into = nil
+		return nil
+	}
+	return json.Unmarshal([]byte(s), into)
+}
+
+// MarkAssessed records that the patient's facts at factsVersion have been
+// assessed; a later change to the facts makes the patient "changed" again.
+func MarkAssessed(ctx context.Context, q Querier, patientID string, factsVersion int64) error {
+	_, err := q.ExecContext(ctx, "UPDATE patients SET assessed_version = $1 WHERE id = $2 AND assessed_version < $1", factsVersion, patientID)
+	if err != nil {
+		return fmt.Errorf("mark patient %s assessed: %w", patientID, err)
+	}
+	return nil
+}

@@ -1,0 +1,451 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/joinedup/joinedup"
+)
+
+// ErrNotFound is returned when a record asked for by id does not exist.
+var ErrNotFound = errors.New("not found")
+
+const patientCols = `id, nhs_number, source_system, source_id, version_id, last_updated, given_name, family_name,
+	birth_date, sex, language, interpreter_required, practice_id, postcode, phone, deceased`
+
+func scanPatient(sc interface{ Scan(...any) error }) (joinedup.Patient, error) {
+	var (
+		p                        joinedup.Patient
+		nhs, ver, practice       sql.NullString
+		updated, birth, deceased nt
+		sex                      string
+	)
+	err := sc.Scan(&p.ID, &nhs, &p.Source.System, &p.Source.ID, &ver, &updated, &p.GivenName, &p.FamilyName,
+		&birth, &sex, &p.Language, &p.InterpreterRequired, &practice, &p.Postcode, &p.Phone, &deceased)
+	if err != nil {
+		return p, err
+	}
+	p.NHSNumber = joinedup.NHSNumber(nhs.String)
+	p.Source.VersionID = ver.String
+	p.Source.LastUpdated = updated.t()
+	p.BirthDate = birth.t()
+	p.Sex = joinedup.Sex(sex)
+	p.PracticeID = practice.String
+	if deceased.Valid {
+		d := deceased.t()
+		p.Deceased = &d
+	}
+	return p, nil
+}
+
+// GetPatient returns the patient with the given id.
+func GetPatient(ctx context.Context, q Querier, id string) (joinedup.Patient, error) {
+	p, err := scanPatient(q.QueryRowContext(ctx, "SELECT "+patientCols+" FROM patients WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("patient %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("read patient %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// PatientByNHSNumber returns the patient with the given NHS number.
+func PatientByNHSNumber(ctx context.Context, q Querier, n joinedup.NHSNumber) (joinedup.Patient, error) {
+	p, err := scanPatient(q.QueryRowContext(ctx, "SELECT "+patientCols+" FROM patients WHERE nhs_number = $1", string(n)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("patient with NHS number %s: %w", n, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("read patient with NHS number %s: %w", n, err)
+	}
+	return p, nil
+}
+
+// PatientIDsBySource maps source ids of one source system to patient ids,
+// for linking facts whose Patient came in an earlier file or import.
+func PatientIDsBySource(ctx context.Context, q Querier, system string, sourceIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(sourceIDs))
+	const per = 1000
+	for start := 0; start < len(sourceIDs); start += per {
+		chunk := sourceIDs[start:min(start+per, len(sourceIDs))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, system)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, "SELECT source_id, id FROM patients WHERE source_system = $1 AND source_id IN ("+
+			placeholders(2, len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up patients by source: %w", err)
+		}
+		for rows.Next() {
+			var src, id string
+			if err := rows.Scan(&src, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up patients by source: %w", err)
+			}
+			out[src] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up patients by source: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Organisations returns every organisation, parents before children where
+// the tree allows, ordered by kind and name.
+func Organisations(ctx context.Context, q Querier) ([]joinedup.Organisation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, ods, name, kind, parent_id, source_system, source_id, version_id, last_updated
+		FROM organisations ORDER BY kind, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	defer rows.Close()
+	var out []joinedup.Organisation
+	for rows.Next() {
+		var (
+			o                joinedup.Organisation
+			ods, parent, ver sql.NullString
+			updated          nt
+			kind             string
+		)
+		if err := rows.Scan(&o.ID, &ods, &o.Name, &kind, &parent, &o.Source.System, &o.Source.ID, &ver, &updated); err != nil {
+			return nil, fmt.Errorf("list organisations: %w", err)
+		}
+		o.ODS, o.Kind, o.ParentID = ods.String, joinedup.OrgKind(kind), parent.String
+		o.Source.VersionID, o.Source.LastUpdated = ver.String, updated.t()
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// FactsFilter picks the patients EachFacts visits.
+type FactsFilter struct {
+	// Changed limits the walk to patients whose facts changed since their
+	// last assessment.
+	Changed bool
+	// PatientIDs, when not empty, limits the walk to these patients.
+	PatientIDs []string
+}
+
+// factsChunk is how many patients EachFacts loads at a time: large enough
+// to amortise the per-query cost, small enough to keep memory bounded.
+const factsChunk = 2000
+
+// EachFacts calls fn with every patient's facts, in patient id order,
+// loading them a chunk of patients at a time so memory stays bounded
+// whatever the population. FactsVersion is passed so an assessment can
+// record which state of the facts it saw.
+func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *joinedup.Facts, factsVersion int64) error) error {
+	if len(filter.PatientIDs) > 0 {
+		for start := 0; start < len(filter.PatientIDs); start += factsChunk {
+			ids := filter.PatientIDs[start:min(start+factsChunk, len(filter.PatientIDs))]
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				args[i] = id
+			}
+			if err := loadChunk(ctx, q, "id IN ("+placeholders(1, len(ids))+")", "patient_id IN ("+placeholders(1, len(ids))+")", args, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	after := ""
+	for {
+		cond := "id > $1"
+		if filter.Changed {
+			cond += " AND facts_version > assessed_version"
+		}
+		rows, err := q.QueryContext(ctx, fmt.Sprintf("SELECT id FROM patients WHERE %s ORDER BY id LIMIT %d", cond, factsChunk), after)
+		if err != nil {
+			return fmt.Errorf("walk patients: %w", err)
+		}
+		var ids []any
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("walk patients: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("walk patients: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		after = ids[len(ids)-1].(string)
+		in := "(" + placeholders(1, len(ids)) + ")"
+		if err := loadChunk(ctx, q, "id IN "+in, "patient_id IN "+in, ids, fn); err != nil {
+			return err
+		}
+	}
+}
+
+// loadChunk loads the patients matching patientCond and their facts, then
+// calls fn per patient in id order.
+func loadChunk(ctx context.Context, q Querier, patientCond, factCond string, args []any, fn func(*joinedup.Facts, int64) error) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+patientCols+", facts_version FROM patients WHERE "+patientCond+" ORDER BY id", args...)
+	if err != nil {
+		return fmt.Errorf("load patients: %w", err)
+	}
+	var facts []*joinedup.Facts
+	var versions []int64
+	index := map[string]*joinedup.Facts{}
+	for rows.Next() {
+		var v int64
+		p, err := scanPatient(scanPlus{rows, &v})
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("load patients: %w", err)
+		}
+		f := &joinedup.Facts{Patient: p}
+		facts = append(facts, f)
+		versions = append(versions, v)
+		index[p.ID] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load patients: %w", err)
+	}
+	if len(facts) == 0 {
+		return nil
+	}
+	loaders := []func(context.Context, Querier, string, []any, map[string]*joinedup.Facts) error{
+		loadConditions, loadObservations, loadMedications, loadEncounters, loadAppointments, loadCarers,
+	}
+	for _, load := range loaders {
+		if err := load(ctx, q, factCond, args, index); err != nil {
+			return err
+		}
+	}
+	for i, f := range facts {
+		if err := fn(f, versions[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanPlus scans a patient row followed by one more column.
+type scanPlus struct {
+	rows  *sql.Rows
+	extra any
+}
+
+func (s scanPlus) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra)...) }
+
+// LoadFacts returns one patient's facts.
+func LoadFacts(ctx context.Context, q Querier, patientID string) (*joinedup.Facts, error) {
+	var out *joinedup.Facts
+	err := EachFacts(ctx, q, FactsFilter{PatientIDs: []string{patientID}}, func(f *joinedup.Facts, _ int64) error {
+		out = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("patient %s: %w", patientID, ErrNotFound)
+	}
+	return out, nil
+}
+
+func queryFacts(ctx context.Context, q Querier, what, cols, tableName, cond string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+cols+" FROM "+tableName+" WHERE "+cond+" ORDER BY patient_id, id", args...)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("load %s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load %s: %w", what, err)
+	}
+	return nil
+}
+
+const sourceSelect = "patient_id, id, source_system, source_id, version_id, last_updated"
+
+func sourceDest(patientID, id *string, s *joinedup.Source, ver *sql.NullString, updated *nt) []any {
+	return []any{patientID, id, &s.System, &s.ID, ver, updated}
+}
+
+func loadConditions(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "conditions", sourceSelect+", codes, clinical_status, onset, recorded, abated", "conditions", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				c                        joinedup.Condition
+				ver                      sql.NullString
+				updated, on, rec, abated nt
+				codes                    string
+			)
+			dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &codes, &c.ClinicalStatus, &on, &rec, &abated)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
+			c.Onset, c.Recorded, c.Abated = on.t(), rec.t(), abated.t()
+			if err := decodeCodings(codes, &c.Codes); err != nil {
+				return fmt.Errorf("condition %s codes: %w", c.ID, err)
+			}
+			f := index[c.PatientID]
+			f.Conditions = append(f.Conditions, c)
+			return nil
+		})
+}
+
+func loadObservations(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "observations", sourceSelect+", codes, status, effective, value, unit, value_code, components", "observations", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				o                     joinedup.Observation
+				ver                   sql.NullString
+				updated, eff          nt
+				codes, unit           string
+				value                 sql.NullFloat64
+				valueCode, components sql.NullString
+			)
+			dest := append(sourceDest(&o.PatientID, &o.ID, &o.Source, &ver, &updated), &codes, &o.Status, &eff, &value, &unit, &valueCode, &components)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			o.Source.VersionID, o.Source.LastUpdated = ver.String, updated.t()
+			o.Effective = eff.t()
+			if err := decodeCodings(codes, &o.Codes); err != nil {
+				return fmt.Errorf("observation %s codes: %w", o.ID, err)
+			}
+			if value.Valid {
+				o.Value = &joinedup.Quantity{Value: value.Float64, Unit: unit}
+			}
+			if valueCode.Valid {
+				o.ValueCode = new(joinedup.Coding)
+				if err := json.Unmarshal([]byte(valueCode.String), o.ValueCode); err != nil {
+					return fmt.Errorf("observation %s value code: %w", o.ID, err)
+				}
+			}
+			if components.Valid {
+				var cs []componentJSON
+				if err := json.Unmarshal([]byte(components.String), &cs); err != nil {
+					return fmt.Errorf("observation %s components: %w", o.ID, err)
+				}
+				for _, c := range cs {
+					o.Components = append(o.Components, joinedup.Component{Codes: c.Codes, Value: c.Value})
+				}
+			}
+			f := index[o.PatientID]
+			f.Observations = append(f.Observations, o)
+			return nil
+		})
+}
+
+func loadMedications(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "medications", sourceSelect+", kind, codes, status, authored, repeat", "medications", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				m             joinedup.Medication
+				ver           sql.NullString
+				updated, auth nt
+				codes, kind   string
+			)
+			dest := append(sourceDest(&m.PatientID, &m.ID, &m.Source, &ver, &updated), &kind, &codes, &m.Status, &auth, &m.Repeat)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			m.Source.VersionID, m.Source.LastUpdated = ver.String, updated.t()
+			m.Kind, m.Authored = joinedup.MedicationKind(kind), auth.t()
+			if err := decodeCodings(codes, &m.Codes); err != nil {
+				return fmt.Errorf("medication %s codes: %w", m.ID, err)
+			}
+			f := index[m.PatientID]
+			f.Medications = append(f.Medications, m)
+			return nil
+		})
+}
+
+func loadEncounters(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "encounters", sourceSelect+", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider", "encounters", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				e                          joinedup.Encounter
+				ver                        sql.NullString
+				updated, start, end        nt
+				types, specialty, admitSrc string
+			)
+			dest := append(sourceDest(&e.PatientID, &e.ID, &e.Source, &ver, &updated), &e.Class, &types, &specialty, &start, &end, &admitSrc, &e.Emergency, &e.ServiceProvider)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			e.Source.VersionID, e.Source.LastUpdated = ver.String, updated.t()
+			e.Start, e.End = start.t(), end.t()
+			for _, c := range []struct {
+				s    string
+				into *joinedup.Codings
+			}{{types, &e.Types}, {specialty, &e.Specialty}, {admitSrc, &e.AdmitSource}} {
+				if err := decodeCodings(c.s, c.into); err != nil {
+					return fmt.Errorf("encounter %s codes: %w", e.ID, err)
+				}
+			}
+			f := index[e.PatientID]
+			f.Encounters = append(f.Encounters, e)
+			return nil
+		})
+}
+
+func loadAppointments(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "appointments", sourceSelect+", start_time, end_time, status, specialty, service", "appointments", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				a                   joinedup.Appointment
+				ver                 sql.NullString
+				updated, start, end nt
+				specialty           string
+			)
+			dest := append(sourceDest(&a.PatientID, &a.ID, &a.Source, &ver, &updated), &start, &end, &a.Status, &specialty, &a.Service)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			a.Source.VersionID, a.Source.LastUpdated = ver.String, updated.t()
+			a.Start, a.End = start.t(), end.t()
+			if err := decodeCodings(specialty, &a.Specialty); err != nil {
+				return fmt.Errorf("appointment %s specialty: %w", a.ID, err)
+			}
+			f := index[a.PatientID]
+			f.Appointments = append(f.Appointments, a)
+			return nil
+		})
+}
+
+func loadCarers(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, "carers", sourceSelect+", name, relationship, phone", "carers", cond, args,
+		func(rows *sql.Rows) error {
+			var (
+				c       joinedup.Carer
+				ver     sql.NullString
+				updated nt
+				rel     string
+			)
+			dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &c.Name, &rel, &c.Phone)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
+			if err := decodeCodings(rel, &c.Relationship); err != nil {
+				return fmt.Errorf("carer %s relationship: %w", c.ID, err)
+			}
+			f := index[c.PatientID]
+			f.Carers = append(f.Carers, c)
+			return nil
+		})
+}

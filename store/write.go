@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Querier is what both *sql.DB and *sql.Tx provide, so store functions run
+// inside or outside a caller's transaction.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// idSpace is the UUID namespace of JoinedUp record ids.
+var idSpace = uuid.MustParse("6f1c2b9e-3d0a-5a4e-9b7c-2e51d0c4a8f3")
+
+// StableID derives a record's id from what identifies it at its source
+// (e.g. "Condition", "synthea", "abc-123"). The same record always gets the same
+// id, so a re-import, or an import resumed after a crash, reaches exactly the
+// state of one clean run, and the same data gives the same ids on every engine.
+func StableID(parts ...string) string {
+	return uuid.NewSHA1(idSpace, []byte(strings.Join(parts, "\x1f"))).String()
+}
+
+// table describes a table for the generic upsert.
+type table struct {
+	name string
+	key  []string // the conflict target
+	cols []string // every column written, in row order; content_hash last
+	// patientCol is the index in cols of patient_id for patient-scoped
+	// tables, or -1.
+	patientCol int
+	// versioned tables take a newer source version only (last_updated).
+	versioned bool
+}
+
+// maxParams keeps a multi-row statement under both engines' limits
+// (SQLite 32766, PostgreSQL 65535).
+const maxParams = 30000
+
+// upsert writes rows (values in t.cols order, without content_hash, which it
+// computes). A row whose content is unchanged, or whose last_updated is older
+// than the stored one, is left alone. It returns the number of rows written
+// and the patient ids of the rows written (patient-scoped tables only).
+func upsert(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+	if len(rows) == 0 {
+		return 0, nil, nil
+	}
+	per := maxParams / len(t.cols)
+	written := 0
+	var patients []string
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		n, ps, err := upsertChunk(ctx, q, t, rows[start:end])
+		if err != nil {
+			return written, patients, err
+		}
+		written += n
+		patients = append(patients, ps...)
+	}
+	return written, patients, nil
+}
+
+func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(t.name)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(t.cols, ", "))
+	b.WriteString(") VALUES ")
+	args := make([]any, 0, len(rows)*len(t.cols))
+	for i, r := range rows {
+		if len(r) != len(t.cols)-1 {
+			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range t.cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(len(args) + j + 1))
+		}
+		b.WriteByte(')')
+		args = append(args, r...)
+		args = append(args, contentHash(r))
+	}
+	b.WriteString(" ON CONFLICT (")
+	b.WriteString(strings.Join(t.key, ", "))
+	b.WriteString(") DO UPDATE SET ")
+	first := true
+	for _, c := range t.cols {
+		if isKey(t.key, c) {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+	}
+	fmt.Fprintf(&b, " WHERE %s.content_hash <> excluded.content_hash", t.name)
+	if t.versioned {
+		fmt.Fprintf(&b, " AND (%[1]s.last_updated IS NULL OR excluded.last_updated IS NULL OR excluded.last_updated >= %[1]s.last_updated)", t.name)
+	}
+	if t.patientCol < 0 {
+		res, err := q.ExecContext(ctx, b.String(), args...)
+		if err != nil {
+			return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
+		}
+		n, _ := res.RowsAffected()
+		return int(n), nil, nil
+	}
+	b.WriteString(" RETURNING ")
+	b.WriteString(t.cols[t.patientCol])
+	rs, err := q.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
+	}
+	defer rs.Close()
+	var patients []string
+	for rs.Next() {
+		var p string
+		if err := rs.Scan(&p); err != nil {
+			return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
+		}
+		patients = append(patients, p)
+	}
+	if err := rs.Err(); err != nil {
+		return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
+	}
+	return len(patients), patients, nil
+}
+
+func isKey(key []string, c string) bool {
+	for _, k := range key {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// contentHash fingerprints a row's values so an unchanged record is
+// recognised without comparing every column in SQL.
+func contentHash(values []any) string {
+	h := sha256.New()
+	var buf []byte
+	for _, v := range values {
+		buf = buf[:0]
+		switch v := v.(type) {
+		case nil:
+			buf = append(buf, 0)
+		case string:
+			buf = append(buf, 's')
+			buf = append(buf, v...)
+		case bool:
+			buf = strconv.AppendBool(append(buf, 'b'), v)
+		case int64:
+			buf = strconv.AppendInt(append(buf, 'i'), v, 10)
+		case int:
+			buf = strconv.AppendInt(append(buf, 'i'), int64(v), 10)
+		case float64:
+			buf = strconv.AppendUint(append(buf, 'f'), math.Float64bits(v), 16)
+		case time.Time:
+			buf = v.UTC().AppendFormat(append(buf, 't'), time.RFC3339Nano)
+		default:
+			buf = fmt.Appendf(append(buf, '?'), "%v", v)
+		}
+		buf = append(buf, 0x1f)
+		h.Write(buf)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// nullTime stores the zero time as NULL and every other time in UTC, so
+// times compare the same way on both engines.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// nullString stores "" as NULL, for unique columns where absence must not
+// collide.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// jsonText encodes v as JSON text for the coded-value columns.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only the domain's plain structs are encoded here; they always
+		// marshal.
+		panic(fmt.Sprintf("store: encode %T: %v", v, err))
+	}
+	return string(b)
+}
