@@ -54,7 +54,8 @@ var ErrSchemaNew = errors.New("database schema is newer than this program")
 type DB struct {
 	*sql.DB
 	Engine Engine
-	url    string
+	// Applied lists the migrations OpenAndMigrate applied, if any.
+	Applied []int64
 }
 
 // ParseURL splits a database URL into the engine and the driver's data source
@@ -119,7 +120,7 @@ func open(ctx context.Context, raw string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
-	return &DB{DB: db, Engine: engine, url: raw}, nil
+	return &DB{DB: db, Engine: engine}, nil
 }
 
 // Open connects to the database at raw and checks that its schema is exactly
@@ -143,10 +144,12 @@ func OpenAndMigrate(ctx context.Context, raw string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	db.Applied = applied
 	return db, nil
 }
 

@@ -1,0 +1,39 @@
+# JoinedUp — every task a developer or CI runs, from a fresh clone.
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# PostgreSQL runs on localhost on every developer machine and in CI; tests
+# use a fresh schema of their own in this database.
+export JOINEDUP_TEST_POSTGRES ?= postgres://root@localhost/test?sslmode=disable
+
+.PHONY: demo build test lint bench deps clean
+
+## demo: start JoinedUp on the embedded database with a demo population
+demo:
+	$(GO) run ./cmd/joinedup demo
+
+## build: one static binary in bin/joinedup
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/joinedup ./cmd/joinedup
+
+## test: every test, on SQLite and PostgreSQL
+test:
+	$(GO) test -count=1 -timeout 14m ./...
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: the benchmarks (large populations: set JOINEDUP_BENCH_PATIENTS)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 0 ./...
+
+## deps: system packages the tests need (Debian)
+deps:
+	@./scripts/deps.sh
+
+clean:
+	rm -rf bin joinedup-data

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+// runCLI runs the command line in-process and returns its status and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	code, out, _ := runCLI(t, "--help")
+	if code != exitOK {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, c := range commands {
+		if !strings.Contains(out, "  "+c.name+" ") {
+			t.Errorf("--help does not list %q:\n%s", c.name, out)
+		}
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands {
+		code, _, errOut := runCLI(t, c.name, "--help")
+		if code != exitOK || !strings.Contains(errOut, "Usage: joinedup "+c.name) {
+			t.Errorf("%s --help: exit %d, output %q", c.name, code, errOut)
+		}
+	}
+}
+
+func TestUsageErrorsExit2WithOneLine(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"migrate", "--db", "mysql://localhost/x"}, "database URL must be sqlite:PATH or postgres://"},
+		{[]string{"serve", "--db", "nonsense"}, "database URL must be"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, tt.args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", tt.args, code, exitUsage)
+		}
+		if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: stderr %q, want one line containing %q", tt.args, errOut, tt.want)
+		}
+		if out != "" {
+			t.Errorf("%v: stdout %q, want nothing", tt.args, out)
+		}
+	}
+}
+
+func TestMigrateTwiceIsNoOp(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			url := storetest.URL(t, e)
+			code, out, errOut := runCLI(t, "migrate", "--db", url)
+			if code != exitOK || !strings.Contains(out, "migrated to schema version") {
+				t.Fatalf("first migrate: %d %q %q", code, out, errOut)
+			}
+			code, out, errOut = runCLI(t, "migrate", "--db", url)
+			if code != exitOK || !strings.Contains(out, "nothing to do") {
+				t.Fatalf("second migrate: %d %q %q", code, out, errOut)
+			}
+			db, err := store.Open(context.Background(), url)
+			if err != nil {
+				t.Fatalf("open after migrate: %v", err)
+			}
+			db.Close()
+		})
+	}
+}
+
+func TestServeRefusesUnmigratedDatabase(t *testing.T) {
+	url := storetest.URL(t, store.SQLite)
+	code, _, errOut := runCLI(t, "serve", "--db", url, "--addr", "127.0.0.1:0")
+	if code != exitFailure || !strings.Contains(errOut, "older than this program") {
+		t.Fatalf("serve on an empty database: exit %d, %q", code, errOut)
+	}
+}

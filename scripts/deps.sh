@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages JoinedUp's tests use, from Debian, when they
+# are missing. Safe to run again.
+set -euo pipefail
+need=()
+command -v pg_isready >/dev/null || need+=(postgresql-client)
+command -v file >/dev/null || need+=(file)
+if ((${#need[@]})); then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: need ${need[*]}; run as root or install them" >&2
+		exit 1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
