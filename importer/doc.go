@@ -1,0 +1,11 @@
+// Package importer loads the records GP practices and hospitals send:
+// FHIR R4 Bundles, FHIR Bulk Data NDJSON and GP CSV extracts, detected from
+// their content, gzipped or not.
+//
+// An import streams: memory stays bounded whatever the file size. It is
+// atomic per patient (a Bundle, or a batch of whole patients), idempotent
+// (importing the same input again changes nothing) and crash-safe (a re-run
+// after a kill ends in the state of an uninterrupted import). Every bad
+// record goes to the rejects file with its reason and the good ones still
+// import.
+package importer
