@@ -154,7 +154,7 @@ func hasFinding(fs []Finding, id string) bool {
 // knowing the policy.
 const (
 	FeatureAEAttendances12m = "ae_attendances_12m"
-	FeatureHbA1cLatest      = "hba1c_latest_mmol_mol"
+	FeatureHbA1cLatest      = "hba1c_latest" // in mmol/mol
 )
 
 // HbA1cRiseThreshold is the rise in the latest HbA1c, in mmol/mol, that
