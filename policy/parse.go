@@ -97,7 +97,15 @@ var builtinFeatures = []string{
 const FeatureFrailty = "frailty"
 
 // FeatureNames returns every numeric feature this policy computes, sorted.
+// The slice is shared; callers must not modify it.
 func (p *Policy) FeatureNames() []string {
+	if p.features != nil {
+		return p.features
+	}
+	return p.computeFeatureNames()
+}
+
+func (p *Policy) computeFeatureNames() []string {
 	out := slices.Clone(builtinFeatures)
 	for _, m := range p.Measures {
 		out = append(out, m.ID+"_latest")
@@ -145,6 +153,7 @@ func (b *builder) parse(src []byte) {
 		b.dataGap(n)
 	}
 	b.pathways(root)
+	b.p.features = b.p.computeFeatureNames()
 }
 
 // get returns the value node of key in mapping n, or nil.
@@ -682,13 +691,16 @@ func (b *builder) dataGap(n *yaml.Node) {
 	if l := b.str(n, rule, "label", false); l != "" {
 		g.Label = l
 	}
-	if g.Description == "" {
-		g.Description = describeGap(g, b.p)
-	}
 	b.p.DataGaps = append(b.p.DataGaps, g)
 }
 
-func describeGap(g DataGapRule, p *Policy) string {
+// Describe says what is missing in words: the rule's own description if it
+// has one, else "HbA1c never recorded" or "no HbA1c in 15 months for a
+// person with diabetes".
+func (g *DataGapRule) Describe(p *Policy, never bool) string {
+	if g.Description != "" {
+		return g.Description
+	}
 	who := ""
 	if g.WhenLTC != "" {
 		for _, l := range p.LTCs {
@@ -697,7 +709,7 @@ func describeGap(g DataGapRule, p *Policy) string {
 			}
 		}
 	}
-	if g.Within.IsZero() {
+	if never || g.Within.IsZero() {
 		return g.Label + " never recorded" + who
 	}
 	return "no " + g.Label + " in " + g.Within.Words() + who

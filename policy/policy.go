@@ -48,8 +48,9 @@ type Policy struct {
 	DataGaps    []DataGapRule
 	Pathways    map[joinedup.Tier]Pathway
 
-	hash  string
-	index map[codeKey][]int32 // (system, code) → ids of the code lists holding it
+	hash     string
+	features []string            // sorted feature names, computed once
+	index    map[codeKey][]int32 // (system, code) → ids of the code lists holding it
 }
 
 // Hash returns the policy's version id: the hex SHA-256 of the rules file and
