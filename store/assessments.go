@@ -1,0 +1,512 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/joinedup/joinedup"
+)
+
+// PolicyVersion is a stored, immutable policy: its id is the content hash of
+// its files, which are kept so the version can be shown and re-run exactly.
+type PolicyVersion struct {
+	ID       string
+	Name     string
+	Files    map[string]string // file name → content
+	LoadedBy string
+	LoadedAt time.Time
+}
+
+// SavePolicyVersion stores v unless a version with its id is already there;
+// created reports which.
+func SavePolicyVersion(ctx context.Context, q Querier, v PolicyVersion) (created bool, err error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO policy_versions (id, name, files, loaded_by, loaded_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, v.ID, v.Name, jsonText(v.Files), v.LoadedBy, v.LoadedAt.UTC())
+	if err != nil {
+		return false, fmt.Errorf("save policy version %s: %w", v.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// GetPolicyVersion returns the version whose id is id or starts with it (a
+// short hash is enough when it is unambiguous).
+func GetPolicyVersion(ctx context.Context, q Querier, id string) (PolicyVersion, error) {
+	vs, err := policyVersions(ctx, q, "WHERE id LIKE $1 ORDER BY loaded_at DESC", strings.ReplaceAll(id, "%", "")+"%")
+	if err != nil {
+		return PolicyVersion{}, err
+	}
+	switch len(vs) {
+	case 0:
+		return PolicyVersion{}, fmt.Errorf("policy version %q: %w", id, ErrNotFound)
+	case 1:
+		return vs[0], nil
+	}
+	return PolicyVersion{}, fmt.Errorf("policy version %q is ambiguous: %d versions start with it", id, len(vs))
+}
+
+// LatestPolicyVersion returns the most recently loaded policy version.
+func LatestPolicyVersion(ctx context.Context, q Querier) (PolicyVersion, error) {
+	vs, err := policyVersions(ctx, q, "ORDER BY loaded_at DESC, id LIMIT 1")
+	if err != nil {
+		return PolicyVersion{}, err
+	}
+	if len(vs) == 0 {
+		return PolicyVersion{}, fmt.Errorf("no policy loaded: %w", ErrNotFound)
+	}
+	return vs[0], nil
+}
+
+// PolicyVersions lists every stored version, newest first.
+func PolicyVersions(ctx context.Context, q Querier) ([]PolicyVersion, error) {
+	return policyVersions(ctx, q, "ORDER BY loaded_at DESC, id")
+}
+
+func policyVersions(ctx context.Context, q Querier, where string, args ...any) ([]PolicyVersion, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, name, files, loaded_by, loaded_at FROM policy_versions "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read policy versions: %w", err)
+	}
+	defer rows.Close()
+	var out []PolicyVersion
+	for rows.Next() {
+		var v PolicyVersion
+		var files string
+		var at nt
+		if err := rows.Scan(&v.ID, &v.Name, &files, &v.LoadedBy, &at); err != nil {
+			return nil, fmt.Errorf("read policy versions: %w", err)
+		}
+		v.LoadedAt = at.t()
+		if err := json.Unmarshal([]byte(files), &v.Files); err != nil {
+			return nil, fmt.Errorf("policy version %s files: %w", v.ID, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// AssessmentInput is an assessment to save and the facts version it saw.
+type AssessmentInput struct {
+	Assessment   joinedup.Assessment
+	FactsVersion int64
+}
+
+// SavedAssessment says what SaveAssessments did with one input.
+type SavedAssessment struct {
+	ID string // the assessment now current for the patient
+	// Changed is false when the input equals the patient's current
+	// assessment (same policy, as-of date and findings): nothing new is
+	// stored, so re-running stratification adds no history.
+	Changed bool
+	// Previous is the assessment that was current before, when Changed
+	// and there was one: what drift is measured against.
+	Previous *joinedup.Assessment
+}
+
+// NewID returns a new time-ordered id (UUIDv7) for records JoinedUp creates.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// SaveAssessments stores a batch of assessments as the patients' current
+// ones, keeping the earlier ones as history, and marks the facts versions
+// they saw as assessed.
+func SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	type current struct{ id, hash string }
+	cur := make(map[string]current, len(in))
+	ids := make([]any, len(in))
+	for i, a := range in {
+		ids[i] = a.Assessment.PatientID
+	}
+	for start := 0; start < len(ids); start += 1000 {
+		chunk := ids[start:min(start+1000, len(ids))]
+		rows, err := q.QueryContext(ctx, "SELECT patient_id, assessment_id, detail_hash FROM current_assessments WHERE patient_id IN ("+
+			placeholders(1, len(chunk))+")", chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("read current assessments: %w", err)
+		}
+		for rows.Next() {
+			var p string
+			var c current
+			if err := rows.Scan(&p, &c.id, &c.hash); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read current assessments: %w", err)
+			}
+			cur[p] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read current assessments: %w", err)
+		}
+	}
+
+	out := make([]SavedAssessment, len(in))
+	var history, currents [][]any
+	var prevIDs []any
+	prevOf := map[string]int{}
+	now = now.UTC()
+	for i, item := range in {
+		a := item.Assessment
+		detail, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode assessment of patient %s: %w", a.PatientID, err)
+		}
+		sum := sha256.Sum256(detail)
+		hash := hex.EncodeToString(sum[:16])
+		c, had := cur[a.PatientID]
+		if had && c.hash == hash {
+			out[i] = SavedAssessment{ID: c.id}
+			continue
+		}
+		id := NewID()
+		out[i] = SavedAssessment{ID: id, Changed: true}
+		if had {
+			prevIDs = append(prevIDs, c.id)
+			prevOf[c.id] = i
+		}
+		asOf := a.AsOf.UTC().Format(time.DateOnly)
+		history = append(history, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier),
+			len(a.LTCs), len(a.RiskFactors), len(a.DataGaps), item.FactsVersion, string(detail), now})
+		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash})
+	}
+
+	// Previous assessments are read only for the patients whose assessment
+	// changed, which after the first run is a small share of them.
+	for start := 0; start < len(prevIDs); start += 1000 {
+		chunk := prevIDs[start:min(start+1000, len(prevIDs))]
+		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id IN ("+placeholders(1, len(chunk))+")", chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("read previous assessments: %w", err)
+		}
+		for rows.Next() {
+			var id, detail string
+			if err := rows.Scan(&id, &detail); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read previous assessments: %w", err)
+			}
+			var prev joinedup.Assessment
+			if err := json.Unmarshal([]byte(detail), &prev); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("decode assessment %s: %w", id, err)
+			}
+			out[prevOf[id]].Previous = &prev
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read previous assessments: %w", err)
+		}
+	}
+
+	if err := insertMany(ctx, q, "assessments", []string{"patient_id", "id", "policy_version", "as_of", "eligible", "suggested_tier",
+		"ltc_count", "risk_factor_count", "data_gap_count", "facts_version", "detail", "created_at"}, history, ""); err != nil {
+		return nil, err
+	}
+	if err := insertMany(ctx, q, "current_assessments", []string{"patient_id", "assessment_id", "policy_version", "as_of", "eligible",
+		"suggested_tier", "data_gap_count", "detail_hash"}, currents,
+		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
+		as_of = excluded.as_of, eligible = excluded.eligible, suggested_tier = excluded.suggested_tier,
+		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash`); err != nil {
+		return nil, err
+	}
+	// assessed_version only moves forward, so an assessment of older facts
+	// never hides a newer change from the next incremental run.
+	var marks [][]any
+	for _, item := range in {
+		marks = append(marks, []any{item.Assessment.PatientID, item.FactsVersion})
+	}
+	if err := markAssessedMany(ctx, q, marks); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func markAssessedMany(ctx context.Context, q Querier, marks [][]any) error {
+	for _, m := range marks {
+		if err := MarkAssessed(ctx, q, m[0].(string), m[1].(int64)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertMany inserts rows in multi-row statements, each followed by suffix
+// (e.g. an ON CONFLICT clause).
+func insertMany(ctx context.Context, q Querier, tableName string, cols []string, rows [][]any, suffix string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := maxParams / len(cols)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", tableName, strings.Join(cols, ", "))
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(len(args) + j + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, r...)
+		}
+		b.WriteString(suffix)
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", tableName, err)
+		}
+	}
+	return nil
+}
+
+// CurrentAssessment returns the patient's current assessment and its id.
+func CurrentAssessment(ctx context.Context, q Querier, patientID string) (string, joinedup.Assessment, error) {
+	var id, detail string
+	err := q.QueryRowContext(ctx, `SELECT a.id, a.detail FROM current_assessments c
+		JOIN assessments a ON a.patient_id = c.patient_id AND a.id = c.assessment_id WHERE c.patient_id = $1`, patientID).Scan(&id, &detail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", joinedup.Assessment{}, fmt.Errorf("assessment of patient %s: %w", patientID, ErrNotFound)
+	}
+	if err != nil {
+		return "", joinedup.Assessment{}, fmt.Errorf("read assessment of patient %s: %w", patientID, err)
+	}
+	var a joinedup.Assessment
+	if err := json.Unmarshal([]byte(detail), &a); err != nil {
+		return "", a, fmt.Errorf("decode assessment %s: %w", id, err)
+	}
+	return id, a, nil
+}
+
+// StoredAssessment is an assessment with its id and when it was made.
+type StoredAssessment struct {
+	ID         string
+	CreatedAt  time.Time
+	Assessment joinedup.Assessment
+}
+
+// AssessmentHistory returns every assessment of the patient, newest first.
+func AssessmentHistory(ctx context.Context, q Querier, patientID string) ([]StoredAssessment, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, created_at, detail FROM assessments WHERE patient_id = $1 ORDER BY created_at DESC, id DESC", patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read assessment history of %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []StoredAssessment
+	for rows.Next() {
+		var s StoredAssessment
+		var at nt
+		var detail string
+		if err := rows.Scan(&s.ID, &at, &detail); err != nil {
+			return nil, fmt.Errorf("read assessment history of %s: %w", patientID, err)
+		}
+		s.CreatedAt = at.t()
+		if err := json.Unmarshal([]byte(detail), &s.Assessment); err != nil {
+			return nil, fmt.Errorf("decode assessment %s: %w", s.ID, err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SaveDecision stores a tier decision and makes it the patient's current
+// tier.
+func SaveDecision(ctx context.Context, q Querier, d *joinedup.TierDecision) error {
+	if d.ID == "" {
+		d.ID = NewID()
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO tier_decisions (patient_id, id, assessment_id, suggested_tier, tier, overridden, reason, decided_by, decided_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d.PatientID, d.ID, d.AssessmentID, string(d.SuggestedTier), string(d.Tier),
+		d.Overridden, d.Reason, d.DecidedBy, d.DecidedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("save tier decision for %s: %w", d.PatientID, err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO current_tiers (patient_id, decision_id, tier, overridden, decided_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (patient_id) DO UPDATE SET decision_id = excluded.decision_id, tier = excluded.tier,
+		overridden = excluded.overridden, decided_at = excluded.decided_at`, d.PatientID, d.ID, string(d.Tier), d.Overridden, d.DecidedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("set current tier for %s: %w", d.PatientID, err)
+	}
+	return nil
+}
+
+const decisionCols = "id, patient_id, assessment_id, suggested_tier, tier, overridden, reason, decided_by, decided_at"
+
+func scanDecision(sc interface{ Scan(...any) error }) (joinedup.TierDecision, error) {
+	var d joinedup.TierDecision
+	var suggested, tier string
+	var at nt
+	err := sc.Scan(&d.ID, &d.PatientID, &d.AssessmentID, &suggested, &tier, &d.Overridden, &d.Reason, &d.DecidedBy, &at)
+	d.SuggestedTier, d.Tier, d.DecidedAt = joinedup.Tier(suggested), joinedup.Tier(tier), at.t()
+	return d, err
+}
+
+// Decisions returns the patient's tier decisions, newest first.
+func Decisions(ctx context.Context, q Querier, patientID string) ([]joinedup.TierDecision, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+decisionCols+" FROM tier_decisions WHERE patient_id = $1 ORDER BY decided_at DESC, id DESC", patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read tier decisions of %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []joinedup.TierDecision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read tier decisions of %s: %w", patientID, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CurrentDecision returns the patient's latest tier decision; ok is false
+// when no clinician has decided yet.
+func CurrentDecision(ctx context.Context, q Querier, patientID string) (d joinedup.TierDecision, ok bool, err error) {
+	d, err = scanDecision(q.QueryRowContext(ctx, "SELECT "+decisionCols+` FROM tier_decisions
+		WHERE patient_id = $1 AND id = (SELECT decision_id FROM current_tiers WHERE patient_id = $1)`, patientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	if err != nil {
+		return d, false, fmt.Errorf("read current tier of %s: %w", patientID, err)
+	}
+	return d, true, nil
+}
+
+// CurrentDecisions returns the current decision of each of the patients
+// that have one.
+func CurrentDecisions(ctx context.Context, q Querier, patientIDs []string) (map[string]joinedup.Tier, error) {
+	out := map[string]joinedup.Tier{}
+	for start := 0; start < len(patientIDs); start += 1000 {
+		chunk := patientIDs[start:min(start+1000, len(patientIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, "SELECT patient_id, tier FROM current_tiers WHERE patient_id IN ("+placeholders(1, len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("read current tiers: %w", err)
+		}
+		for rows.Next() {
+			var p, t string
+			if err := rows.Scan(&p, &t); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read current tiers: %w", err)
+			}
+			out[p] = joinedup.Tier(t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read current tiers: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// SaveDriftEvents stores drift events.
+func SaveDriftEvents(ctx context.Context, q Querier, events []joinedup.DriftEvent, now time.Time) error {
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		rows[i] = []any{e.PatientID, NewID(), string(e.Kind), e.AsOf.UTC().Format(time.DateOnly), string(e.FromTier), string(e.ToTier), e.Item, e.Cause, now.UTC()}
+	}
+	return insertMany(ctx, q, "drift_events", []string{"patient_id", "id", "kind", "as_of", "from_tier", "to_tier", "item", "cause", "created_at"}, rows, "")
+}
+
+// DriftEvents returns the patient's drift events, newest first.
+func DriftEvents(ctx context.Context, q Querier, patientID string) ([]joinedup.DriftEvent, error) {
+	rows, err := q.QueryContext(ctx, "SELECT kind, as_of, from_tier, to_tier, item, cause FROM drift_events WHERE patient_id = $1 ORDER BY as_of DESC, created_at DESC, id", patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read drift events of %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []joinedup.DriftEvent
+	for rows.Next() {
+		e := joinedup.DriftEvent{PatientID: patientID}
+		var kind, from, to string
+		var asOf nt
+		if err := rows.Scan(&kind, &asOf, &from, &to, &e.Item, &e.Cause); err != nil {
+			return nil, fmt.Errorf("read drift events of %s: %w", patientID, err)
+		}
+		e.Kind, e.AsOf, e.FromTier, e.ToTier = joinedup.DriftKind(kind), asOf.t(), joinedup.Tier(from), joinedup.Tier(to)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RaiseTask creates the task unless an open task with the same dedupe key
+// exists for the patient: an event raises its task once, however often it is
+// seen. raised reports whether a task was created.
+func RaiseTask(ctx context.Context, q Querier, t *joinedup.Task) (raised bool, err error) {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	if t.Status == "" {
+		t.Status = "open"
+	}
+	if t.Priority == 0 {
+		t.Priority = 2
+	}
+	var due any
+	if !t.Due.IsZero() {
+		due = t.Due.UTC().Format(time.DateOnly)
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO tasks (patient_id, id, kind, title, reason, assignee_org, assignee_user, due, priority, status, dedupe_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (patient_id, dedupe_key) DO NOTHING`,
+		t.PatientID, t.ID, t.Kind, t.Title, t.Reason, nullString(t.AssigneeOrg), nullString(t.AssigneeUser), due, t.Priority, t.Status,
+		t.DedupeKey, t.CreatedAt.UTC())
+	if err != nil {
+		return false, fmt.Errorf("raise %s task for %s: %w", t.Kind, t.PatientID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// CloseTasks closes the patient's open tasks of a kind, because the
+// condition that raised them is met; it returns how many it closed.
+func CloseTasks(ctx context.Context, q Querier, patientID, kind string, at time.Time) (int, error) {
+	// The dedupe key is released on close (suffixed with the task id) so the
+	// same event can raise a new task later.
+	res, err := q.ExecContext(ctx, `UPDATE tasks SET status = 'done', closed_at = $3, version = version + 1, dedupe_key = dedupe_key || '#' || id
+		WHERE patient_id = $1 AND kind = $2 AND status = 'open'`, patientID, kind, at.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("close %s tasks of %s: %w", kind, patientID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// OpenTasks returns the patient's open tasks, soonest due first.
+func OpenTasks(ctx context.Context, q Querier, patientID string) ([]joinedup.Task, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, title, reason, assignee_org, assignee_user, due, priority, status, dedupe_key, created_at, version
+		FROM tasks WHERE patient_id = $1 AND status = 'open' ORDER BY due, priority, created_at, id`, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read tasks of %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []joinedup.Task
+	for rows.Next() {
+		t := joinedup.Task{PatientID: patientID}
+		var org, user sql.NullString
+		var due, created nt
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Title, &t.Reason, &org, &user, &due, &t.Priority, &t.Status, &t.DedupeKey, &created, &t.Version); err != nil {
+			return nil, fmt.Errorf("read tasks of %s: %w", patientID, err)
+		}
+		t.AssigneeOrg, t.AssigneeUser, t.Due, t.CreatedAt = org.String, user.String, due.t(), created.t()
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
