@@ -114,7 +114,7 @@ func fixtures() []fixture {
 				cond("l16", "69896004", "Rheumatoid arthritis", day(2016, 1, 1), "active"),
 				{ID: "l17", Source: src("l17"), Codes: joinedup.Codings{{System: "http://local", Code: "X1"}, {System: snomed, Code: "12236991000119103", Display: "Pain at rest of bilateral lower limbs due to atherosclerosis"}}, Onset: day(2017, 1, 1)},
 				cond("l18", "10007009", "Coffin-Siris syndrome", day(1940, 1, 1), "inactive"), // lifelong
-				cond("l19", "15777000", "Prediabetes", day(2018, 1, 1), "active"),                // not diabetes
+				cond("l19", "15777000", "Prediabetes", day(2018, 1, 1), "active"),             // not diabetes
 				cond("l20", "431855005", "Chronic kidney disease stage 1", day(2018, 1, 1), "active"),
 			},
 		}, ltcs: []string{"hypertension", "diabetes", "asthma", "copd", "chd", "heart-failure", "af", "ckd", "stroke-tia", "dementia", "depression", "smi", "epilepsy", "cancer", "osteoporosis", "rheumatoid-arthritis", "pad", "learning-disability"},
@@ -212,7 +212,7 @@ func fixtures() []fixture {
 			f.Medications = append(f.Medications, med("pm-old", rxnorm, "197604", day(2023, 6, 29), "active")) // outside 12 months
 		}), ltcs: std, rfs: stdRF},
 		{name: "smoker-ctv3-latest-ex", eligible: false, tier: joinedup.TierGreen, facts: with(base("smkctv3"), func(f *joinedup.Facts) {
-			f.Observations[1] = coded("c1", ctv3, "137R.", day(2023, 1, 1), "", "")        // current smoker
+			f.Observations[1] = coded("c1", ctv3, "137R.", day(2023, 1, 1), "", "")                      // current smoker
 			f.Observations = append(f.Observations, coded("c2", ctv3, "137F.", day(2024, 1, 1), "", "")) // ex-smoker, later
 		}), ltcs: std, rfs: []string{"high-bmi"}},
 		{name: "smoker-ctv3-current", eligible: true, tier: joinedup.TierGreen, facts: with(base("smkctv3c"), func(f *joinedup.Facts) {

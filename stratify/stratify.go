@@ -57,7 +57,7 @@ func Assess(p *policy.Policy, f *joinedup.Facts, asOf time.Time) joinedup.Assess
 
 	// Conditions: LTCs, and frailty coded as a problem.
 	var ltcEv [][]joinedup.Evidence
-	fr := frailtyState{}
+	fr := frailtyState{since: p.Frailty.Within.Since(asOf)}
 	for i := range f.Conditions {
 		c := &f.Conditions[i]
 		d := c.Date()
@@ -192,6 +192,7 @@ var frailtyNames = [...]string{"none", "mild", "moderate", "severe"}
 type frailtyState struct {
 	level int
 	date  time.Time
+	since time.Time // start of the policy's frailty window
 }
 
 func (s *frailtyState) see(p *policy.Policy, ids []int32, d, asOf time.Time) {
@@ -205,7 +206,7 @@ func (s *frailtyState) see(p *policy.Policy, ids []int32, d, asOf time.Time) {
 	case fp.Mild.Any(ids):
 		lvl = 1
 	}
-	if lvl == 0 || !fp.Within.Contains(d, asOf) {
+	if lvl == 0 || !inWindow(d, s.since, asOf) {
 		return
 	}
 	// The latest coding wins: frailty can improve. On the same day, the
@@ -215,11 +216,19 @@ func (s *frailtyState) see(p *policy.Policy, ids []int32, d, asOf time.Time) {
 	}
 }
 
+// inWindow reports whether t is in [since, asOf]; a zero since means no
+// lower bound. The bound is computed once per rule, not once per fact,
+// because calendar arithmetic dominates the cost otherwise.
+func inWindow(t, since, asOf time.Time) bool {
+	return !t.After(asOf) && (since.IsZero() || !t.Before(since))
+}
+
 func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, readings [][]reading, asOf time.Time) []joinedup.Evidence {
+	since := c.Within.Since(asOf)
 	switch c.Kind {
 	case policy.LatestValue:
 		rs := readings[c.Measure]
-		if len(rs) == 0 || !c.Within.Contains(rs[0].date, asOf) || !c.Comparator.Compare(rs[0].value, c.Threshold) {
+		if len(rs) == 0 || !inWindow(rs[0].date, since, asOf) || !c.Comparator.Compare(rs[0].value, c.Threshold) {
 			return nil
 		}
 		m := &p.Measures[c.Measure]
@@ -230,7 +239,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 	case policy.RangeLastN:
 		rs := readings[c.Measure]
 		n := 0
-		for n < len(rs) && n < c.N && c.Within.Contains(rs[n].date, asOf) {
+		for n < len(rs) && n < c.N && inWindow(rs[n].date, since, asOf) {
 			n++
 		}
 		if n < c.N {
@@ -258,7 +267,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 		if c.In&policy.InConditions != 0 {
 			for i := range f.Conditions {
 				x := &f.Conditions[i]
-				if d := x.Date(); !d.After(asOf) && activeAt(x, asOf) && (c.Within.IsZero() || c.Within.Contains(d, asOf)) && p.In(c.Lists, x.Codes) {
+				if d := x.Date(); !d.After(asOf) && activeAt(x, asOf) && inWindow(d, since, asOf) && p.In(c.Lists, x.Codes) {
 					out = append(out, conditionEvidence(p, c.Lists, x))
 				}
 			}
@@ -266,7 +275,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 		if c.In&policy.InObservations != 0 {
 			for i := range f.Observations {
 				x := &f.Observations[i]
-				if c.Within.Contains(x.Effective, asOf) && p.In(c.Lists, x.Codes) {
+				if inWindow(x.Effective, since, asOf) && p.In(c.Lists, x.Codes) {
 					out = append(out, observationEvidence(p, c.Lists, x))
 				}
 			}
@@ -274,7 +283,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 		if c.In&policy.InMedications != 0 {
 			for i := range f.Medications {
 				x := &f.Medications[i]
-				if c.Within.Contains(x.Authored, asOf) && p.In(c.Lists, x.Codes) {
+				if inWindow(x.Authored, since, asOf) && p.In(c.Lists, x.Codes) {
 					out = append(out, medicationEvidence(p, c.Lists, x))
 				}
 			}
@@ -297,7 +306,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 		var seen []joinedup.Evidence
 		for i := range f.Medications {
 			x := &f.Medications[i]
-			if !currentMedicine(x) || !c.Within.Contains(x.Authored, asOf) || len(x.Codes) == 0 {
+			if !currentMedicine(x) || !inWindow(x.Authored, since, asOf) || len(x.Codes) == 0 {
 				continue
 			}
 			pc := x.Codes.Primary()
@@ -323,7 +332,7 @@ func evalCriterion(p *policy.Policy, c *policy.Criterion, f *joinedup.Facts, rea
 		var latest *joinedup.Observation
 		for i := range f.Observations {
 			x := &f.Observations[i]
-			if !c.Within.Contains(x.Effective, asOf) || !p.In(c.Lists, x.Codes) {
+			if !inWindow(x.Effective, since, asOf) || !p.In(c.Lists, x.Codes) {
 				continue
 			}
 			if latest == nil || x.Effective.After(latest.Effective) || (x.Effective.Equal(latest.Effective) && x.ID < latest.ID) {
@@ -361,7 +370,7 @@ func currentMedicine(m *joinedup.Medication) bool {
 func serviceFeatures(feat map[string]float64, f *joinedup.Facts, asOf time.Time) {
 	var ae, adm, last6, prev6 int
 	var specialties []joinedup.Coding
-	since6 := months6.Since(asOf)
+	since6, since12 := months6.Since(asOf), months12.Since(asOf)
 	addSpecialty := func(cs joinedup.Codings) {
 		if len(cs) == 0 {
 			return
@@ -373,7 +382,7 @@ func serviceFeatures(feat map[string]float64, f *joinedup.Facts, asOf time.Time)
 	}
 	for i := range f.Encounters {
 		e := &f.Encounters[i]
-		if !months12.Contains(e.Start, asOf) {
+		if !inWindow(e.Start, since12, asOf) {
 			continue
 		}
 		if e.Start.Before(since6) {
@@ -394,7 +403,7 @@ func serviceFeatures(feat map[string]float64, f *joinedup.Facts, asOf time.Time)
 	}
 	for i := range f.Appointments {
 		ap := &f.Appointments[i]
-		if months12.Contains(ap.Start, asOf) && (ap.Status == "fulfilled" || ap.Status == "arrived" || ap.Status == "checked-in") {
+		if inWindow(ap.Start, since12, asOf) && (ap.Status == "fulfilled" || ap.Status == "arrived" || ap.Status == "checked-in") {
 			addSpecialty(ap.Specialty)
 		}
 	}
