@@ -510,3 +510,44 @@ func OpenTasks(ctx context.Context, q Querier, patientID string) ([]joinedup.Tas
 	}
 	return out, rows.Err()
 }
+
+// AssessmentSummary is what lists need of a current assessment.
+type AssessmentSummary struct {
+	AssessmentID  string
+	Eligible      bool
+	SuggestedTier joinedup.Tier
+	DataGaps      int
+}
+
+// CurrentSummaries returns the current assessment summary of each of the
+// patients that have one.
+func CurrentSummaries(ctx context.Context, q Querier, patientIDs []string) (map[string]AssessmentSummary, error) {
+	out := map[string]AssessmentSummary{}
+	for start := 0; start < len(patientIDs); start += 1000 {
+		chunk := patientIDs[start:min(start+1000, len(patientIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, "SELECT patient_id, assessment_id, eligible, suggested_tier, data_gap_count FROM current_assessments WHERE patient_id IN ("+
+			placeholders(1, len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("read current assessments: %w", err)
+		}
+		for rows.Next() {
+			var p, tier string
+			var s AssessmentSummary
+			if err := rows.Scan(&p, &s.AssessmentID, &s.Eligible, &tier, &s.DataGaps); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read current assessments: %w", err)
+			}
+			s.SuggestedTier = joinedup.Tier(tier)
+			out[p] = s
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read current assessments: %w", err)
+		}
+	}
+	return out, nil
+}
