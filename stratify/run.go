@@ -220,18 +220,18 @@ func reviewTasks(p joinedup.Patient, s store.SavedAssessment, a *joinedup.Assess
 	if newlyEligible && decided == "" {
 		out = append(out, joinedup.Task{
 			PatientID: a.PatientID, Kind: joinedup.TaskReviewSuggestedTier, AssigneeOrg: p.PracticeID,
-			Title:     "Review suggested tier: " + a.SuggestedTier.String(),
-			Reason:    fmt.Sprintf("Newly meets the cohort rule (%d LTCs, %d risk factors)", len(a.LTCs), len(a.RiskFactors)),
-			Due:       asOf.AddDate(0, 0, 14), Priority: 2, CreatedAt: now,
+			Title:  "Review suggested tier: " + a.SuggestedTier.String(),
+			Reason: fmt.Sprintf("Newly meets the cohort rule (%d LTCs, %d risk factors)", len(a.LTCs), len(a.RiskFactors)),
+			Due:    asOf.AddDate(0, 0, 14), Priority: 2, CreatedAt: now,
 			DedupeKey: joinedup.TaskReviewSuggestedTier,
 		})
 	}
 	if decided != "" && a.Eligible && decided != a.SuggestedTier {
 		out = append(out, joinedup.Task{
 			PatientID: a.PatientID, Kind: joinedup.TaskTierReview, AssigneeOrg: p.PracticeID,
-			Title:     fmt.Sprintf("Tier review: suggested %s, confirmed %s", a.SuggestedTier, decided),
-			Reason:    "The latest assessment suggests a different tier from the one confirmed",
-			Due:       asOf.AddDate(0, 0, 14), Priority: priorityFor(decided, a.SuggestedTier), CreatedAt: now,
+			Title:  fmt.Sprintf("Tier review: suggested %s, confirmed %s", a.SuggestedTier, decided),
+			Reason: "The latest assessment suggests a different tier from the one confirmed",
+			Due:    asOf.AddDate(0, 0, 14), Priority: priorityFor(decided, a.SuggestedTier), CreatedAt: now,
 			// One open tier review at a time per patient and suggestion.
 			DedupeKey: joinedup.TaskTierReview + ":" + string(a.SuggestedTier),
 		})
