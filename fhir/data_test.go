@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -229,5 +230,46 @@ func TestOfficialExamples(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("only %d examples found", n)
+	}
+}
+
+// BenchmarkBundleImport reads and maps one Synthea bundle, the per-patient
+// work of an import.
+func BenchmarkBundleImport(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(dataDir(b, "synthea-r4-bundles"), "*.json.gz"))
+	if len(files) == 0 {
+		b.Skip("no Synthea bundles")
+	}
+	f, err := Open(files[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		br, err := NewBundleReader(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		refs := NewRefs()
+		for {
+			e, err := br.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			refs.Add(e.FullURL, e.ResourceType, e.ID)
+			if importedTypes[e.ResourceType] {
+				if _, _, err := ToDomain(e.ResourceType, e.Resource, "synthea", refs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 	}
 }

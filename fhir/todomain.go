@@ -175,20 +175,6 @@ func firstCode(cc *CodeableConcept, system string) string {
 	return ""
 }
 
-func start(p *Period) string {
-	if p == nil {
-		return ""
-	}
-	return p.Start
-}
-
-func end(p *Period) string {
-	if p == nil {
-		return ""
-	}
-	return p.End
-}
-
 // PatientToDomain maps a Patient. system names the sending system and
 // becomes Source.System. The NHS number must pass the Modulus 11 check; the
 // registered practice is returned in Links.Practice.
