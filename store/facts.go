@@ -73,8 +73,9 @@ func (b *Batch) Reset() {
 
 // WriteResult counts what a write changed, per resource kind.
 type WriteResult struct {
-	// Written counts records inserted or changed, by kind ("Patient",
-	// "Condition", …); records seen but unchanged are not counted.
+	// Written counts records inserted or changed, by FHIR resource type
+	// ("Patient", "Condition", "MedicationRequest", …); records seen but
+	// unchanged are not counted.
 	Written map[string]int
 	// ChangedPatients are the patients some of whose records changed.
 	ChangedPatients []string
@@ -119,7 +120,25 @@ func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
 	if err := step("Observation", observationsTable, mapRows(b.Observations, observationRow)); err != nil {
 		return res, err
 	}
-	if err := step("Medication", medicationsTable, mapRows(b.Medications, medicationRow)); err != nil {
+	var requests, statements []joinedup.Medication
+	for i := range b.Medications {
+		m := &b.Medications[i]
+		if m.Kind == "" {
+			m.Kind = joinedup.MedicationRequest
+		}
+		if m.ID == "" {
+			m.ID = StableID("Medication"+string(m.Kind), m.Source.System, m.Source.ID)
+		}
+		if m.Kind == joinedup.MedicationStatement {
+			statements = append(statements, *m)
+		} else {
+			requests = append(requests, *m)
+		}
+	}
+	if err := step("MedicationRequest", medicationsTable, mapRows(requests, medicationRow)); err != nil {
+		return res, err
+	}
+	if err := step("MedicationStatement", medicationsTable, mapRows(statements, medicationRow)); err != nil {
 		return res, err
 	}
 	if err := step("Encounter", encountersTable, mapRows(b.Encounters, encounterRow)); err != nil {

@@ -142,7 +142,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := sample()
 		res := write(t, db, b)
-		if res.Written["Patient"] != 2 || res.Written["Observation"] != 3 || len(res.ChangedPatients) != 2 {
+		if res.Written["Patient"] != 2 || res.Written["Observation"] != 3 || res.Written["MedicationRequest"] != 1 || len(res.ChangedPatients) != 2 {
 			t.Fatalf("first write = %+v", res)
 		}
 		got, err := store.LoadFacts(ctx, db, b.Patients[0].ID)
@@ -292,6 +292,24 @@ func TestEachFactsChangedOnly(t *testing.T) {
 		ids := count(store.FactsFilter{Changed: true})
 		if len(ids) != 1 || ids[0] != b.Patients[0].ID {
 			t.Fatalf("changed after one condition changed: %v", ids)
+		}
+	})
+}
+
+// A batch may carry the same record twice (a resource resent in one file):
+// the newer version is kept and the write does not fail.
+func TestWriteDuplicateInOneBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := sample()
+		older := b.Patients[0]
+		newer := b.Patients[0]
+		newer.Source.LastUpdated = day("2025-01-01")
+		newer.Phone = "newer"
+		b.Patients = append(b.Patients, newer, older)
+		write(t, db, b)
+		p, err := store.GetPatient(ctx, db, newer.ID)
+		if err != nil || p.Phone != "newer" {
+			t.Fatalf("kept %q, %v; want the newer version", p.Phone, err)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func upsert(ctx context.Context, q Querier, t table, rows [][]any) (int, []strin
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
+	rows = dedupe(t, rows)
 	per := maxParams / len(t.cols)
 	written := 0
 	var patients []string
@@ -145,6 +147,41 @@ func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []
 		return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
 	}
 	return len(patients), patients, nil
+}
+
+// dedupe keeps one row per key, because one statement may not update a row
+// twice: the newest by last_updated, else the last given.
+func dedupe(t table, rows [][]any) [][]any {
+	keyIdx := make([]int, len(t.key))
+	for i, k := range t.key {
+		keyIdx[i] = slices.Index(t.cols, k)
+	}
+	updIdx := slices.Index(t.cols, "last_updated")
+	seen := make(map[string]int, len(rows))
+	out := rows[:0:0]
+	var kb strings.Builder
+	for _, r := range rows {
+		kb.Reset()
+		for _, i := range keyIdx {
+			fmt.Fprint(&kb, r[i], "\x1f")
+		}
+		k := kb.String()
+		j, dup := seen[k]
+		if !dup {
+			seen[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		if updIdx >= 0 && t.versioned {
+			prev, _ := out[j][updIdx].(time.Time)
+			cur, _ := r[updIdx].(time.Time)
+			if !prev.IsZero() && (cur.IsZero() || cur.Before(prev)) {
+				continue
+			}
+		}
+		out[j] = r
+	}
+	return out
 }
 
 func isKey(key []string, c string) bool {
