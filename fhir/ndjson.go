@@ -71,7 +71,7 @@ func (nr *NDJSONReader) Next() (Line, error) {
 		l := Line{Number: nr.n, Resource: line}
 		var head resourceHead
 		if err := json.Unmarshal(line, &head); err != nil {
-			l.Err = fmt.Errorf("line %d: %w", nr.n, err)
+			l.Err = fmt.Errorf("line %d: invalid JSON: %w", nr.n, err)
 		} else if head.ResourceType == "" {
 			l.Err = fmt.Errorf("line %d: %w", nr.n, errors.New("resourceType missing"))
 		}

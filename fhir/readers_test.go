@@ -134,8 +134,8 @@ func TestNDJSONReader(t *testing.T) {
 	}
 	want := []got{
 		{1, "Patient", "p1", ""},
-		{3, "", "", "line 3: unexpected end of JSON input"},
-		{4, "", "", "line 4: invalid character ':' after top-level value"},
+		{3, "", "", "line 3: invalid JSON: unexpected end of JSON input"},
+		{4, "", "", "line 4: invalid JSON: invalid character ':' after top-level value"},
 		{5, "", "nort", "line 5: resourceType missing"},
 		{6, "", "", "line 6: longer than 100 bytes"},
 		{7, "Observation", "o1", ""},

@@ -449,3 +449,34 @@ func loadCarers(ctx context.Context, q Querier, cond string, args []any, index m
 			return nil
 		})
 }
+
+// OrganisationIDByODS returns the id of the organisation with this ODS code.
+func OrganisationIDByODS(ctx context.Context, q Querier, ods string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, "SELECT id FROM organisations WHERE ods = $1", ods).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("organisation with ODS code %s: %w", ods, ErrNotFound)
+	}
+	return id, err
+}
+
+// OrganisationIDBySource returns the id of the organisation a source system
+// knows by sourceID.
+func OrganisationIDBySource(ctx context.Context, q Querier, system, sourceID string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, "SELECT id FROM organisations WHERE source_system = $1 AND source_id = $2", system, sourceID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("organisation %s/%s: %w", system, sourceID, ErrNotFound)
+	}
+	return id, err
+}
+
+// CountChangedPatients counts patients whose records changed since their
+// last assessment.
+func CountChangedPatients(ctx context.Context, q Querier) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM patients WHERE facts_version > assessed_version").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count changed patients: %w", err)
+	}
+	return n, nil
+}

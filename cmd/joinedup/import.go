@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/joinedup/joinedup/importer"
+	"github.com/joinedup/joinedup/store"
+)
+
+// exitRejects is import's status when it finished but rejected some records.
+const exitRejects = 3
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "import", "[--db URL] [--rejects FILE] [--source NAME] PATH...")
+	dbURL := dbFlags(fs)
+	rejectsPath := fs.String("rejects", "", "write rejected records to this `file`, one JSON line each")
+	source := fs.String("source", importer.DefaultSource, "`name` of the sending system for FHIR input; records are matched on re-import by source and id")
+	batch := fs.Int("batch", 5000, "NDJSON/CSV records per transaction")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{"no files or folders to import"}
+	}
+	if err := checkURL(dbURL()); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, dbURL())
+	if err != nil {
+		return exitCodeError{code: exitUsage, err: err}
+	}
+	defer db.Close()
+	opt := importer.Options{Source: *source, BatchSize: *batch}
+	var rejects *os.File
+	if *rejectsPath != "" {
+		rejects, err = os.Create(*rejectsPath)
+		if err != nil {
+			return exitCodeError{code: exitUsage, err: err}
+		}
+		defer rejects.Close()
+		opt.Rejects = rejects
+	}
+	if isTerminal(e.stderr) {
+		opt.Progress = progressLine(e.stderr)
+	}
+	start := time.Now()
+	sum, err := importer.Import(ctx, db, fs.Args(), opt)
+	if opt.Progress != nil {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	printImportSummary(e.stdout, sum, time.Since(start))
+	if err != nil {
+		return exitCodeError{code: exitUsage, err: err}
+	}
+	if rejects != nil {
+		if err := rejects.Close(); err != nil {
+			return exitCodeError{code: exitUsage, err: fmt.Errorf("write rejects: %w", err)}
+		}
+	}
+	if n := sum.Rejected(); n > 0 {
+		where := ""
+		if *rejectsPath != "" {
+			where = "; see " + *rejectsPath
+		}
+		return exitCodeError{code: exitRejects, err: fmt.Errorf("%d record(s) rejected%s", n, where)}
+	}
+	return nil
+}
+
+func printImportSummary(w io.Writer, sum *importer.Summary, took time.Duration) {
+	if sum == nil {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "resource type\tread\timported\tunchanged\trejected\tskipped\t")
+	var types []string
+	for t := range sum.ByType {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	var total importer.Counts
+	for _, t := range types {
+		c := sum.ByType[t]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", t, c.Read, c.Imported, c.Unchanged, c.Rejected, c.Skipped)
+		total.Read += c.Read
+		total.Imported += c.Imported
+		total.Unchanged += c.Unchanged
+		total.Rejected += c.Rejected
+		total.Skipped += c.Skipped
+	}
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t\n", total.Read, total.Imported, total.Unchanged, total.Rejected, total.Skipped)
+	tw.Flush()
+	for _, f := range sum.SkippedFiles {
+		fmt.Fprintf(w, "skipped %s\n", f)
+	}
+	fmt.Fprintf(w, "%d file(s) in %s; %d patient(s) have changed records awaiting stratification\n", sum.Files, took.Round(time.Millisecond), sum.AwaitingStratification)
+}
+
+// isTerminal reports whether w is a terminal, where a progress line helps
+// and does not pollute a log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine redraws one status line at most a few times a second.
+func progressLine(w io.Writer) func(file string, n int) {
+	var last time.Time
+	return func(file string, n int) {
+		if time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\r\033[Kimporting %s: %d records", file, n)
+	}
+}

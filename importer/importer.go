@@ -1,0 +1,660 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
+	"github.com/joinedup/joinedup/store"
+)
+
+// DefaultSource is the source system recorded for FHIR records when the
+// caller names none. Records are recognised on re-import by (source, id), so
+// each sending system should be imported under a name of its own.
+const DefaultSource = "fhir"
+
+// Options configure an import.
+type Options struct {
+	// Source names the sending system of FHIR input (GP CSV rows carry
+	// their practice). Empty means DefaultSource.
+	Source string
+	// Rejects receives one JSON line per rejected record; nil discards.
+	Rejects io.Writer
+	// BatchSize is how many NDJSON or CSV records are written per
+	// transaction (whole Bundles are always one transaction). 0 means 5000.
+	BatchSize int
+	// Progress, when set, is called as records are read, with the file
+	// and the number of records read from it so far.
+	Progress func(file string, records int)
+}
+
+// Counts tally one resource type.
+type Counts struct {
+	Read      int `json:"read"`
+	Imported  int `json:"imported"`  // new or changed
+	Unchanged int `json:"unchanged"` // already held, identical or older
+	Rejected  int `json:"rejected"`
+	Skipped   int `json:"skipped"` // types JoinedUp does not import
+}
+
+// Summary is what an import did.
+type Summary struct {
+	Files  int
+	ByType map[string]*Counts
+	// SkippedFiles are files in a walked folder that hold no records
+	// JoinedUp reads (such as a Bulk Data export's log), with the reason.
+	SkippedFiles []string
+	// AwaitingStratification is how many patients have records changed
+	// since their last assessment, after the import.
+	AwaitingStratification int
+}
+
+// Rejected is the total number of rejected records.
+func (s *Summary) Rejected() int {
+	n := 0
+	for _, c := range s.ByType {
+		n += c.Rejected
+	}
+	return n
+}
+
+func (s *Summary) counts(typ string) *Counts {
+	if typ == "" {
+		typ = "(unknown)"
+	}
+	c := s.ByType[typ]
+	if c == nil {
+		c = &Counts{}
+		s.ByType[typ] = c
+	}
+	return c
+}
+
+// Reject is one rejected record, as written to the rejects file.
+type Reject struct {
+	File         string `json:"file"`
+	Line         int    `json:"line,omitempty"`  // NDJSON and CSV
+	Entry        *int   `json:"entry,omitempty"` // Bundle entry index, from 0
+	ResourceType string `json:"resourceType,omitempty"`
+	ID           string `json:"id,omitempty"`
+	Reason       string `json:"reason"`
+}
+
+// Import reads every file in paths (folders are walked) and writes what it
+// reads to db. Bad records are rejected and counted; the rest import. The
+// error is for failures that stop the import (an unreadable file, a
+// database failure), after which a re-run completes it.
+func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Summary, error) {
+	if opt.Source == "" {
+		opt.Source = DefaultSource
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 5000
+	}
+	im := &importer{db: db, opt: opt, sum: &Summary{ByType: map[string]*Counts{}}, orgs: map[fhir.Ref]string{}}
+	if opt.Rejects != nil {
+		im.rejects = json.NewEncoder(opt.Rejects)
+	}
+	files, skipped, err := plan(paths)
+	if err != nil {
+		return im.sum, err
+	}
+	im.sum.SkippedFiles = skipped
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return im.sum, err
+		}
+		if err := im.file(ctx, f); err != nil {
+			return im.sum, fmt.Errorf("import %s: %w", f.path, err)
+		}
+		im.sum.Files++
+	}
+	n, err := store.CountChangedPatients(ctx, db)
+	im.sum.AwaitingStratification = n
+	return im.sum, err
+}
+
+// input is a file to import and what it holds.
+type input struct {
+	path   string
+	format fhir.Format
+	first  string // resource type of the first NDJSON line
+}
+
+// rank orders files so records come after those they refer to:
+// organisations, then patients, then everything else.
+func (in input) rank() int {
+	switch {
+	case in.format == fhir.FormatNDJSON && in.first == "Organization":
+		return 0
+	case in.format == fhir.FormatNDJSON && in.first == "Patient":
+		return 1
+	}
+	return 2
+}
+
+// plan expands folders, detects each file's format and orders the files. A
+// file named on the command line must hold records; one found in a folder
+// that does not is skipped and named in skipped.
+func plan(paths []string) (files []input, skipped []string, err error) {
+	var names []string
+	named := map[string]bool{}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !st.IsDir() {
+			names = append(names, p)
+			named[p] = true
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() || strings.HasPrefix(name, ".") || !importable(name) {
+				return nil
+			}
+			names = append(names, path)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		in, err := sniff(n)
+		if err != nil && !named[n] {
+			skipped = append(skipped, fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, in)
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].rank() < files[j].rank() })
+	return files, skipped, nil
+}
+
+// importable picks, in a walked folder, the files that may hold records
+// (a file named on the command line is always tried).
+func importable(name string) bool {
+	name = strings.TrimSuffix(name, ".gz")
+	for _, ext := range []string{".json", ".ndjson", ".csv"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+func sniff(path string) (input, error) {
+	f, err := fhir.Open(path)
+	if err != nil {
+		return input{}, err
+	}
+	defer f.Close()
+	format, err := fhir.Detect(f.Reader)
+	if err != nil {
+		return input{}, fmt.Errorf("%s: %w", path, err)
+	}
+	in := input{path: path, format: format}
+	switch format {
+	case fhir.FormatNDJSON:
+		l, err := fhir.NewNDJSONReader(f.Reader).Next()
+		if err == nil && l.Err != nil {
+			return in, fmt.Errorf("not FHIR NDJSON: %w", l.Err)
+		}
+		in.first = l.ResourceType
+	case fhir.FormatUnknown:
+		return in, errors.New("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
+	}
+	return in, nil
+}
+
+type importer struct {
+	db      *store.DB
+	opt     Options
+	sum     *Summary
+	rejects *json.Encoder
+	// orgs maps organisation references seen in this import to their
+	// ids; organisations are few, so this stays small.
+	orgs map[fhir.Ref]string
+}
+
+func (im *importer) reject(r Reject) {
+	im.sum.counts(r.ResourceType).Rejected++
+	if im.rejects != nil {
+		// A rejects file that cannot be written is noticed at the end
+		// by the caller closing it; the import itself goes on.
+		_ = im.rejects.Encode(r)
+	}
+}
+
+func (im *importer) file(ctx context.Context, in input) error {
+	f, err := fhir.Open(in.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch in.format {
+	case fhir.FormatBundle:
+		return im.bundle(ctx, in.path, f.Reader)
+	case fhir.FormatNDJSON:
+		return im.ndjson(ctx, in.path, f.Reader)
+	case fhir.FormatCSV:
+		return im.csv(ctx, in.path, f.Reader)
+	}
+	return fmt.Errorf("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
+}
+
+// pending is a mapped record waiting for its batch to be written, with what
+// is needed to link it and to name it in a reject.
+type pending struct {
+	rec   any // a joinedup domain value
+	links fhir.Links
+	typ   string
+	id    string
+	line  int
+	entry *int
+}
+
+// bundle imports one Bundle as one transaction: a Bundle is normally one
+// patient's record, so the patient is imported whole or not at all.
+func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error {
+	br, err := fhir.NewBundleReader(r)
+	if err != nil {
+		return err
+	}
+	refs := fhir.NewRefs()
+	var entries []fhir.Entry
+	for {
+		e, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		var ee *fhir.EntryError
+		if errors.As(err, &ee) {
+			idx := ee.Index
+			im.reject(Reject{File: path, Entry: &idx, Reason: ee.Err.Error()})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		refs.Add(e.FullURL, e.ResourceType, e.ID)
+		entries = append(entries, e)
+	}
+	// Map every entry now that every fullUrl is known, so references to
+	// later entries resolve; patients and organisations first, so facts can
+	// be linked to them.
+	slices.SortStableFunc(entries, func(a, b fhir.Entry) int { return typeRank(a.ResourceType) - typeRank(b.ResourceType) })
+	var batch []pending
+	for _, e := range entries {
+		if p, ok := im.mapRecord(path, e.ResourceType, e.ID, e.Resource, refs, 0, &e.Index); ok {
+			batch = append(batch, p)
+		}
+		if im.opt.Progress != nil && e.Index%1000 == 0 {
+			im.opt.Progress(path, e.Index)
+		}
+	}
+	return im.write(ctx, path, batch)
+}
+
+func typeRank(t string) int {
+	switch t {
+	case "Organization":
+		return 0
+	case "Patient":
+		return 1
+	}
+	return 2
+}
+
+// mapRecord decodes and maps one resource, rejecting it when it cannot be
+// mapped and skipping types JoinedUp does not import.
+func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs, line int, entry *int) (pending, bool) {
+	c := im.sum.counts(typ)
+	c.Read++
+	rec, links, err := fhir.ToDomain(typ, raw, im.opt.Source, refs)
+	if errors.Is(err, fhir.ErrUnsupportedType) {
+		c.Read--
+		c.Skipped++
+		return pending{}, false
+	}
+	if err != nil {
+		im.reject(Reject{File: path, Line: line, Entry: entry, ResourceType: typ, ID: id, Reason: err.Error()})
+		return pending{}, false
+	}
+	return pending{rec: rec, links: links, typ: typ, id: id, line: line, entry: entry}, true
+}
+
+// ndjson imports Bulk Data NDJSON in batches of records, each batch one
+// transaction. A record's patient may be in an earlier file (Patient files
+// are imported first) or an earlier import.
+func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error {
+	nr := fhir.NewNDJSONReader(r)
+	var batch []pending
+	n := 0
+	for {
+		l, err := nr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		if l.Err != nil {
+			im.sum.counts(l.ResourceType).Read++
+			im.reject(Reject{File: path, Line: l.Number, ResourceType: l.ResourceType, ID: l.ID, Reason: l.Err.Error()})
+			continue
+		}
+		if p, ok := im.mapRecord(path, l.ResourceType, l.ID, l.Resource, nil, l.Number, nil); ok {
+			batch = append(batch, p)
+		}
+		if len(batch) >= im.opt.BatchSize {
+			if err := im.write(ctx, path, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+		if im.opt.Progress != nil && n%10000 == 0 {
+			im.opt.Progress(path, n)
+		}
+	}
+	return im.write(ctx, path, batch)
+}
+
+// write links a batch's records to their patients and organisations,
+// rejects those whose patient cannot be found, and writes the rest in one
+// transaction.
+func (im *importer) write(ctx context.Context, path string, batch []pending) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	patients := map[fhir.Ref]string{}
+	// Patients and organisations in the batch first.
+	for i := range batch {
+		switch v := batch[i].rec.(type) {
+		case joinedup.Organisation:
+			v.ParentID = im.org(ctx, batch[i].links.PartOf)
+			v.ID = store.OrganisationID(v)
+			im.orgs[fhir.Ref{Type: "Organization", ID: v.Source.ID}] = v.ID
+			if v.ODS != "" {
+				im.orgs[fhir.Ref{Type: "Organization", System: fhir.SystemODS, Value: v.ODS}] = v.ID
+			}
+			batch[i].rec = v
+		case joinedup.Patient:
+			v.ID = store.PatientID(v)
+			patients[fhir.Ref{Type: "Patient", ID: v.Source.ID}] = v.ID
+			batch[i].rec = v
+		}
+	}
+	// Subjects not in the batch are looked up among patients already held.
+	var missing []string
+	for _, p := range batch {
+		s := p.links.Subject
+		if s.IsZero() || s.ID == "" {
+			continue
+		}
+		if _, ok := patients[fhir.Ref{Type: "Patient", ID: s.ID}]; !ok {
+			missing = append(missing, s.ID)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		missing = slices.Compact(missing)
+		found, err := store.PatientIDsBySource(ctx, im.db, im.opt.Source, missing)
+		if err != nil {
+			return err
+		}
+		for src, id := range found {
+			patients[fhir.Ref{Type: "Patient", ID: src}] = id
+		}
+	}
+	var b store.Batch
+	for _, p := range batch {
+		if _, isOrg := p.rec.(joinedup.Organisation); !isOrg {
+			if _, isPatient := p.rec.(joinedup.Patient); !isPatient {
+				pid, ok := im.subject(p.links.Subject, patients)
+				if !ok {
+					im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
+						Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
+					continue
+				}
+				p.rec = withPatient(p.rec, pid)
+			}
+		}
+		switch v := p.rec.(type) {
+		case joinedup.Organisation:
+			b.Organisations = append(b.Organisations, v)
+		case joinedup.Patient:
+			v.PracticeID = im.org(ctx, p.links.Practice)
+			b.Patients = append(b.Patients, v)
+		case joinedup.Condition:
+			b.Conditions = append(b.Conditions, v)
+		case joinedup.Observation:
+			b.Observations = append(b.Observations, v)
+		case joinedup.Medication:
+			b.Medications = append(b.Medications, v)
+		case joinedup.Encounter:
+			v.ServiceProvider = im.org(ctx, p.links.ServiceProvider)
+			b.Encounters = append(b.Encounters, v)
+		case joinedup.Appointment:
+			b.Appointments = append(b.Appointments, v)
+		case joinedup.Carer:
+			b.Carers = append(b.Carers, v)
+		}
+	}
+	return im.commit(ctx, &b)
+}
+
+// commit writes a batch in one transaction and tallies it.
+func (im *importer) commit(ctx context.Context, b *store.Batch) error {
+	var res store.WriteResult
+	err := im.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = store.Write(ctx, tx, b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	accepted := map[string]int{
+		"Organization": len(b.Organisations), "Patient": len(b.Patients), "Condition": len(b.Conditions),
+		"Observation": len(b.Observations), "Encounter": len(b.Encounters), "Appointment": len(b.Appointments),
+		"RelatedPerson": len(b.Carers),
+	}
+	for _, m := range b.Medications {
+		if m.Kind == joinedup.MedicationStatement {
+			accepted["MedicationStatement"]++
+		} else {
+			accepted["MedicationRequest"]++
+		}
+	}
+	for typ, n := range accepted {
+		if n == 0 {
+			continue
+		}
+		c := im.sum.counts(typ)
+		w := min(res.Written[typ], n)
+		c.Imported += w
+		c.Unchanged += n - w
+	}
+	return nil
+}
+
+// org returns the id of the organisation a reference stands for, when it is
+// held (imported earlier in this run or before); else "", so a record is
+// never linked to an organisation that does not exist.
+func (im *importer) org(ctx context.Context, r fhir.Ref) string {
+	if r.IsZero() {
+		return ""
+	}
+	key := fhir.Ref{Type: "Organization", ID: r.ID}
+	if r.Value != "" {
+		key = fhir.Ref{Type: "Organization", System: r.System, Value: r.Value}
+	}
+	if id, ok := im.orgs[key]; ok {
+		return id
+	}
+	var id string
+	var err error
+	if key.Value != "" && key.System == fhir.SystemODS {
+		id, err = store.OrganisationIDByODS(ctx, im.db, key.Value)
+	} else if key.ID != "" {
+		id, err = store.OrganisationIDBySource(ctx, im.db, im.opt.Source, key.ID)
+	}
+	if err != nil {
+		id = ""
+	}
+	im.orgs[key] = id
+	return id
+}
+
+// subject finds the patient id a reference stands for: by NHS number for a
+// logical reference, else by the source id.
+func (im *importer) subject(r fhir.Ref, patients map[fhir.Ref]string) (string, bool) {
+	if r.System == joinedup.NHSNumberSystem && r.Value != "" {
+		n, err := joinedup.ParseNHSNumber(r.Value)
+		if err != nil {
+			return "", false
+		}
+		return store.PatientID(joinedup.Patient{NHSNumber: n}), true
+	}
+	id, ok := patients[fhir.Ref{Type: "Patient", ID: r.ID}]
+	return id, ok
+}
+
+func withPatient(rec any, pid string) any {
+	switch v := rec.(type) {
+	case joinedup.Condition:
+		v.PatientID = pid
+		return v
+	case joinedup.Observation:
+		v.PatientID = pid
+		return v
+	case joinedup.Medication:
+		v.PatientID = pid
+		return v
+	case joinedup.Encounter:
+		v.PatientID = pid
+		return v
+	case joinedup.Appointment:
+		v.PatientID = pid
+		return v
+	case joinedup.Carer:
+		v.PatientID = pid
+		return v
+	}
+	return rec
+}
+
+// csv imports a GP extract in batches that never split consecutive rows of
+// one patient.
+func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error {
+	cr, err := NewCSVReader(r)
+	if err != nil {
+		return err
+	}
+	var rows []CSVRow
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		err := im.csvBatch(ctx, rows)
+		rows = rows[:0]
+		return err
+	}
+	for {
+		row, err := cr.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			im.sum.counts("CSV row").Read++
+			im.reject(Reject{File: path, Line: re.Line, ResourceType: "CSV row", Reason: re.Error()})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(rows) >= im.opt.BatchSize && rows[len(rows)-1].Patient.NHSNumber != row.Patient.NHSNumber {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		rows = append(rows, row)
+		if im.opt.Progress != nil && len(rows)%10000 == 0 {
+			im.opt.Progress(path, row.Line)
+		}
+	}
+	return flush()
+}
+
+// csvBatch writes CSV rows. A patient already held keeps its demographics (a
+// search extract carries few); an unknown one is created from the row.
+func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
+	var b store.Batch
+	known := map[joinedup.NHSNumber]bool{}
+	practices := map[string]string{}
+	for _, row := range rows {
+		n := row.Patient.NHSNumber
+		if _, seen := known[n]; !seen {
+			_, err := store.PatientByNHSNumber(ctx, im.db, n)
+			switch {
+			case err == nil:
+				known[n] = true
+			case errors.Is(err, store.ErrNotFound):
+				known[n] = false
+				p := row.Patient
+				ods := p.Source.System
+				if _, ok := practices[ods]; !ok {
+					practices[ods] = im.org(ctx, fhir.Ref{Type: "Organization", System: fhir.SystemODS, Value: ods})
+				}
+				p.PracticeID = practices[ods]
+				b.Patients = append(b.Patients, p)
+			default:
+				return err
+			}
+		}
+		pid := store.PatientID(row.Patient)
+		switch {
+		case row.Condition != nil:
+			c := *row.Condition
+			c.PatientID = pid
+			b.Conditions = append(b.Conditions, c)
+			im.sum.counts("Condition").Read++
+		case row.Observation != nil:
+			o := *row.Observation
+			o.PatientID = pid
+			b.Observations = append(b.Observations, o)
+			im.sum.counts("Observation").Read++
+		case row.Medication != nil:
+			m := *row.Medication
+			m.PatientID = pid
+			b.Medications = append(b.Medications, m)
+			im.sum.counts("MedicationRequest").Read++
+		}
+	}
+	im.sum.counts("Patient").Read += len(b.Patients)
+	return im.commit(ctx, &b)
+}

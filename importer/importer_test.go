@@ -1,0 +1,254 @@
+package importer_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/joinedup/joinedup/fhir/fhirschema"
+	"github.com/joinedup/joinedup/importer"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+var ctx = context.Background()
+
+// sharedData returns a folder of ../shared/data, beside the repository.
+func sharedData(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := fhirschema.DataDir()
+	if err != nil {
+		t.Fatalf("shared data: %v", err)
+	}
+	return filepath.Join(dir, name)
+}
+
+// imported maps FHIR types to the table their records land in.
+var imported = map[string]string{
+	"Patient": "patients", "Condition": "conditions", "Observation": "observations",
+	"MedicationRequest": "medications", "Encounter": "encounters",
+}
+
+// countBundleEntries counts entries by resource type straight from the
+// files, independently of the importer's readers.
+func countBundleEntries(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json.gz"))
+	out := map[string]int{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b struct {
+			Entry []struct {
+				Resource struct {
+					ResourceType string `json:"resourceType"`
+				} `json:"resource"`
+			} `json:"entry"`
+		}
+		if err := json.NewDecoder(zr).Decode(&b); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		fh.Close()
+		for _, e := range b.Entry {
+			out[e.Resource.ResourceType]++
+		}
+	}
+	return out
+}
+
+func importAll(t *testing.T, db *store.DB, opt importer.Options, paths ...string) (*importer.Summary, []importer.Reject) {
+	t.Helper()
+	var rej bytes.Buffer
+	opt.Rejects = &rej
+	sum, err := importer.Import(ctx, db, paths, opt)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	var rejects []importer.Reject
+	dec := json.NewDecoder(&rej)
+	for {
+		var r importer.Reject
+		if err := dec.Decode(&r); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		rejects = append(rejects, r)
+	}
+	return sum, rejects
+}
+
+func TestSyntheaBundles(t *testing.T) {
+	dir := sharedData(t, "synthea-r4-bundles")
+	want := countBundleEntries(t, dir)
+	if want["Patient"] != 125 {
+		t.Fatalf("the shared set has %d patients, want 125", want["Patient"])
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		sum, rejects := importAll(t, db, importer.Options{Source: "synthea"}, dir)
+		if len(rejects) != 0 {
+			t.Fatalf("%d rejects, first: %+v", len(rejects), rejects[0])
+		}
+		counts, err := store.Counts(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for typ, table := range imported {
+			c := sum.ByType[typ]
+			if c == nil || c.Read != want[typ] || c.Imported != want[typ] {
+				t.Errorf("%s: summary %+v, input has %d", typ, c, want[typ])
+			}
+			if counts[table] != want[typ] {
+				t.Errorf("%s: %d rows in %s, input has %d", typ, counts[table], table, want[typ])
+			}
+		}
+		if c := sum.ByType["Organization"]; c.Read != want["Organization"] || c.Imported+c.Unchanged != c.Read {
+			t.Errorf("Organization: %+v, input has %d", c, want["Organization"])
+		}
+		if c := sum.ByType["Claim"]; c == nil || c.Skipped != want["Claim"] || c.Rejected != 0 {
+			t.Errorf("Claim should be skipped, not rejected: %+v", c)
+		}
+		if sum.AwaitingStratification != 125 {
+			t.Errorf("awaiting stratification = %d, want 125", sum.AwaitingStratification)
+		}
+		before, err := store.Checksum(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Importing the same data again changes nothing.
+		again, rejects := importAll(t, db, importer.Options{Source: "synthea"}, dir)
+		if len(rejects) != 0 {
+			t.Fatalf("re-import rejected %d", len(rejects))
+		}
+		for typ, c := range again.ByType {
+			if c.Imported != 0 || c.Unchanged != c.Read {
+				t.Errorf("re-import %s: %+v, want everything unchanged", typ, c)
+			}
+		}
+		after, err := store.Checksum(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != after {
+			t.Fatal("re-import changed the database checksum")
+		}
+	})
+}
+
+func TestBulkNDJSON(t *testing.T) {
+	dir := sharedData(t, "synthea-bulk-ndjson-10patients")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		sum, rejects := importAll(t, db, importer.Options{Source: "bulk"}, dir)
+		if len(rejects) != 0 {
+			t.Fatalf("rejects: %+v", rejects)
+		}
+		if len(sum.SkippedFiles) != 1 || !strings.Contains(sum.SkippedFiles[0], "log.ndjson.gz") {
+			t.Errorf("skipped files %v, want the export log", sum.SkippedFiles)
+		}
+		counts, _ := store.Counts(ctx, db)
+		if counts["patients"] != 13 || counts["conditions"] != sum.ByType["Condition"].Read || counts["conditions"] == 0 {
+			t.Errorf("counts %v, summary %+v", counts, sum.ByType["Condition"])
+		}
+		// Every condition was linked to a patient from another file.
+		var orphans int
+		if err := db.QueryRow("SELECT COUNT(*) FROM conditions c LEFT JOIN patients p ON p.id = c.patient_id WHERE p.id IS NULL").Scan(&orphans); err != nil || orphans != 0 {
+			t.Errorf("orphan conditions %d, %v", orphans, err)
+		}
+	})
+}
+
+// TestMalformedRecords shows each kind of bad record rejected with its exact
+// reason, while the good records beside it import.
+func TestMalformedRecords(t *testing.T) {
+	good := `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"birthDate":"1950-01-02"}`
+	tests := []struct {
+		name, line, want string
+	}{
+		{"invalid JSON", `{"resourceType":"Condition","id":"c1",`, "line 2: invalid JSON: unexpected end of JSON input"},
+		{"unknown patient", `{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/nobody"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003"}]}}`,
+			`Condition/c2: subject: unknown resource reference "Patient/nobody"`},
+		{"invalid NHS number", `{"resourceType":"Patient","id":"p2","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000015"}]}`,
+			`Patient/p2: identifier: parse NHS number "9000000015": NHS number fails the Modulus 11 check`},
+		{"unparseable date", `{"resourceType":"Observation","id":"o1","status":"final","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://loinc.org","code":"39156-5"}]},"effectiveDateTime":"2020-13-01"}`,
+			`Observation/o1: effectiveDateTime: parsing "2020-13-01": month out of range`},
+		{"missing subject", `{"resourceType":"Condition","id":"c3","code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003"}]}}`,
+			"Condition/c3: subject: missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.Open(t, store.SQLite)
+			path := filepath.Join(t.TempDir(), "in.ndjson")
+			if err := os.WriteFile(path, []byte(good+"\n"+tt.line+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sum, rejects := importAll(t, db, importer.Options{}, path)
+			if len(rejects) != 1 {
+				t.Fatalf("rejects %+v", rejects)
+			}
+			if rejects[0].Reason != tt.want || rejects[0].Line != 2 || rejects[0].File != path {
+				t.Fatalf("reject %+v\nwant reason %q on line 2", rejects[0], tt.want)
+			}
+			if c := sum.ByType["Patient"]; c.Imported != 1 {
+				t.Fatalf("the good record did not import: %+v", c)
+			}
+		})
+	}
+}
+
+func TestNamedFileMustHoldRecords(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(path, []byte("hello\n"), 0o600)
+	if _, err := importer.Import(ctx, db, []string{path}, importer.Options{}); err == nil {
+		t.Fatal("a file of no known format imported without error")
+	}
+}
+
+func TestGPCSVExtract(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		path := filepath.Join(t.TempDir(), "extract.csv")
+		body := "practice,nhs_number,entry_type,code_system,code,term,date,value,unit,family_name,given_name,date_of_birth,sex\n" +
+			"G85001,943 476 5919,condition,snomed,38341003,Hypertension,2015-04-01,,,Smith,Jane,1950-03-04,female\n" +
+			"G85001,943 476 5919,observation,loinc,39156-5,BMI,01/03/2024,31.5,kg/m2,Smith,Jane,1950-03-04,female\n" +
+			"G85001,9000000015,condition,snomed,38341003,Hypertension,2015-04-01,,,,,,\n"
+		os.WriteFile(path, []byte(body), 0o600)
+		sum, rejects := importAll(t, db, importer.Options{}, path)
+		if len(rejects) != 1 || rejects[0].Reason != "line 4: nhs_number: NHS number fails the Modulus 11 check" {
+			t.Fatalf("rejects %+v", rejects)
+		}
+		if sum.ByType["Condition"].Imported != 1 || sum.ByType["Observation"].Imported != 1 || sum.ByType["Patient"].Imported != 1 {
+			t.Fatalf("summary %+v", sum.ByType)
+		}
+		p, err := store.PatientByNHSNumber(ctx, db, "9434765919")
+		if err != nil || p.FamilyName != "Smith" {
+			t.Fatalf("patient %+v %v", p, err)
+		}
+		again, _ := importAll(t, db, importer.Options{}, path)
+		if again.ByType["Condition"].Imported != 0 || again.ByType["Observation"].Unchanged != 1 {
+			t.Fatalf("re-import %+v", again.ByType)
+		}
+	})
+}
+
+func sortedKeys(m map[string]*importer.Counts) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
