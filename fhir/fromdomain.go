@@ -115,7 +115,9 @@ func FromCondition(c joinedup.Condition) *Condition {
 }
 
 // FromObservation writes an observation as an Observation. R4 requires a
-// status; "unknown" is written when the domain has none.
+// status; "unknown" is written when the domain has none. R4 allows one
+// value, so an observation with both a quantity and a coded value is
+// written with the quantity alone.
 func FromObservation(o joinedup.Observation) *Observation {
 	out := &Observation{DomainResource: DomainResource{Resource: resource("Observation", o.ID, o.Source)}}
 	out.Status = o.Status
@@ -125,8 +127,10 @@ func FromObservation(o joinedup.Observation) *Observation {
 	out.Code = concept(o.Codes)
 	out.Subject = reference("Patient", o.PatientID)
 	out.EffectiveDateTime = FormatDateTime(o.Effective)
+	// value[x] holds one value: a quantity when there is one, else the
+	// coded value.
 	out.ValueQuantity = fromQuantity(o.Value)
-	if o.ValueCode != nil {
+	if o.ValueCode != nil && o.Value == nil {
 		out.ValueCodeableConcept = concept(joinedup.Codings{*o.ValueCode})
 	}
 	for _, c := range o.Components {

@@ -139,14 +139,20 @@ func codingsOf(ccs []CodeableConcept) joinedup.Codings {
 	return out
 }
 
-// requiredCodes returns the codings of a mandatory coded element.
+// requiredCodes returns the codings of a mandatory coded element. A concept
+// given as text alone (as free-text problem entries are) is kept as a
+// coding with only a display term: no code list will match it, but it is
+// shown to clinicians and counted as a data gap rather than lost.
 func (m mapper) requiredCodes(field string, cc *CodeableConcept) (joinedup.Codings, error) {
 	cs := codings(cc)
 	if len(cs) == 0 {
-		if cc == nil {
+		switch {
+		case cc == nil:
 			return nil, m.fail(field, ErrMissing)
+		case cc.Text != "":
+			return joinedup.Codings{{Display: cc.Text}}, nil
 		}
-		return nil, m.fail(field, errors.New("no coding"))
+		return nil, m.fail(field, errors.New("no coding or text"))
 	}
 	return cs, nil
 }
@@ -167,20 +173,6 @@ func firstCode(cc *CodeableConcept, system string) string {
 		}
 	}
 	return ""
-}
-
-func start(p *Period) string {
-	if p == nil {
-		return ""
-	}
-	return p.Start
-}
-
-func end(p *Period) string {
-	if p == nil {
-		return ""
-	}
-	return p.End
 }
 
 // PatientToDomain maps a Patient. system names the sending system and
@@ -453,9 +445,9 @@ func ObservationToDomain(o *Observation, system string, refs *Refs) (joinedup.Ob
 		out.Components = make([]joinedup.Component, len(o.Component))
 		for i := range o.Component {
 			comp := &o.Component[i]
-			cs := codings(&comp.Code)
-			if len(cs) == 0 {
-				return out, links, m.fail(fmt.Sprintf("component[%d].code", i), errors.New("no coding"))
+			cs, err := m.requiredCodes(fmt.Sprintf("component[%d].code", i), &comp.Code)
+			if err != nil {
+				return out, links, err
 			}
 			out.Components[i] = joinedup.Component{Codes: cs, Value: quantity(comp.ValueQuantity)}
 		}
@@ -758,4 +750,51 @@ func kindFromODS(ods string) joinedup.OrgKind {
 		return joinedup.OrgTrust
 	}
 	return joinedup.OrgOther
+}
+
+// ErrUnsupportedType is returned by ToDomain for resource types JoinedUp
+// does not import (Claim, Procedure, …); callers usually skip those.
+var ErrUnsupportedType = errors.New("resource type not imported")
+
+// ToDomain decodes the raw JSON of a resource of the given type, as a
+// BundleReader or NDJSONReader yields it, and maps it. The value is one of
+// joinedup.Patient, joinedup.Condition, joinedup.Observation,
+// joinedup.Medication, joinedup.Encounter, joinedup.Appointment,
+// joinedup.Carer and joinedup.Organisation.
+func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
+	switch resourceType {
+	case "Patient":
+		return decodeMap(raw, system, refs, PatientToDomain)
+	case "Condition":
+		return decodeMap(raw, system, refs, ConditionToDomain)
+	case "Observation":
+		return decodeMap(raw, system, refs, ObservationToDomain)
+	case "MedicationRequest":
+		return decodeMap(raw, system, refs, MedicationRequestToDomain)
+	case "MedicationStatement":
+		return decodeMap(raw, system, refs, MedicationStatementToDomain)
+	case "Encounter":
+		return decodeMap(raw, system, refs, EncounterToDomain)
+	case "Appointment":
+		return decodeMap(raw, system, refs, AppointmentToDomain)
+	case "RelatedPerson":
+		return decodeMap(raw, system, refs, RelatedPersonToDomain)
+	case "Organization":
+		return decodeMap(raw, system, refs, OrganizationToDomain)
+	}
+	return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
+}
+
+func decodeMap[R any, D any](raw []byte, system string, refs *Refs, fn func(*R, string, *Refs) (D, Links, error)) (any, Links, error) {
+	r := new(R)
+	if err := json.Unmarshal(raw, r); err != nil {
+		var head resourceHead
+		_ = json.Unmarshal(raw, &head)
+		return nil, Links{}, &MappingError{ResourceType: head.ResourceType, ID: head.ID, Err: err}
+	}
+	d, links, err := fn(r, system, refs)
+	if err != nil {
+		return nil, links, err
+	}
+	return d, links, nil
 }

@@ -120,10 +120,14 @@ func TestMappingErrors(t *testing.T) {
 			_, _, err := ObservationToDomain(decode[Observation](t, `{"resourceType":"Observation","id":"abc",`+subj+`}`), "s", nil)
 			return err
 		}, `Observation/abc: code: missing`},
-		{"observation with text-only code", func() error {
-			_, _, err := ObservationToDomain(decode[Observation](t, `{"resourceType":"Observation","id":"abc",`+subj+`,"code":{"text":"BP"}}`), "s", nil)
+		{"observation with empty code", func() error {
+			_, _, err := ObservationToDomain(decode[Observation](t, `{"resourceType":"Observation","id":"abc",`+subj+`,"code":{}}`), "s", nil)
 			return err
-		}, `Observation/abc: code: no coding`},
+		}, `Observation/abc: code: no coding or text`},
+		{"component without code", func() error {
+			_, _, err := ObservationToDomain(decode[Observation](t, `{"resourceType":"Observation","id":"abc",`+subj+`,`+code+`,"component":[{"code":{"coding":[{"code":"1"}]}},{"code":{}}]}`), "s", nil)
+			return err
+		}, `Observation/abc: component[1].code: no coding or text`},
 		{"condition without subject", func() error {
 			_, _, err := ConditionToDomain(decode[Condition](t, `{"resourceType":"Condition","id":"c1",`+code+`}`), "s", nil)
 			return err
