@@ -195,7 +195,7 @@ func (g *generator) facts(r *rng, p *person, w writer, st *Stats) {
 		}
 		end := start.Add(time.Duration(1+r.poisson(3+2*float64(p.frailty))) * 24 * time.Hour)
 		enc.Period = &fhir.Period{Start: dateTime(start)}
-		if end.After(g.asOfTime) {
+		if !end.Before(g.asOf) {
 			enc.Status = "in-progress"
 		} else {
 			enc.Period.End = dateTime(end)
@@ -409,17 +409,17 @@ func (g *generator) condition(id string, subject *fhir.Reference, c Code, onset 
 // hours.
 func (g *generator) pastTime(r *rng, days int) time.Time {
 	d := 1 + r.IntN(days)
-	return g.asOfTime.AddDate(0, 0, -d).Add(time.Duration(8*60+r.IntN(10*60)) * time.Minute)
+	return g.asOf.AddDate(0, 0, -d).Add(time.Duration(8*60+r.IntN(10*60)) * time.Minute)
 }
 
 // readingDates returns up to n dates spread over the last years: roughly
 // one every interval days, jittered, newest last.
 func (g *generator) readingDates(r *rng, buf []time.Time, n, interval int) []time.Time {
 	buf = buf[:0]
-	first := g.asOfTime.AddDate(0, 0, -interval*n+r.IntN(interval/2+1))
+	first := g.asOf.AddDate(0, 0, -interval*n+r.IntN(interval/2+1))
 	for i := 0; i < n; i++ {
 		t := first.AddDate(0, 0, i*interval+r.IntN(interval/3+1)).Add(time.Duration(8*60+r.IntN(9*60)) * time.Minute)
-		if t.After(g.asOfTime) {
+		if !t.Before(g.asOf) {
 			break
 		}
 		buf = append(buf, t)

@@ -87,7 +87,6 @@ func (c *Config) defaults() error {
 type generator struct {
 	cfg             Config
 	asOf            time.Time // midnight UTC
-	asOfTime        time.Time // as-of at midday, the reference for times of day
 	orgs            []*Org
 	practices       []*Org
 	practiceWeights []float64
@@ -95,7 +94,7 @@ type generator struct {
 }
 
 func newGenerator(cfg Config) *generator {
-	g := &generator{cfg: cfg, asOf: cfg.AsOf, asOfTime: cfg.AsOf.Add(12 * time.Hour)}
+	g := &generator{cfg: cfg, asOf: cfg.AsOf}
 	g.orgs, g.practices = organisations(cfg.Seed, cfg.Practices)
 	for _, p := range g.practices {
 		g.practiceWeights = append(g.practiceWeights, p.weight)
