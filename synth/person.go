@@ -120,7 +120,7 @@ func (g *generator) newPerson(r *rng, idx int, p *person) {
 	adult := p.age >= 18
 	if adult {
 		base := ChronicPainPrevalence[ageBand(p.age)] / 100
-		if p.has[ltcIndex["rheumatoid-arthritis"]] || p.has[ltcIndex["osteoporosis"]] || p.has[ltcIndex["depression"]] {
+		if p.has[iRA] || p.has[iOsteoporosis] || p.has[iDepression] {
 			base *= 2
 		}
 		p.pain = r.chance(min(base*math.Exp(0.6*p.general-0.18), maxP))
