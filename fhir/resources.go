@@ -180,6 +180,9 @@ type Appointment struct {
 	Start           string                   `json:"start,omitempty"` // instant
 	End             string                   `json:"end,omitempty"`   // instant
 	Participant     []AppointmentParticipant `json:"participant,omitempty"`
+	// SupportingInformation points to what the appointment is for or with,
+	// such as the trust whose clinic it is.
+	SupportingInformation []Reference `json:"supportingInformation,omitempty"`
 }
 
 // RelatedPerson is an R4 RelatedPerson; JoinedUp reads carers from it.

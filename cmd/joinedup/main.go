@@ -30,6 +30,7 @@ var commands = []command{
 	{"demo", "generate a demo population, import and stratify it, and serve it", runDemo},
 	{"serve", "serve the web application and API", runServe},
 	{"migrate", "create or update the database schema", runMigrate},
+	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
 	{"version", "print the program and schema versions", runVersion},
 }
