@@ -31,6 +31,8 @@ var commands = []command{
 	{"serve", "serve the web application and API", runServe},
 	{"migrate", "create or update the database schema", runMigrate},
 	{"version", "print the program and schema versions", runVersion},
+	{"user", "add, list or disable staff accounts", runUser},
+	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
 }
 
 // Exit statuses.
