@@ -457,7 +457,10 @@ func OrganisationIDByODS(ctx context.Context, q Querier, ods string) (string, er
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("organisation with ODS code %s: %w", ods, ErrNotFound)
 	}
-	return id, err
+	if err != nil {
+		return "", fmt.Errorf("read organisation %s: %w", ods, err)
+	}
+	return id, nil
 }
 
 // OrganisationIDBySource returns the id of the organisation a source system

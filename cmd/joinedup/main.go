@@ -33,6 +33,8 @@ var commands = []command{
 	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
 	{"version", "print the program and schema versions", runVersion},
+	{"user", "add, list or disable staff accounts", runUser},
+	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
 }
 
 // Exit statuses.

@@ -3,18 +3,40 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/web"
 )
 
+// webFlags adds the web server's flags and returns a function building its
+// options. The OpenID client secret comes from the environment only, so it
+// never shows in a process listing.
+func webFlags(fs *flag.FlagSet, e *env, secureDefault bool) func() web.Options {
+	secure := fs.Bool("secure-cookies", secureDefault, "mark cookies Secure (turn off only for plain-HTTP localhost)")
+	issuer := fs.String("oidc-issuer", os.Getenv("JOINEDUP_OIDC_ISSUER"), "OpenID Connect issuer `URL` (e.g. NHS CIS2); empty disables")
+	clientID := fs.String("oidc-client-id", os.Getenv("JOINEDUP_OIDC_CLIENT_ID"), "OpenID Connect client `id`")
+	redirect := fs.String("oidc-redirect-url", os.Getenv("JOINEDUP_OIDC_REDIRECT_URL"), "this server's /auth/oidc/callback `URL` as registered")
+	return func() web.Options {
+		opt := web.Options{SecureCookies: *secure, Logger: e.log}
+		if *issuer != "" {
+			opt.OIDC = &web.OIDCConfig{Issuer: *issuer, ClientID: *clientID, RedirectURL: *redirect,
+				ClientSecret: os.Getenv("JOINEDUP_OIDC_CLIENT_SECRET")}
+		}
+		return opt
+	}
+}
+
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[--db URL] [--addr HOST:PORT]")
+	fs := newFlags(e, "serve", "[--db URL] [--addr HOST:PORT] [--secure-cookies=false] [--oidc-issuer URL …]")
 	dbURL := dbFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	opts := webFlags(fs, e, true)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,13 +48,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return serve(ctx, e, db, *addr)
+	return serve(ctx, e, db, *addr, opts())
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "[--data DIR] [--addr HOST:PORT]")
 	dbURL := dbFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	opts := webFlags(fs, e, false) // the demo serves plain HTTP on localhost
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,25 +67,17 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return serve(ctx, e, db, *addr)
+	return serve(ctx, e, db, *addr, opts())
 }
 
 // serve runs the HTTP server until ctx is cancelled, then shuts it down
 // gracefully.
-func serve(ctx context.Context, e *env, db *store.DB, addr string) error {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := db.PingContext(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+func serve(ctx context.Context, e *env, db *store.DB, addr string, opt web.Options) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: web.New(db, opt), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(e.stdout, "JoinedUp is serving %s on http://%s/\n", db.Engine, ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,283 @@
+package joinedup
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a member of staff does; with the user's relationship to a
+// patient it decides what the user may see (see Authorize).
+type Role string
+
+// The roles JoinedUp knows.
+const (
+	RoleGP                  Role = "gp"                    // GP or practice clinician
+	RoleCareCoordinator     Role = "care-coordinator"      // care coordinator or care navigator
+	RoleLeadSpecialist      Role = "lead-specialist"       // lead specialist for Red-tier patients
+	RoleCommunitySocialCare Role = "community-social-care" // social worker, community nurse, therapist
+	RoleVoluntaryLinkWorker Role = "voluntary-link-worker" // voluntary-sector link worker
+	RoleLCNManager          Role = "lcn-manager"           // LCN manager or board member
+	RoleAdmin               Role = "admin"                 // manages user accounts
+	RoleIGLead              Role = "ig-lead"               // information-governance lead; reads the audit
+)
+
+// Roles lists every role, in the order people are shown them.
+func Roles() []Role {
+	return []Role{RoleGP, RoleCareCoordinator, RoleLeadSpecialist, RoleCommunitySocialCare,
+		RoleVoluntaryLinkWorker, RoleLCNManager, RoleAdmin, RoleIGLead}
+}
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	for _, k := range Roles() {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Clinical reports whether the role delivers care from a health record and
+// so may see clinical data and break the glass in an emergency.
+func (r Role) Clinical() bool {
+	return r == RoleGP || r == RoleCareCoordinator || r == RoleLeadSpecialist
+}
+
+// Action is something a user asks to do. Patient-scoped actions are decided
+// against the user's Relationship with one patient.
+type Action string
+
+// The actions Authorize decides.
+const (
+	ActionReadPatient       Action = "read-patient"        // identifiable details of one patient
+	ActionWritePatient      Action = "write-patient"       // change one patient's record (consent, plan, …)
+	ActionReadClinical      Action = "read-clinical"       // diagnoses, results, medication of one patient
+	ActionReadReferralShare Action = "read-referral-share" // what a consented referral shares
+	ActionBreakGlass        Action = "break-glass"         // emergency access to one patient
+	ActionReadAggregate     Action = "read-aggregate"      // counts across patients, none identifiable
+	ActionReadAudit         Action = "read-audit"          // the audit log
+	ActionManageUsers       Action = "manage-users"        // add, list and disable accounts
+)
+
+// Actions lists every action.
+func Actions() []Action {
+	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers}
+}
+
+// PatientScoped reports whether the action concerns one identifiable
+// patient, and so needs a relationship with that patient.
+func (a Action) PatientScoped() bool {
+	switch a {
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
+		return true
+	}
+	return false
+}
+
+// Relationship is what links a user to one patient. Storage works it out
+// (at a moment in time); Authorize decides from it alone.
+type Relationship struct {
+	// Registered: the patient is registered at the user's organisation.
+	Registered bool
+	// CareTeam: the user, or the user's organisation, is on the patient's
+	// care team now.
+	CareTeam bool
+	// Referred: the patient has an open referral to the user's organisation.
+	Referred bool
+	// ConsentSocialCare: the patient's latest recorded consent allows
+	// sharing with social care.
+	ConsentSocialCare bool
+	// ConsentVoluntary: the patient's latest recorded consent allows sharing
+	// with voluntary organisations.
+	ConsentVoluntary bool
+	// BreakGlass: the user holds an unexpired break-glass grant for the
+	// patient.
+	BreakGlass bool
+}
+
+// Scope says how much of what was asked for may be shown.
+type Scope string
+
+// Values of Scope.
+const (
+	ScopeNone          Scope = ""                    // nothing (the decision denies)
+	ScopeFull          Scope = "full"                // the whole record the action names
+	ScopeReferralShare Scope = "referral-share-only" // name, contact, referral reason, what matters to me
+	ScopeAggregate     Scope = "aggregate-only"      // counts, small numbers suppressed
+	ScopeAdmin         Scope = "administration"      // accounts, never patient data
+	ScopeAudit         Scope = "audit"               // the audit log
+)
+
+// Decision is the answer to "may this user do this?": whether, how much,
+// and why, in words the audit log and the IG lead can read.
+type Decision struct {
+	Allowed bool
+	Scope   Scope
+	Reason  string
+	// BreakGlass marks access allowed only by an emergency grant, which
+	// the IG lead reviews.
+	BreakGlass bool
+}
+
+func allow(s Scope, reason string) Decision { return Decision{Allowed: true, Scope: s, Reason: reason} }
+
+func deny(reason string) Decision { return Decision{Reason: reason} }
+
+// Authorize is the one place JoinedUp decides access. Identifiable data is
+// shown only to a user whose organisation the patient is registered at, who
+// is on the patient's care team, or whose organisation the patient was
+// referred to — with the patient's consent where the user is outside the NHS
+// — or who holds a break-glass grant. Everything else is denied, and the
+// caller audits the attempt either way.
+func Authorize(u User, a Action, rel Relationship) Decision {
+	if u.Disabled {
+		return deny("account disabled")
+	}
+	if !u.Role.Valid() {
+		return deny(fmt.Sprintf("unknown role %q", u.Role))
+	}
+	switch a {
+	case ActionManageUsers:
+		if u.Role == RoleAdmin {
+			return allow(ScopeAdmin, "administrator manages accounts")
+		}
+		return deny("only an administrator manages accounts")
+	case ActionReadAudit:
+		if u.Role == RoleIGLead {
+			return allow(ScopeAudit, "IG lead reads the audit")
+		}
+		return deny("only the IG lead reads the audit")
+	case ActionReadAggregate:
+		if u.Role == RoleLCNManager {
+			return allow(ScopeAggregate, "LCN manager sees aggregates with small numbers suppressed")
+		}
+		return deny("aggregates are for the LCN manager")
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
+		return authorizePatient(u.Role, a, rel)
+	}
+	return deny(fmt.Sprintf("unknown action %q", a))
+}
+
+// authorizePatient decides the patient-scoped actions.
+func authorizePatient(r Role, a Action, rel Relationship) Decision {
+	switch {
+	case r.Clinical():
+		if a == ActionBreakGlass {
+			return allow(ScopeFull, "clinician may request emergency access")
+		}
+		if why := healthRelationship(rel); why != "" {
+			return allow(ScopeFull, why)
+		}
+		if rel.BreakGlass {
+			d := allow(ScopeFull, "break-glass emergency access")
+			d.BreakGlass = true
+			return d
+		}
+		return deny("no relationship with the patient")
+	case r == RoleCommunitySocialCare:
+		if a == ActionBreakGlass {
+			return deny("break-glass is for clinicians")
+		}
+		why := healthRelationship(rel)
+		if why == "" {
+			return deny("no relationship with the patient")
+		}
+		if !rel.ConsentSocialCare {
+			return deny("patient has not consented to sharing with social care")
+		}
+		return allow(ScopeFull, why+", with consent to share with social care")
+	case r == RoleVoluntaryLinkWorker:
+		switch a {
+		case ActionReadPatient, ActionReadReferralShare:
+		case ActionReadClinical:
+			return deny("clinical data is never shared with the voluntary sector")
+		default:
+			return deny("a link worker sees only what a consented referral shares")
+		}
+		if !rel.Referred {
+			return deny("no referral to the user's organisation")
+		}
+		if !rel.ConsentVoluntary {
+			return deny("patient has not consented to sharing with voluntary organisations")
+		}
+		return allow(ScopeReferralShare, "consented referral to the user's organisation")
+	}
+	return deny(fmt.Sprintf("role %s sees no patient data", r))
+}
+
+// healthRelationship names the relationship that justifies access, or ""
+// when there is none.
+func healthRelationship(rel Relationship) string {
+	switch {
+	case rel.CareTeam:
+		return "on the patient's care team"
+	case rel.Registered:
+		return "patient registered at the user's organisation"
+	case rel.Referred:
+		return "patient referred to the user's organisation"
+	}
+	return ""
+}
+
+// SuppressBelow is the smallest count shown in aggregates: smaller counts
+// could identify people, so they are suppressed.
+const SuppressBelow = 5
+
+// Suppress formats a count for an aggregate view: counts below SuppressBelow
+// become "<5", so no small group can be singled out.
+func Suppress(n int) string {
+	if n < SuppressBelow {
+		return fmt.Sprintf("<%d", SuppressBelow)
+	}
+	return fmt.Sprint(n)
+}
+
+// BreakGlassDuration is how long an emergency grant lasts: long enough for
+// an emergency, short enough that it cannot become routine access.
+const BreakGlassDuration = time.Hour
+
+// MinBreakGlassReason is the shortest reason accepted for emergency access,
+// so the IG lead has something to review.
+const MinBreakGlassReason = 10
+
+// CheckBreakGlassReason checks that an emergency-access reason was typed
+// out, not left empty or a token word.
+func CheckBreakGlassReason(reason string) error {
+	if utf8.RuneCountInString(strings.TrimSpace(reason)) < MinBreakGlassReason {
+		return fmt.Errorf("a break-glass reason of at least %d characters is required", MinBreakGlassReason)
+	}
+	return nil
+}
+
+// Outcome is how an audited request ended.
+type Outcome string
+
+// Values of Outcome.
+const (
+	OutcomeAllowed Outcome = "allowed"
+	OutcomeDenied  Outcome = "denied"
+	OutcomeFailed  Outcome = "failed" // allowed, but the request did not complete
+)
+
+// AuditEntry records one look at, or change to, data: who (user, role,
+// organisation), which patient, what action on what, when, why and how it
+// ended. Entries are hash-chained so any alteration is detectable.
+type AuditEntry struct {
+	Seq            int64 // position in the chain, from 1
+	At             time.Time
+	UserID         string
+	Username       string
+	Role           Role
+	OrganisationID string
+	PatientID      string // empty for entries not about one patient
+	Action         Action
+	What           string // the request, e.g. "GET /api/patients/{id}"
+	Reason         string // the decision's reason, or the reason the user typed
+	Outcome        Outcome
+	BreakGlass     bool   // access by emergency grant, for the IG lead to review
+	PrevHash       string // Hash of entry Seq-1 (empty for the first)
+	Hash           string // SHA-256 over PrevHash and this entry's canonical encoding
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/password"
+	"github.com/joinedup/joinedup/store"
+)
+
+// stdin is where --password-stdin reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+func runUser(ctx context.Context, e *env, args []string) error {
+	const usage = "add|list|disable [flags]"
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fs := newFlags(e, "user", usage)
+		return parse(fs, []string{"--help"})
+	}
+	switch args[0] {
+	case "add":
+		return runUserAdd(ctx, e, args[1:])
+	case "list":
+		return runUserList(ctx, e, args[1:])
+	case "disable":
+		return runUserDisable(ctx, e, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown user subcommand %q (add, list or disable)", args[0])}
+}
+
+func runUserAdd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user add", "--username NAME --name 'DISPLAY NAME' --role ROLE [--org ODS] [--email E] [--oidc-subject S] [--password-stdin]")
+	dbURL := dbFlags(fs)
+	username := fs.String("username", "", "sign-in `name`")
+	name := fs.String("name", "", "display `name`")
+	roles := make([]string, 0, 8)
+	for _, r := range joinedup.Roles() {
+		roles = append(roles, string(r))
+	}
+	role := fs.String("role", "", "`role`: "+strings.Join(roles, ", "))
+	org := fs.String("org", "", "`ODS` code of the user's organisation")
+	email := fs.String("email", "", "`email` matched at OpenID Connect sign-in")
+	subject := fs.String("oidc-subject", "", "OpenID Connect `subject` (e.g. the CIS2 UUID)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u := joinedup.User{Username: *username, DisplayName: *name, Role: joinedup.Role(*role), Email: *email, OIDCSubject: *subject}
+	if err := u.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := checkURL(dbURL()); err != nil {
+		return err
+	}
+	var hash string
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		if hash, err = password.Hash(strings.TrimRight(line, "\r\n")); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	db, err := store.Open(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *org != "" {
+		if u.OrganisationID, err = store.OrganisationIDByODS(ctx, db, *org); err != nil {
+			return err
+		}
+	}
+	if u, err = store.CreateUser(ctx, db, u, hash, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added %s (%s) as %s\n", u.Username, u.DisplayName, u.Role)
+	return nil
+}
+
+func runUserList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user list", "[--db URL]")
+	dbURL := dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkURL(dbURL()); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	us, err := store.ListUsers(ctx, db)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tORGANISATION\tSTATUS")
+	for _, u := range us {
+		status := "active"
+		if u.Disabled {
+			status = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Role, u.OrganisationID, status)
+	}
+	return tw.Flush()
+}
+
+func runUserDisable(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user disable", "--username NAME")
+	dbURL := dbFlags(fs)
+	username := fs.String("username", "", "the account to disable")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return usageError{"--username is required"}
+	}
+	if err := checkURL(dbURL()); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := store.DisableUser(ctx, db, *username); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "disabled %s and ended its sessions\n", *username)
+	return nil
+}

@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/joinedup/joinedup"
+)
+
+// RelationshipFor works out how user u is linked to the patient at now:
+// registration at u's organisation, a current place on the care team (the
+// user or the user's organisation), an open referral to u's organisation,
+// the patient's consent in force, and an unexpired break-glass grant. A
+// patient that does not exist has no relationship with anyone.
+func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID string, now time.Time) (joinedup.Relationship, error) {
+	var rel joinedup.Relationship
+	now = dbTime(now)
+	err := q.QueryRowContext(ctx, `SELECT
+		COALESCE(p.practice_id = $2, FALSE),
+		EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = p.id
+			AND (c.user_id = $3 OR c.organisation_id = $2)
+			AND c.period_start <= $4 AND (c.period_end IS NULL OR c.period_end > $4)),
+		EXISTS (SELECT 1 FROM referrals r WHERE r.patient_id = p.id AND r.organisation_id = $2
+			AND r.created_at <= $4 AND (r.closed_at IS NULL OR r.closed_at > $4)),
+		EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.patient_id = p.id AND g.user_id = $3
+			AND g.granted_at <= $4 AND g.expires_at > $4)
+		FROM patients p WHERE p.id = $1`,
+		patientID, u.OrganisationID, u.ID, now).Scan(&rel.Registered, &rel.CareTeam, &rel.Referred, &rel.BreakGlass)
+	if errors.Is(err, sql.ErrNoRows) {
+		return joinedup.Relationship{}, nil
+	}
+	if err != nil {
+		return rel, fmt.Errorf("relationship of %s with patient %s: %w", u.Username, patientID, err)
+	}
+	if u.OrganisationID == "" {
+		// No organisation, so nothing can be registered or referred there.
+		rel.Registered, rel.Referred = false, false
+	}
+	c, err := LatestConsent(ctx, q, patientID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return rel, err
+	}
+	rel.ConsentSocialCare, rel.ConsentVoluntary = c.SocialCare, c.Voluntary
+	return rel, nil
+}
+
+// Consent is a patient's sharing decisions as recorded at one time.
+type Consent struct {
+	ID         string
+	PatientID  string
+	SocialCare bool // share with social care
+	Voluntary  bool // share with voluntary organisations
+	Note       string
+	RecordedBy string // User.ID
+	RecordedAt time.Time
+}
+
+// RecordConsent stores the patient's current sharing decisions; earlier
+// records stay as the history.
+func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	c.RecordedAt = dbTime(c.RecordedAt)
+	_, err := q.ExecContext(ctx, `INSERT INTO consents (patient_id, id, social_care, voluntary, note, recorded_by, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.PatientID, c.ID, c.SocialCare, c.Voluntary, c.Note, c.RecordedBy, c.RecordedAt)
+	if err != nil {
+		return c, fmt.Errorf("record consent for patient %s: %w", c.PatientID, err)
+	}
+	return c, nil
+}
+
+// LatestConsent returns the consent in force for the patient, or
+// ErrNotFound when none was ever recorded (which shares nothing).
+func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, error) {
+	c := Consent{PatientID: patientID}
+	var at nt
+	err := q.QueryRowContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at FROM consents
+		WHERE patient_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1`, patientID).
+		Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("consent for patient %s: %w", patientID, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read consent for patient %s: %w", patientID, err)
+	}
+	c.RecordedAt = at.t()
+	return c, nil
+}
+
+// BreakGlassGrant is emergency access to one patient for one user until
+// Expires.
+type BreakGlassGrant struct {
+	ID        string
+	PatientID string
+	UserID    string
+	Reason    string
+	Granted   time.Time
+	Expires   time.Time
+}
+
+// GrantBreakGlass stores an emergency grant lasting
+// joinedup.BreakGlassDuration from now; the reason must pass
+// joinedup.CheckBreakGlassReason.
+func GrantBreakGlass(ctx context.Context, q Querier, patientID, userID, reason string, now time.Time) (BreakGlassGrant, error) {
+	if err := joinedup.CheckBreakGlassReason(reason); err != nil {
+		return BreakGlassGrant{}, err
+	}
+	g := BreakGlassGrant{ID: NewID(), PatientID: patientID, UserID: userID, Reason: reason,
+		Granted: dbTime(now), Expires: dbTime(now.Add(joinedup.BreakGlassDuration))}
+	_, err := q.ExecContext(ctx, `INSERT INTO break_glass_grants (patient_id, id, user_id, reason, granted_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, g.PatientID, g.ID, g.UserID, g.Reason, g.Granted, g.Expires)
+	if err != nil {
+		return g, fmt.Errorf("grant break-glass access to patient %s: %w", patientID, err)
+	}
+	return g, nil
+}
+
+// CareTeamMember is one place on a patient's care team: a user, or a whole
+// organisation, in a role for a period.
+type CareTeamMember struct {
+	ID             string
+	PatientID      string
+	UserID         string // empty when the place is held by an organisation
+	OrganisationID string // empty when the place is held by a user
+	Role           string // e.g. "named GP", "care coordinator", "social worker"
+	Start          time.Time
+	End            time.Time // zero while current
+}
+
+// AddCareTeamMember adds a place on a patient's care team.
+func AddCareTeamMember(ctx context.Context, q Querier, m CareTeamMember) (CareTeamMember, error) {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO care_team_members (patient_id, id, user_id, organisation_id, role, period_start, period_end)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, m.PatientID, m.ID, nullString(m.UserID), nullString(m.OrganisationID), m.Role,
+		dbTime(m.Start), nullTime(dbTime(m.End)))
+	if err != nil {
+		return m, fmt.Errorf("add care team member for patient %s: %w", m.PatientID, err)
+	}
+	return m, nil
+}
+
+// Referral is a referral of a patient to an organisation, holding what the
+// receiving organisation is shown.
+type Referral struct {
+	ID             string
+	PatientID      string
+	OrganisationID string // the organisation referred to
+	Reason         string
+	WhatMatters    string // what matters to the patient, in their words
+	CreatedBy      string // User.ID, when made in JoinedUp
+	Created        time.Time
+	Closed         time.Time // zero while open
+}
+
+// AddReferral stores a referral.
+func AddReferral(ctx context.Context, q Querier, r Referral) (Referral, error) {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	r.Created = dbTime(r.Created)
+	_, err := q.ExecContext(ctx, `INSERT INTO referrals (patient_id, id, organisation_id, reason, what_matters, created_by, created_at, closed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.PatientID, r.ID, r.OrganisationID, r.Reason, r.WhatMatters,
+		nullString(r.CreatedBy), r.Created, nullTime(dbTime(r.Closed)))
+	if err != nil {
+		return r, fmt.Errorf("add referral for patient %s: %w", r.PatientID, err)
+	}
+	return r, nil
+}
+
+// OpenReferrals returns the patient's referrals to the organisation that are
+// open at now, oldest first.
+func OpenReferrals(ctx context.Context, q Querier, patientID, organisationID string, now time.Time) ([]Referral, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, reason, what_matters, created_by, created_at FROM referrals
+		WHERE patient_id = $1 AND organisation_id = $2 AND created_at <= $3 AND (closed_at IS NULL OR closed_at > $3)
+		ORDER BY created_at, id`, patientID, organisationID, dbTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("read referrals of patient %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []Referral
+	for rows.Next() {
+		r := Referral{PatientID: patientID, OrganisationID: organisationID}
+		var by sql.NullString
+		var at nt
+		if err := rows.Scan(&r.ID, &r.Reason, &r.WhatMatters, &by, &at); err != nil {
+			return nil, fmt.Errorf("read referrals of patient %s: %w", patientID, err)
+		}
+		r.CreatedBy, r.Created = by.String, at.t()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PracticeCount is the number of patients registered at one practice.
+type PracticeCount struct {
+	OrganisationID string
+	ODS            string
+	Name           string
+	Patients       int
+}
+
+// PatientCountsByPractice counts the patients registered at each practice,
+// including practices with none, ordered by name.
+func PatientCountsByPractice(ctx context.Context, q Querier) ([]PracticeCount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.id, COALESCE(o.ods, ''), o.name, COUNT(p.id)
+		FROM organisations o LEFT JOIN patients p ON p.practice_id = o.id
+		WHERE o.kind = $1 GROUP BY o.id, o.ods, o.name ORDER BY o.name, o.id`, string(joinedup.OrgPractice))
+	if err != nil {
+		return nil, fmt.Errorf("count patients by practice: %w", err)
+	}
+	defer rows.Close()
+	var out []PracticeCount
+	for rows.Next() {
+		var c PracticeCount
+		if err := rows.Scan(&c.OrganisationID, &c.ODS, &c.Name, &c.Patients); err != nil {
+			return nil, fmt.Errorf("count patients by practice: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,314 @@
+package store_test
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+var t0 = time.Date(2025, 3, 1, 9, 0, 0, 123456000, time.UTC)
+
+func appendN(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := db.Audit(ctx, joinedup.AuditEntry{At: t0.Add(time.Duration(i) * time.Second), UserID: "u1", Username: "gp1",
+			Role: joinedup.RoleGP, OrganisationID: "org", PatientID: fmt.Sprintf("p%d", i%2), Action: joinedup.ActionReadPatient,
+			What: "GET /api/patients/{id}", Reason: "registered", Outcome: joinedup.OutcomeAllowed})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditChainIntact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if n, err := store.VerifyAudit(ctx, db); err != nil || n != 0 {
+			t.Fatalf("empty chain: %d, %v", n, err)
+		}
+		appendN(t, db, 5)
+		n, err := store.VerifyAudit(ctx, db)
+		if err != nil || n != 5 {
+			t.Fatalf("VerifyAudit = %d, %v; want 5, nil", n, err)
+		}
+		es, err := store.AuditEntries(ctx, db, store.AuditFilter{PatientID: "p1"})
+		if err != nil || len(es) != 2 || es[0].Seq != 2 || es[1].Seq != 4 || !es[0].At.Equal(t0.Add(time.Second)) {
+			t.Fatalf("AuditEntries(p1) = %+v, %v", es, err)
+		}
+	})
+}
+
+// TestAuditTamperDetected alters or deletes single rows with plain SQL, as
+// someone with database access could, and expects verification to name the
+// entry.
+func TestAuditTamperDetected(t *testing.T) {
+	tests := []struct {
+		name    string
+		sql     string
+		wantSeq int64
+	}{
+		{"alter what", "UPDATE audit_log SET what = 'nothing' WHERE seq = 3", 3},
+		{"alter outcome", "UPDATE audit_log SET outcome = 'denied' WHERE seq = 1", 1},
+		{"alter time", "UPDATE audit_log SET at = $1 WHERE seq = 4", 4},
+		{"alter user", "UPDATE audit_log SET username = 'someone' WHERE seq = 5", 5},
+		{"alter break-glass flag", "UPDATE audit_log SET break_glass = TRUE WHERE seq = 2", 2},
+		{"delete middle", "DELETE FROM audit_log WHERE seq = 2", 2},
+		{"delete first", "DELETE FROM audit_log WHERE seq = 1", 1},
+		{"delete last", "DELETE FROM audit_log WHERE seq = 5", 5},
+		{"renumber to hide deletion", "DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3", 3},
+		{"insert forged", `INSERT INTO audit_log SELECT 6, at, user_id, username, role, organisation_id, patient_id, action, what,
+			reason, outcome, break_glass, hash, hash FROM audit_log WHERE seq = 5`, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				appendN(t, db, 5)
+				var args []any
+				if tt.name == "alter time" {
+					args = append(args, t0.Add(time.Hour))
+				}
+				for _, stmt := range splitSQL(tt.sql) {
+					if _, err := db.ExecContext(ctx, stmt, args...); err != nil {
+						t.Fatalf("tamper: %v", err)
+					}
+				}
+				_, err := store.VerifyAudit(ctx, db)
+				b, ok := store.IsAuditBreak(err)
+				if !ok {
+					t.Fatalf("VerifyAudit after %q = %v, want a break", tt.sql, err)
+				}
+				if b.Seq != tt.wantSeq {
+					t.Fatalf("break at %d (%s), want %d", b.Seq, b.Problem, tt.wantSeq)
+				}
+			})
+		})
+	}
+}
+
+func splitSQL(s string) []string {
+	var out []string
+	start := 0
+	for i := range len(s) {
+		if s[i] == ';' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// TestAuditConcurrentAppendsStayLinear appends from many goroutines at once
+// and expects one unbroken chain.
+func TestAuditConcurrentAppendsStayLinear(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.Audit(ctx, joinedup.AuditEntry{At: t0, Username: fmt.Sprint("u", i), Outcome: joinedup.OutcomeAllowed})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := store.VerifyAudit(ctx, db); err != nil || n != 40 {
+			t.Fatalf("VerifyAudit = %d, %v", n, err)
+		}
+	})
+}
+
+// TestAuditRolledBackWithWrite shows an entry appended in a write's
+// transaction disappears with it, leaving the chain intact.
+func TestAuditRolledBackWithWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		appendN(t, db, 2)
+		boom := errors.New("write failed")
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			if _, err := store.AppendAudit(ctx, tx, joinedup.AuditEntry{At: t0, Outcome: joinedup.OutcomeAllowed}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		appendN(t, db, 1)
+		if n, err := store.VerifyAudit(ctx, db); err != nil || n != 3 {
+			t.Fatalf("VerifyAudit = %d, %v", n, err)
+		}
+	})
+}
+
+// seedAccess stores a practice, a voluntary organisation, a patient of the
+// practice and users of each.
+func seedAccess(t *testing.T, db *store.DB) (patientID string, gp, vol joinedup.User) {
+	t.Helper()
+	b := sample()
+	write(t, db, b)
+	volOrg := joinedup.Organisation{ODS: "VOL01", Name: "Age UK Lambeth", Kind: joinedup.OrgVoluntary, Source: joinedup.Source{System: "test", ID: "vol"}}
+	volOrg.ID = store.OrganisationID(volOrg)
+	write(t, db, &store.Batch{Organisations: []joinedup.Organisation{volOrg}})
+	prac, err := store.OrganisationIDByODS(ctx, db, "G85001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gp, err = store.CreateUser(ctx, db, joinedup.User{Username: "gp1", DisplayName: "Dr One", Role: joinedup.RoleGP, OrganisationID: prac}, "", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vol, err = store.CreateUser(ctx, db, joinedup.User{Username: "vol1", DisplayName: "Val", Role: joinedup.RoleVoluntaryLinkWorker,
+		OrganisationID: volOrg.ID, Email: "Val@Example.org", OIDCSubject: "sub-val"}, "", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Patients[0].ID, gp, vol
+}
+
+func TestRelationshipFor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		pid, gp, vol := seedAccess(t, db)
+		rel, err := store.RelationshipFor(ctx, db, gp, pid, t0)
+		if err != nil || rel != (joinedup.Relationship{Registered: true}) {
+			t.Fatalf("gp: %+v, %v", rel, err)
+		}
+		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0)
+		if rel != (joinedup.Relationship{}) {
+			t.Fatalf("vol before referral: %+v", rel)
+		}
+		if _, err := store.AddReferral(ctx, db, store.Referral{PatientID: pid, OrganisationID: vol.OrganisationID, Reason: "isolation",
+			WhatMatters: "getting to the allotment", Created: t0, Closed: t0.Add(48 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: pid, Voluntary: true, RecordedBy: gp.ID, RecordedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(time.Hour))
+		if rel != (joinedup.Relationship{Referred: true, ConsentVoluntary: true}) {
+			t.Fatalf("vol after referral and consent: %+v", rel)
+		}
+		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(72*time.Hour))
+		if rel.Referred {
+			t.Fatalf("closed referral still counts: %+v", rel)
+		}
+		// Withdrawing consent: the latest record is in force.
+		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: pid, SocialCare: true, RecordedBy: gp.ID, RecordedAt: t0.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(time.Hour))
+		if rel.ConsentVoluntary || !rel.ConsentSocialCare {
+			t.Fatalf("latest consent not in force: %+v", rel)
+		}
+		// Care team by user, bounded by its period; break-glass bounded by expiry.
+		if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: pid, UserID: vol.ID, Role: "link worker",
+			Start: t0, End: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(time.Minute)); !rel.CareTeam {
+			t.Fatalf("care team member not found: %+v", rel)
+		}
+		if rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(2*time.Hour)); rel.CareTeam {
+			t.Fatalf("ended care team membership still counts: %+v", rel)
+		}
+		if _, err := store.GrantBreakGlass(ctx, db, pid, vol.ID, "too short", t0); err == nil {
+			t.Fatal("short break-glass reason accepted")
+		}
+		if _, err := store.GrantBreakGlass(ctx, db, pid, vol.ID, "collapsed in clinic, unconscious", t0); err != nil {
+			t.Fatal(err)
+		}
+		if rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(59*time.Minute)); !rel.BreakGlass {
+			t.Fatalf("grant not in force: %+v", rel)
+		}
+		if rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(joinedup.BreakGlassDuration)); rel.BreakGlass {
+			t.Fatalf("expired grant still in force: %+v", rel)
+		}
+		if rel, _ = store.RelationshipFor(ctx, db, gp, "no-such-patient", t0); rel != (joinedup.Relationship{}) {
+			t.Fatalf("unknown patient: %+v", rel)
+		}
+	})
+}
+
+func TestUsersAndSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, gp, vol := seedAccess(t, db)
+		if _, err := store.CreateUser(ctx, db, joinedup.User{Username: "gp1", DisplayName: "x", Role: joinedup.RoleGP}, "", t0); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate username: %v", err)
+		}
+		u, err := store.UserByOIDC(ctx, db, "sub-val", "")
+		if err != nil || u.ID != vol.ID {
+			t.Fatalf("by subject: %+v %v", u, err)
+		}
+		if u, err = store.UserByOIDC(ctx, db, "other", "val@example.ORG"); err != nil || u.ID != vol.ID {
+			t.Fatalf("by email: %+v %v", u, err)
+		}
+		if _, err = store.UserByOIDC(ctx, db, "other", "nobody@example.org"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown: %v", err)
+		}
+		if err := store.CreateSession(ctx, db, "h1", gp.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.TouchSession(ctx, db, "h1", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.GetSession(ctx, db, "h1")
+		if err != nil || !s.Created.Equal(t0.Truncate(time.Microsecond)) || !s.LastSeen.Equal(t0.Add(time.Minute).Truncate(time.Microsecond)) || s.UserID != gp.ID {
+			t.Fatalf("session: %+v %v", s, err)
+		}
+		if err := store.DisableUser(ctx, db, "gp1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.GetSession(ctx, db, "h1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("session of a disabled user survives: %v", err)
+		}
+		if u, _ := store.GetUser(ctx, db, gp.ID); !u.Disabled {
+			t.Fatal("not disabled")
+		}
+		users, err := store.ListUsers(ctx, db)
+		if err != nil || len(users) != 2 || users[0].Username != "gp1" {
+			t.Fatalf("ListUsers = %+v, %v", users, err)
+		}
+	})
+}
+
+func TestRecentFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		rec := func(ok bool, d time.Duration) {
+			if err := store.RecordSignInAttempt(ctx, db, "amy", ok, t0.Add(d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec(false, 0)
+		rec(true, time.Minute)
+		rec(false, 2*time.Minute)
+		rec(false, 3*time.Minute)
+		n, last, err := store.RecentFailures(ctx, db, "amy", t0.Add(-time.Hour))
+		if err != nil || n != 2 || !last.Equal(t0.Add(3*time.Minute).Truncate(time.Microsecond)) {
+			t.Fatalf("RecentFailures = %d, %v, %v", n, last, err)
+		}
+		if n, _, _ := store.RecentFailures(ctx, db, "amy", t0.Add(150*time.Second)); n != 1 {
+			t.Fatalf("window not applied: %d", n)
+		}
+	})
+}
+
+func TestPatientCountsByPractice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		write(t, db, sample())
+		cs, err := store.PatientCountsByPractice(ctx, db)
+		if err != nil || len(cs) != 1 || cs[0].ODS != "G85001" || cs[0].Patients != 1 {
+			t.Fatalf("counts = %+v, %v", cs, err)
+		}
+	})
+}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+)
+
+// ErrConflict is returned when a record would duplicate a unique value,
+// such as a username already taken.
+var ErrConflict = errors.New("already exists")
+
+// dbTime is how every access timestamp is stored: UTC, to the microsecond,
+// which both engines keep exactly, so a value read back equals the value
+// written (the audit chain depends on it).
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+const userCols = "id, username, display_name, role, organisation_id, email, oidc_subject, disabled"
+
+func scanUser(sc interface{ Scan(...any) error }, extra ...any) (joinedup.User, error) {
+	var (
+		u                joinedup.User
+		role             string
+		org, email, subj sql.NullString
+	)
+	err := sc.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &role, &org, &email, &subj, &u.Disabled}, extra...)...)
+	u.Role, u.OrganisationID, u.Email, u.OIDCSubject = joinedup.Role(role), org.String, email.String, subj.String
+	return u, err
+}
+
+// CreateUser stores a new account; passwordHash is empty for an account
+// that signs in only through OpenID Connect. It gives the user an id when
+// it has none and returns the stored user.
+func CreateUser(ctx context.Context, q Querier, u joinedup.User, passwordHash string, now time.Time) (joinedup.User, error) {
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	if u.ID == "" {
+		u.ID = NewID()
+	}
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE username = $1", u.Username).Scan(&n); err != nil {
+		return u, fmt.Errorf("create user %s: %w", u.Username, err)
+	}
+	if n > 0 {
+		return u, fmt.Errorf("create user %s: username %w", u.Username, ErrConflict)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO users (id, username, display_name, role, organisation_id, email, oidc_subject,
+		password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.ID, u.Username, u.DisplayName, string(u.Role), nullString(u.OrganisationID), nullString(u.Email),
+		nullString(u.OIDCSubject), nullString(passwordHash), u.Disabled, dbTime(now))
+	if err != nil {
+		return u, fmt.Errorf("create user %s: %w", u.Username, err)
+	}
+	return u, nil
+}
+
+// GetUser returns the user with the given id.
+func GetUser(ctx context.Context, q Querier, id string) (joinedup.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("read user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByUsername returns the user with the given username and its password
+// hash ("" when it has none).
+func UserByUsername(ctx context.Context, q Querier, username string) (joinedup.User, string, error) {
+	var hash sql.NullString
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+", password_hash FROM users WHERE username = $1", username), &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, "", fmt.Errorf("user %s: %w", username, ErrNotFound)
+	}
+	if err != nil {
+		return u, "", fmt.Errorf("read user %s: %w", username, err)
+	}
+	return u, hash.String, nil
+}
+
+// UserByOIDC returns the pre-provisioned account an OpenID Connect sign-in
+// belongs to: the one whose subject matches, else the one whose email does.
+// There is no sign-up: no matching account is ErrNotFound.
+func UserByOIDC(ctx context.Context, q Querier, subject, email string) (joinedup.User, error) {
+	if subject != "" {
+		u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE oidc_subject = $1", subject))
+		if err == nil {
+			return u, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return u, fmt.Errorf("read user by OpenID subject: %w", err)
+		}
+	}
+	if email = strings.ToLower(strings.TrimSpace(email)); email != "" {
+		u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE email = $1", email))
+		if err == nil {
+			return u, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return u, fmt.Errorf("read user by email: %w", err)
+		}
+	}
+	return joinedup.User{}, fmt.Errorf("user for OpenID sign-in: %w", ErrNotFound)
+}
+
+// ListUsers returns every account, ordered by username.
+func ListUsers(ctx context.Context, q Querier) ([]joinedup.User, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+userCols+" FROM users ORDER BY username")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []joinedup.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// DisableUser disables an account and ends its sessions, so a leaver loses
+// access at once rather than when their session expires.
+func DisableUser(ctx context.Context, q Querier, username string) error {
+	var id string
+	err := q.QueryRowContext(ctx, "UPDATE users SET disabled = TRUE WHERE username = $1 RETURNING id", username).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("disable user %s: %w", username, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("disable user %s: %w", username, err)
+	}
+	if _, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", id); err != nil {
+		return fmt.Errorf("end sessions of %s: %w", username, err)
+	}
+	return nil
+}
+
+// Session is a signed-in user's server-side session.
+type Session struct {
+	TokenHash string
+	UserID    string
+	Created   time.Time
+	LastSeen  time.Time
+}
+
+// CreateSession stores a new session under the hash of its token.
+func CreateSession(ctx context.Context, q Querier, tokenHash, userID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+		tokenHash, userID, dbTime(now))
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// GetSession returns the session stored under tokenHash.
+func GetSession(ctx context.Context, q Querier, tokenHash string) (Session, error) {
+	s := Session{TokenHash: tokenHash}
+	var created, seen nt
+	err := q.QueryRowContext(ctx, "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1", tokenHash).
+		Scan(&s.UserID, &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("read session: %w", err)
+	}
+	s.Created, s.LastSeen = created.t(), seen.t()
+	return s, nil
+}
+
+// TouchSession records activity on a session, restarting its idle timer.
+func TouchSession(ctx context.Context, q Querier, tokenHash string, now time.Time) error {
+	if _, err := q.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", dbTime(now), tokenHash); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session.
+func DeleteSession(ctx context.Context, q Querier, tokenHash string) error {
+	if _, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// RecordSignInAttempt notes one attempt to sign in as username.
+func RecordSignInAttempt(ctx context.Context, q Querier, username string, succeeded bool, now time.Time) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO sign_in_attempts (id, username, at, succeeded) VALUES ($1, $2, $3, $4)",
+		NewID(), username, dbTime(now), succeeded)
+	if err != nil {
+		return fmt.Errorf("record sign-in attempt: %w", err)
+	}
+	return nil
+}
+
+// RecentFailures counts the failed sign-ins as username since the later of
+// since and its last successful sign-in, and returns the time of the latest.
+func RecentFailures(ctx context.Context, q Querier, username string, since time.Time) (int, time.Time, error) {
+	rows, err := q.QueryContext(ctx, `SELECT at, succeeded FROM sign_in_attempts
+		WHERE username = $1 AND at > $2 ORDER BY at DESC`, username, dbTime(since))
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
+	}
+	defer rows.Close()
+	var (
+		n    int
+		last time.Time
+	)
+	for rows.Next() {
+		var (
+			at nt
+			ok bool
+		)
+		if err := rows.Scan(&at, &ok); err != nil {
+			return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
+		}
+		if ok {
+			break // failures before a success no longer count
+		}
+		if n == 0 {
+			last = at.t()
+		}
+		n++
+	}
+	return n, last, rows.Err()
+}

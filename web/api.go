@@ -1,0 +1,344 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/password"
+	"github.com/joinedup/joinedup/store"
+)
+
+// conditionJSON is a condition in the patient summary.
+type conditionJSON struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display"`
+	Status  string `json:"clinical_status,omitempty"`
+	Onset   string `json:"onset,omitempty"`
+}
+
+// consentJSON is a patient's consent in force.
+type consentJSON struct {
+	SocialCare bool      `json:"social_care"`
+	Voluntary  bool      `json:"voluntary"`
+	Note       string    `json:"note,omitempty"`
+	RecordedBy string    `json:"recorded_by"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// referralJSON is what a referral shares with the organisation it went to.
+type referralJSON struct {
+	Reason      string    `json:"reason"`
+	WhatMatters string    `json:"what_matters_to_me"`
+	Created     time.Time `json:"created"`
+}
+
+// patientFull is the summary for a user with full access.
+type patientFull struct {
+	ID                  string          `json:"id"`
+	NHSNumber           string          `json:"nhs_number,omitempty"`
+	Name                string          `json:"name"`
+	BirthDate           string          `json:"birth_date,omitempty"`
+	Sex                 string          `json:"sex"`
+	Phone               string          `json:"phone,omitempty"`
+	Postcode            string          `json:"postcode,omitempty"`
+	Language            string          `json:"language,omitempty"`
+	InterpreterRequired bool            `json:"interpreter_required"`
+	PracticeID          string          `json:"practice_id,omitempty"`
+	Conditions          []conditionJSON `json:"conditions"`
+	Consent             *consentJSON    `json:"consent"`
+}
+
+// patientReferralShare is everything a voluntary-sector link worker sees:
+// the fields a consented referral shares, and nothing clinical.
+type patientReferralShare struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Phone     string         `json:"phone,omitempty"`
+	Referrals []referralJSON `json:"referrals"`
+}
+
+func dateOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// patientSummary shows one patient, shaped by the decision's scope.
+func (s *Server) patientSummary(c *Call) error {
+	ctx := c.R.Context()
+	p := c.Patient
+	switch c.Decision.Scope {
+	case joinedup.ScopeReferralShare:
+		refs, err := store.OpenReferrals(ctx, c.Q, p.ID, c.User.OrganisationID, c.Now)
+		if err != nil {
+			return err
+		}
+		out := patientReferralShare{ID: p.ID, Name: p.Name(), Phone: p.Phone, Referrals: []referralJSON{}}
+		for _, r := range refs {
+			out.Referrals = append(out.Referrals, referralJSON{Reason: r.Reason, WhatMatters: r.WhatMatters, Created: r.Created})
+		}
+		c.Audit.What += " (referral share: name, contact, referral reason, what matters)"
+		return c.JSON(http.StatusOK, out)
+	case joinedup.ScopeFull:
+		facts, err := store.LoadFacts(ctx, c.Q, p.ID)
+		if err != nil {
+			return err
+		}
+		out := patientFull{ID: p.ID, NHSNumber: string(p.NHSNumber), Name: p.Name(), BirthDate: dateOrEmpty(p.BirthDate),
+			Sex: string(p.Sex), Phone: p.Phone, Postcode: p.Postcode, Language: p.Language,
+			InterpreterRequired: p.InterpreterRequired, PracticeID: p.PracticeID, Conditions: []conditionJSON{}}
+		for _, cd := range facts.Conditions {
+			pc := cd.Codes.Primary()
+			out.Conditions = append(out.Conditions, conditionJSON{System: pc.System, Code: pc.Code, Display: cd.Codes.Text(),
+				Status: cd.ClinicalStatus, Onset: dateOrEmpty(cd.Date())})
+		}
+		cons, err := store.LatestConsent(ctx, c.Q, p.ID)
+		switch {
+		case err == nil:
+			out.Consent = &consentJSON{SocialCare: cons.SocialCare, Voluntary: cons.Voluntary, Note: cons.Note,
+				RecordedBy: cons.RecordedBy, RecordedAt: cons.RecordedAt}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		c.Audit.What += " (demographics, conditions, consent)"
+		return c.JSON(http.StatusOK, out)
+	}
+	// Authorize allowed a scope this handler does not know how to show:
+	// show nothing rather than guess.
+	return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+}
+
+// consentRequest is the body of POST /api/patients/{id}/consent. Both
+// decisions are required, so a form never records a choice by omission.
+type consentRequest struct {
+	SocialCare *bool  `json:"social_care"`
+	Voluntary  *bool  `json:"voluntary"`
+	Note       string `json:"note"`
+}
+
+func (s *Server) recordConsent(c *Call) error {
+	var req consentRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	if req.SocialCare == nil || req.Voluntary == nil {
+		return errBadRequest("social_care and voluntary are both required (true or false)")
+	}
+	cons, err := store.RecordConsent(c.R.Context(), c.Q, store.Consent{PatientID: c.Patient.ID, SocialCare: *req.SocialCare,
+		Voluntary: *req.Voluntary, Note: req.Note, RecordedBy: c.User.ID, RecordedAt: c.Now})
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (social_care=%t voluntary=%t)", cons.SocialCare, cons.Voluntary)
+	return c.JSON(http.StatusCreated, consentJSON{SocialCare: cons.SocialCare, Voluntary: cons.Voluntary, Note: cons.Note,
+		RecordedBy: cons.RecordedBy, RecordedAt: cons.RecordedAt})
+}
+
+func (s *Server) breakGlass(c *Call) error {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	if err := joinedup.CheckBreakGlassReason(req.Reason); err != nil {
+		return errBadRequest("%v", err)
+	}
+	g, err := store.GrantBreakGlass(c.R.Context(), c.Q, c.Patient.ID, c.User.ID, req.Reason, c.Now)
+	if err != nil {
+		return err
+	}
+	c.Audit.Reason = "break-glass: " + g.Reason
+	c.Audit.BreakGlass = true
+	s.log.Warn("break-glass access granted", "user", c.User.Username, "patient", c.Patient.ID, "expires", g.Expires)
+	return c.JSON(http.StatusCreated, map[string]any{"patient_id": g.PatientID, "expires": g.Expires, "reason": g.Reason})
+}
+
+// auditEntryJSON is an audit entry as the IG lead sees it.
+type auditEntryJSON struct {
+	Seq            int64     `json:"seq"`
+	At             time.Time `json:"at"`
+	UserID         string    `json:"user_id"`
+	Username       string    `json:"username"`
+	Role           string    `json:"role"`
+	OrganisationID string    `json:"organisation_id"`
+	PatientID      string    `json:"patient_id,omitempty"`
+	Action         string    `json:"action"`
+	What           string    `json:"what"`
+	Reason         string    `json:"reason"`
+	Outcome        string    `json:"outcome"`
+	BreakGlass     bool      `json:"break_glass"`
+	Hash           string    `json:"hash"`
+}
+
+func auditJSON(es []joinedup.AuditEntry) []auditEntryJSON {
+	out := make([]auditEntryJSON, 0, len(es))
+	for _, e := range es {
+		out = append(out, auditEntryJSON{Seq: e.Seq, At: e.At, UserID: e.UserID, Username: e.Username, Role: string(e.Role),
+			OrganisationID: e.OrganisationID, PatientID: e.PatientID, Action: string(e.Action), What: e.What, Reason: e.Reason,
+			Outcome: string(e.Outcome), BreakGlass: e.BreakGlass, Hash: e.Hash})
+	}
+	return out
+}
+
+// auditLog lists audit entries: ?after=SEQ&limit=N&break_glass=true.
+func (s *Server) auditLog(c *Call) error {
+	q := c.R.URL.Query()
+	var f store.AuditFilter
+	var err error
+	if v := q.Get("after"); v != "" {
+		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return errBadRequest("after: %v", err)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil {
+			return errBadRequest("limit: %v", err)
+		}
+	}
+	if v := q.Get("break_glass"); v != "" {
+		if f.BreakGlassOnly, err = strconv.ParseBool(v); err != nil {
+			return errBadRequest("break_glass: %v", err)
+		}
+	}
+	es, err := store.AuditEntries(c.R.Context(), c.Q, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"entries": auditJSON(es)})
+}
+
+// auditPatient lists who accessed one patient's record, for a subject
+// access request. Reading it is itself audited against that patient.
+func (s *Server) auditPatient(c *Call) error {
+	n, err := joinedup.ParseNHSNumber(c.R.PathValue("nhs"))
+	if err != nil {
+		return errBadRequest("%v", err)
+	}
+	p, err := store.PatientByNHSNumber(c.R.Context(), c.Q, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("no patient with that NHS number")
+	}
+	if err != nil {
+		return err
+	}
+	c.Audit.PatientID = p.ID
+	var all []joinedup.AuditEntry
+	f := store.AuditFilter{PatientID: p.ID, Limit: 1000}
+	for {
+		es, err := store.AuditEntries(c.R.Context(), c.Q, f)
+		if err != nil {
+			return err
+		}
+		all = append(all, es...)
+		if len(es) < f.Limit {
+			break
+		}
+		f.AfterSeq = es[len(es)-1].Seq
+	}
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": p.ID, "nhs_number": string(n), "entries": auditJSON(all)})
+}
+
+// practiceAggregates counts patients per practice, suppressing small
+// numbers so no one can be singled out.
+func (s *Server) practiceAggregates(c *Call) error {
+	counts, err := store.PatientCountsByPractice(c.R.Context(), c.Q)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ODS      string `json:"ods"`
+		Name     string `json:"name"`
+		Patients string `json:"patients"`
+	}
+	out := make([]row, 0, len(counts))
+	for _, pc := range counts {
+		out = append(out, row{ODS: pc.ODS, Name: pc.Name, Patients: joinedup.Suppress(pc.Patients)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"practices": out, "suppressed_below": joinedup.SuppressBelow})
+}
+
+// userJSON is an account as the administrator sees it (never a hash).
+type userJSON struct {
+	ID             string `json:"id"`
+	Username       string `json:"username"`
+	DisplayName    string `json:"display_name"`
+	Role           string `json:"role"`
+	OrganisationID string `json:"organisation_id,omitempty"`
+	Email          string `json:"email,omitempty"`
+	OIDCSubject    string `json:"oidc_subject,omitempty"`
+	Disabled       bool   `json:"disabled"`
+}
+
+func toUserJSON(u joinedup.User) userJSON {
+	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
+		OrganisationID: u.OrganisationID, Email: u.Email, OIDCSubject: u.OIDCSubject, Disabled: u.Disabled}
+}
+
+func (s *Server) listUsers(c *Call) error {
+	us, err := store.ListUsers(c.R.Context(), c.Q)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, 0, len(us))
+	for _, u := range us {
+		out = append(out, toUserJSON(u))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out})
+}
+
+// createUserRequest is the body of POST /api/users. Password is optional:
+// an account for OpenID Connect sign-in needs none.
+type createUserRequest struct {
+	Username     string `json:"username"`
+	DisplayName  string `json:"display_name"`
+	Role         string `json:"role"`
+	Organisation string `json:"organisation_ods"`
+	Email        string `json:"email"`
+	OIDCSubject  string `json:"oidc_subject"`
+	Password     string `json:"password"`
+}
+
+func (s *Server) createUser(c *Call) error {
+	var req createUserRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	u := joinedup.User{Username: req.Username, DisplayName: req.DisplayName, Role: joinedup.Role(req.Role),
+		Email: req.Email, OIDCSubject: req.OIDCSubject}
+	if err := u.Validate(); err != nil {
+		return errBadRequest("%v", err)
+	}
+	if req.Organisation != "" {
+		id, err := store.OrganisationIDByODS(c.R.Context(), c.Q, req.Organisation)
+		if errors.Is(err, store.ErrNotFound) {
+			return errBadRequest("no organisation with ODS code %s", req.Organisation)
+		}
+		if err != nil {
+			return err
+		}
+		u.OrganisationID = id
+	}
+	var hash string
+	if req.Password != "" {
+		var err error
+		if hash, err = password.Hash(req.Password); err != nil {
+			return errBadRequest("%v", err)
+		}
+	}
+	u, err := store.CreateUser(c.R.Context(), c.Q, u, hash, c.Now)
+	if errors.Is(err, store.ErrConflict) {
+		return &apiError{http.StatusConflict, "conflict", "username already taken"}
+	}
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (created %s as %s)", u.Username, u.Role)
+	return c.JSON(http.StatusCreated, toUserJSON(u))
+}

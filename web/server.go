@@ -1,0 +1,314 @@
+// Package web is JoinedUp's HTTP server: the sign-in pages, the JSON API and
+// the machinery every route shares. Routes are declared in one table with the
+// Action each needs; the server authenticates the session, decides access
+// with joinedup.Authorize and writes the audit entry for every route the same
+// way, so no handler decides access itself.
+package web
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+)
+
+// Options configure a Server. The zero value serves over plain HTTP with
+// the wall clock, default timeouts and no OpenID Connect.
+type Options struct {
+	// Now is the clock; tests inject one. Default time.Now.
+	Now func() time.Time
+	// SecureCookies marks cookies Secure, so browsers send them only over
+	// HTTPS. Turn it off only for plain-HTTP localhost.
+	SecureCookies bool
+	// OIDC enables OpenID Connect sign-in (as NHS CIS2 offers); nil
+	// disables it.
+	OIDC *OIDCConfig
+	// Logger receives request and security logs. Default slog.Default().
+	Logger *slog.Logger
+	// IdleTimeout ends a session after this long without a request.
+	// Default 30 minutes.
+	IdleTimeout time.Duration
+	// AbsoluteTimeout ends a session this long after sign-in, however
+	// active. Default 12 hours.
+	AbsoluteTimeout time.Duration
+	// LockoutThreshold failed sign-ins in a row lock the username for
+	// LockoutPeriod. Defaults 5 and 15 minutes.
+	LockoutThreshold int
+	LockoutPeriod    time.Duration
+}
+
+// OIDCConfig names the OpenID provider and this application's client
+// registration with it.
+type OIDCConfig struct {
+	Issuer       string // e.g. the CIS2 issuer URL; discovery is fetched from it
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string   // this server's /auth/oidc/callback, as registered
+	Scopes       []string // besides "openid"; default "email"
+}
+
+// Server is the HTTP server. It implements http.Handler.
+type Server struct {
+	db      *store.DB
+	opt     Options
+	log     *slog.Logger
+	handler http.Handler
+	routes  []Route
+	pages   *template.Template
+
+	oidcMu       sync.Mutex
+	oidcProvider *oidc.Provider
+}
+
+// Route is one entry of the route table. A route with an Action needs a
+// signed-in user whom joinedup.Authorize allows that Action; every such
+// request is audited, allowed or not.
+type Route struct {
+	Method  string
+	Pattern string // net/http pattern, without the method
+	// Action is what the route does, as joinedup.Authorize decides it;
+	// empty for public routes (no session needed, not audited).
+	Action joinedup.Action
+	// Patient marks a patient-scoped route: the path value {id} names the
+	// patient, and the user's relationship with that patient decides.
+	Patient bool
+	// Write runs the handler and its audit entry in one transaction, so a
+	// change is never stored without its audit entry, nor an entry without
+	// its change.
+	Write  bool
+	Handle func(c *Call) error
+}
+
+// Key is "METHOD PATTERN", the route's name in tests and logs.
+func (rt Route) Key() string { return rt.Method + " " + rt.Pattern }
+
+// Call is one request to a route: what the handler needs, with the access
+// decision already made.
+type Call struct {
+	W http.ResponseWriter
+	R *http.Request
+	// Q is the database: the request's transaction on Write routes.
+	Q   store.Querier
+	Now time.Time
+	// User is the signed-in user (zero on public routes).
+	User joinedup.User
+	// Patient is the patient of a patient-scoped route.
+	Patient joinedup.Patient
+	// Decision is the access decision; handlers shape what they return by
+	// its Scope, never decide access themselves.
+	Decision joinedup.Decision
+	// Audit is the entry that will be written for this request. Handlers
+	// may add detail (What, Reason, PatientID, BreakGlass); who, when and
+	// the outcome are set by the server.
+	Audit *joinedup.AuditEntry
+
+	server *Server
+	status int
+	body   any
+}
+
+// JSON sets the response; the server writes it once the request's audit
+// entry (and, on Write routes, the transaction) is committed.
+func (c *Call) JSON(status int, v any) error {
+	c.status, c.body = status, v
+	return nil
+}
+
+// New builds a Server over db.
+func New(db *store.DB, opt Options) *Server {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.IdleTimeout == 0 {
+		opt.IdleTimeout = 30 * time.Minute
+	}
+	if opt.AbsoluteTimeout == 0 {
+		opt.AbsoluteTimeout = 12 * time.Hour
+	}
+	if opt.LockoutThreshold == 0 {
+		opt.LockoutThreshold = 5
+	}
+	if opt.LockoutPeriod == 0 {
+		opt.LockoutPeriod = 15 * time.Minute
+	}
+	s := &Server{db: db, opt: opt, log: opt.Logger, pages: pages}
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Key(), s.serveRoute(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotFound("no such page"))
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		writeError(w, &apiError{http.StatusForbidden, "cross_origin", "cross-origin request refused"})
+	}))
+	s.handler = s.logRequests(cop.Handler(mux))
+	return s
+}
+
+// routeTable is every route the server serves. To add a route, add a row
+// here (and one to the access matrix test, which fails until you do).
+func (s *Server) routeTable() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/healthz", Handle: s.healthz},
+		{Method: "GET", Pattern: "/signin", Handle: s.signinPage},
+		{Method: "POST", Pattern: "/signin", Handle: s.signin},
+		{Method: "POST", Pattern: "/signout", Handle: s.signout},
+		{Method: "GET", Pattern: "/auth/oidc/login", Handle: s.oidcLogin},
+		{Method: "GET", Pattern: "/auth/oidc/callback", Handle: s.oidcCallback},
+		{Method: "GET", Pattern: "/api/patients/{id}", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.patientSummary},
+		{Method: "POST", Pattern: "/api/patients/{id}/consent", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.recordConsent},
+		{Method: "POST", Pattern: "/api/patients/{id}/break-glass", Action: joinedup.ActionBreakGlass, Patient: true, Write: true, Handle: s.breakGlass},
+		{Method: "GET", Pattern: "/api/audit", Action: joinedup.ActionReadAudit, Handle: s.auditLog},
+		{Method: "GET", Pattern: "/api/audit/patient/{nhs}", Action: joinedup.ActionReadAudit, Handle: s.auditPatient},
+		{Method: "GET", Pattern: "/api/aggregates/practices", Action: joinedup.ActionReadAggregate, Handle: s.practiceAggregates},
+		{Method: "GET", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Handle: s.listUsers},
+		{Method: "POST", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Write: true, Handle: s.createUser},
+	}
+}
+
+// Routes returns the route table.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serveRoute wraps a route's handler in authentication, authorisation and
+// audit, the same for every route.
+func (s *Server) serveRoute(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := s.opt.Now().UTC()
+		c := &Call{W: w, R: r, Q: s.db, Now: now, server: s}
+		if rt.Action == "" {
+			if err := rt.Handle(c); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.finish(c)
+			return
+		}
+		user, ok, err := s.authenticate(w, r, now)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !ok {
+			writeError(w, &apiError{http.StatusUnauthorized, "unauthenticated", "sign in first"})
+			return
+		}
+		setUser(r, user)
+		c.User = user
+		var (
+			rel    joinedup.Relationship
+			exists = true
+		)
+		if rt.Patient {
+			id := r.PathValue("id")
+			c.Patient, err = store.GetPatient(r.Context(), s.db, id)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				exists, c.Patient.ID = false, id
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				if rel, err = store.RelationshipFor(r.Context(), s.db, user, id, now); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
+		}
+		c.Decision = joinedup.Authorize(user, rt.Action, rel)
+		c.Audit = &joinedup.AuditEntry{At: now, UserID: user.ID, Username: user.Username, Role: user.Role,
+			OrganisationID: user.OrganisationID, PatientID: c.Patient.ID, Action: rt.Action, What: rt.Key(),
+			Reason: c.Decision.Reason, BreakGlass: c.Decision.BreakGlass}
+		if !c.Decision.Allowed {
+			c.Audit.Outcome = joinedup.OutcomeDenied
+			if _, err := s.db.Audit(r.Context(), *c.Audit); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.log.Warn("access denied", "user", user.Username, "role", user.Role, "route", rt.Key(),
+				"patient", c.Patient.ID, "reason", c.Decision.Reason)
+			writeError(w, &apiError{http.StatusForbidden, "forbidden", c.Decision.Reason})
+			return
+		}
+		if !exists {
+			s.auditFailed(r, c, "no such patient")
+			writeError(w, errNotFound("no such patient"))
+			return
+		}
+		if rt.Write {
+			err = s.db.InTx(r.Context(), func(tx *sql.Tx) error {
+				c.Q = tx
+				if err := rt.Handle(c); err != nil {
+					return err
+				}
+				c.Audit.Outcome = joinedup.OutcomeAllowed
+				_, err := store.AppendAudit(r.Context(), tx, *c.Audit)
+				return err
+			})
+		} else {
+			if err = rt.Handle(c); err == nil {
+				c.Audit.Outcome = joinedup.OutcomeAllowed
+				_, err = s.db.Audit(r.Context(), *c.Audit)
+			}
+		}
+		if err != nil {
+			s.auditFailed(r, c, err.Error())
+			s.fail(w, r, err)
+			return
+		}
+		s.finish(c)
+	})
+}
+
+// auditFailed records an allowed request that did not complete, so the
+// attempt is still accountable.
+func (s *Server) auditFailed(r *http.Request, c *Call, why string) {
+	e := *c.Audit
+	e.Outcome = joinedup.OutcomeFailed
+	e.Reason = c.Decision.Reason + "; not completed: " + why
+	if _, err := s.db.Audit(context.WithoutCancel(r.Context()), e); err != nil {
+		s.log.Error("audit of failed request", "err", err)
+	}
+}
+
+// finish writes a response a handler set with JSON.
+func (s *Server) finish(c *Call) {
+	if c.body != nil || c.status != 0 {
+		writeJSON(c.W, c.status, c.body)
+	}
+}
+
+// fail writes err as a JSON error, logging what the client is not told.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeError(w, ae)
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
+}
+
+func (s *Server) healthz(c *Call) error {
+	if err := s.db.PingContext(c.R.Context()); err != nil {
+		return &apiError{http.StatusServiceUnavailable, "unavailable", "database unavailable"}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
