@@ -190,7 +190,8 @@ func only(c cell, roles ...joinedup.Role) map[joinedup.Role]cell {
 	return m
 }
 
-// accessMatrix has one row per route; TestAccessMatrix fails for a route
+// accessMatrix has one row per route (a feature's test file adds its rows in
+// an init function); TestAccessMatrix fails for a route
 // without one.
 var accessMatrix = map[string]matrixRow{
 	"GET /healthz": {path: fixed("/healthz"), anon: 200, def: cell{200, 200}},
