@@ -551,3 +551,48 @@ func CurrentSummaries(ctx context.Context, q Querier, patientIDs []string) (map[
 	}
 	return out, nil
 }
+
+// DecisionOutcome is one clinician decision with what it decided on: the
+// suggestion, the rules behind it and the patient's practice. Agreement
+// reports are built from these.
+type DecisionOutcome struct {
+	PatientID  string
+	PracticeID string
+	Suggested  joinedup.Tier
+	Tier       joinedup.Tier
+	Overridden bool
+	Reason     string
+	RulesFired []joinedup.RuleFired
+}
+
+// DecisionOutcomes returns every tier decision with its assessment's rules
+// and the patient's practice.
+func DecisionOutcomes(ctx context.Context, q Querier) ([]DecisionOutcome, error) {
+	rows, err := q.QueryContext(ctx, `SELECT d.patient_id, COALESCE(p.practice_id, ''), d.suggested_tier, d.tier, d.overridden, d.reason, COALESCE(a.detail, '{}')
+		FROM tier_decisions d
+		JOIN patients p ON p.id = d.patient_id
+		LEFT JOIN assessments a ON a.patient_id = d.patient_id AND a.id = d.assessment_id
+		ORDER BY d.decided_at, d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("read decisions: %w", err)
+	}
+	defer rows.Close()
+	var out []DecisionOutcome
+	for rows.Next() {
+		var d DecisionOutcome
+		var suggested, tier, detail string
+		if err := rows.Scan(&d.PatientID, &d.PracticeID, &suggested, &tier, &d.Overridden, &d.Reason, &detail); err != nil {
+			return nil, fmt.Errorf("read decisions: %w", err)
+		}
+		d.Suggested, d.Tier = joinedup.Tier(suggested), joinedup.Tier(tier)
+		var a struct {
+			RulesFired []joinedup.RuleFired `json:"rules_fired"`
+		}
+		if err := json.Unmarshal([]byte(detail), &a); err != nil {
+			return nil, fmt.Errorf("decode assessment of decision for %s: %w", d.PatientID, err)
+		}
+		d.RulesFired = a.RulesFired
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -32,6 +32,8 @@ var commands = []command{
 	{"migrate", "create or update the database schema", runMigrate},
 	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
+	{"policy", "check a policy folder, load it as a version, list versions", runPolicy},
+	{"stratify", "assess the population under a policy and suggest tiers", runStratify},
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
@@ -99,6 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "joinedup: unknown command %q (see joinedup --help)\n", args[0])
 	return exitUsage
 }
+
+// flagErrHelp ends a command that printed its help.
+var flagErrHelp = flag.ErrHelp
 
 // exitCodeError ends a command with a particular status, such as import's 3
 // for "finished, with rejects".

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -89,5 +91,42 @@ func TestServeRefusesUnmigratedDatabase(t *testing.T) {
 	code, _, errOut := runCLI(t, "serve", "--db", url, "--addr", "127.0.0.1:0")
 	if code != exitFailure || !strings.Contains(errOut, "older than this program") {
 		t.Fatalf("serve on an empty database: exit %d, %q", code, errOut)
+	}
+}
+
+func TestPolicyAndStratifyCommands(t *testing.T) {
+	url := storetest.URL(t, store.SQLite)
+	if code, _, errOut := runCLI(t, "migrate", "--db", url); code != exitOK {
+		t.Fatal(errOut)
+	}
+	code, out, _ := runCLI(t, "policy", "check", "../../policies/lcn-default")
+	if code != exitOK || !strings.Contains(out, "18 long-term conditions") {
+		t.Fatalf("policy check: %d %q", code, out)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "policy.yaml"), []byte("name: x\ncohort:\n  min_ltcs: three\n"), 0o600)
+	code, out, errOut := runCLI(t, "policy", "check", bad)
+	if code != exitFailure || !strings.Contains(out, "policy.yaml:3") {
+		t.Fatalf("bad policy: exit %d, %q %q", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "stratify", "--db", url); code != exitFailure || !strings.Contains(errOut, "no policy loaded") {
+		t.Fatalf("stratify without a policy: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "policy", "load", "--db", url, "../../policies/lcn-default"); code != exitOK || !strings.Contains(out, "loaded policy") {
+		t.Fatalf("policy load: %d %q", code, out)
+	}
+	if code, out, _ := runCLI(t, "policy", "load", "--db", url, "../../policies/lcn-default"); code != exitOK || !strings.Contains(out, "already loaded") {
+		t.Fatalf("second policy load: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, "stratify", "--db", url, "--as-of", "2024-13-01"); code != exitUsage {
+		t.Fatalf("bad --as-of: %d %q", code, errOut)
+	}
+	code, out, errOut = runCLI(t, "stratify", "--db", url, "--as-of", "2024-06-30", "--dry-run")
+	if code != exitOK || !strings.Contains(out, "dry run: nothing was written") {
+		t.Fatalf("dry run: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "stratify", "--db", url, "--agreement")
+	if code != exitOK || !strings.Contains(out, "0 tier decisions") {
+		t.Fatalf("agreement: %d %q", code, out)
 	}
 }
