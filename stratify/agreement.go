@@ -102,4 +102,3 @@ func (a Agreement) Groups() []string {
 	})
 	return ks
 }
-

@@ -280,4 +280,3 @@ func printAgreement(ctx context.Context, w io.Writer, db *store.DB) error {
 	}
 	return nil
 }
-
