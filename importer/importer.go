@@ -471,7 +471,7 @@ func (im *importer) commit(ctx context.Context, b *store.Batch) error {
 	var res store.WriteResult
 	err := im.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = store.Write(ctx, tx, b)
+		res, err = im.db.Write(ctx, tx, b)
 		return err
 	})
 	if err != nil {

@@ -117,8 +117,19 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // SaveAssessments stores a batch of assessments as the patients' current
 // ones, keeping the earlier ones as history, and marks the facts versions
-// they saw as assessed.
+// they saw as assessed. It writes a row at a time; (*DB).SaveAssessments
+// picks the fastest way for the engine.
 func SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
+	return saveAssessments(ctx, q, false, in, now)
+}
+
+// SaveAssessments is the package SaveAssessments with multi-row statements
+// on PostgreSQL.
+func (db *DB) SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
+	return saveAssessments(ctx, q, db.Engine == Postgres, in, now)
+}
+
+func saveAssessments(ctx context.Context, q Querier, multi bool, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
@@ -207,11 +218,11 @@ func SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now t
 		}
 	}
 
-	if err := insertMany(ctx, q, "assessments", []string{"patient_id", "id", "policy_version", "as_of", "eligible", "suggested_tier",
+	if err := insertMany(ctx, q, multi, "assessments", []string{"patient_id", "id", "policy_version", "as_of", "eligible", "suggested_tier",
 		"ltc_count", "risk_factor_count", "data_gap_count", "facts_version", "detail", "created_at"}, history, ""); err != nil {
 		return nil, err
 	}
-	if err := insertMany(ctx, q, "current_assessments", []string{"patient_id", "assessment_id", "policy_version", "as_of", "eligible",
+	if err := insertMany(ctx, q, multi, "current_assessments", []string{"patient_id", "assessment_id", "policy_version", "as_of", "eligible",
 		"suggested_tier", "data_gap_count", "detail_hash"}, currents,
 		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
 		as_of = excluded.as_of, eligible = excluded.eligible, suggested_tier = excluded.suggested_tier,
@@ -220,29 +231,41 @@ func SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now t
 	}
 	// assessed_version only moves forward, so an assessment of older facts
 	// never hides a newer change from the next incremental run.
-	var marks [][]any
-	for _, item := range in {
-		marks = append(marks, []any{item.Assessment.PatientID, item.FactsVersion})
+	mark, err := q.PrepareContext(ctx, "UPDATE patients SET assessed_version = $1 WHERE id = $2 AND assessed_version < $1")
+	if err != nil {
+		return nil, fmt.Errorf("mark patients assessed: %w", err)
 	}
-	if err := markAssessedMany(ctx, q, marks); err != nil {
-		return nil, err
+	defer mark.Close()
+	for _, item := range in {
+		if _, err := mark.ExecContext(ctx, item.FactsVersion, item.Assessment.PatientID); err != nil {
+			return nil, fmt.Errorf("mark patient %s assessed: %w", item.Assessment.PatientID, err)
+		}
 	}
 	return out, nil
 }
 
-func markAssessedMany(ctx context.Context, q Querier, marks [][]any) error {
-	for _, m := range marks {
-		if err := MarkAssessed(ctx, q, m[0].(string), m[1].(int64)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insertMany inserts rows in multi-row statements, each followed by suffix
-// (e.g. an ON CONFLICT clause).
-func insertMany(ctx context.Context, q Querier, tableName string, cols []string, rows [][]any, suffix string) error {
+// insertMany inserts rows, each statement followed by suffix (e.g. an ON
+// CONFLICT clause): in multi-row statements when multi, else through one
+// prepared single-row statement.
+func insertMany(ctx context.Context, q Querier, multi bool, tableName string, cols []string, rows [][]any, suffix string) error {
 	if len(rows) == 0 {
+		return nil
+	}
+	if !multi {
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", tableName, strings.Join(cols, ", "))
+		writeValues(&b, 1, len(cols))
+		b.WriteString(suffix)
+		stmt, err := q.PrepareContext(ctx, b.String())
+		if err != nil {
+			return fmt.Errorf("insert into %s: %w", tableName, err)
+		}
+		defer stmt.Close()
+		for _, r := range rows {
+			if _, err := stmt.ExecContext(ctx, r...); err != nil {
+				return fmt.Errorf("insert into %s: %w", tableName, err)
+			}
+		}
 		return nil
 	}
 	per := maxParams / len(cols)
@@ -423,7 +446,7 @@ func SaveDriftEvents(ctx context.Context, q Querier, events []joinedup.DriftEven
 	for i, e := range events {
 		rows[i] = []any{e.PatientID, NewID(), string(e.Kind), e.AsOf.UTC().Format(time.DateOnly), string(e.FromTier), string(e.ToTier), e.Item, e.Cause, now.UTC()}
 	}
-	return insertMany(ctx, q, "drift_events", []string{"patient_id", "id", "kind", "as_of", "from_tier", "to_tier", "item", "cause", "created_at"}, rows, "")
+	return insertMany(ctx, q, false, "drift_events", []string{"patient_id", "id", "kind", "as_of", "from_tier", "to_tier", "item", "cause", "created_at"}, rows, "")
 }
 
 // DriftEvents returns the patient's drift events, newest first.

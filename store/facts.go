@@ -91,12 +91,26 @@ func PatientID(p joinedup.Patient) string {
 }
 
 // Write upserts every record in b in q (normally a transaction) and bumps
-// the facts version of each patient whose records changed.
+// the facts version of each patient whose records changed. It writes a row
+// at a time, which suits small batches on either engine; (*DB).Write picks
+// the fastest way for the database's engine.
 func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
+	return write(ctx, q, false, b)
+}
+
+// Write is the package Write, using multi-row statements on PostgreSQL
+// (where each statement is a round trip) and one prepared single-row
+// statement per table on SQLite (in-process, where a statement's cost grows
+// with its parameter count).
+func (db *DB) Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
+	return write(ctx, q, db.Engine == Postgres, b)
+}
+
+func write(ctx context.Context, q Querier, multi bool, b *Batch) (WriteResult, error) {
 	res := WriteResult{Written: map[string]int{}}
 	changed := map[string]bool{}
 	step := func(kind string, t table, rows [][]any) error {
-		n, ps, err := upsert(ctx, q, t, rows)
+		n, ps, err := upsert(ctx, q, multi, t, rows)
 		if err != nil {
 			return err
 		}

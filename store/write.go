@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -20,6 +21,7 @@ import (
 // inside or outside a caller's transaction.
 type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -55,11 +57,14 @@ const maxParams = 30000
 // computes). A row whose content is unchanged, or whose last_updated is older
 // than the stored one, is left alone. It returns the number of rows written
 // and the patient ids of the rows written (patient-scoped tables only).
-func upsert(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+func upsert(ctx context.Context, q Querier, multi bool, t table, rows [][]any) (int, []string, error) {
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
 	rows = dedupe(t, rows)
+	if !multi {
+		return upsertEach(ctx, q, t, rows)
+	}
 	per := maxParams / len(t.cols)
 	written := 0
 	var patients []string
@@ -75,33 +80,57 @@ func upsert(ctx context.Context, q Querier, t table, rows [][]any) (int, []strin
 	return written, patients, nil
 }
 
-func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+// upsertEach writes rows one at a time through one prepared statement: on
+// SQLite, in-process, that is fastest, because a statement's parameter
+// look-up grows with its parameter count.
+func upsertEach(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+	query := upsertSQL(t, 1)
+	stmt, err := q.PrepareContext(ctx, query)
+	if err != nil {
+		return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
+	}
+	defer stmt.Close()
+	written := 0
+	var patients []string
+	args := make([]any, len(t.cols))
+	for _, r := range rows {
+		if len(r) != len(t.cols)-1 {
+			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		}
+		copy(args, r)
+		args[len(r)] = contentHash(r)
+		if t.patientCol < 0 {
+			res, err := stmt.ExecContext(ctx, args...)
+			if err != nil {
+				return written, patients, fmt.Errorf("upsert %s: %w", t.name, err)
+			}
+			n, _ := res.RowsAffected()
+			written += int(n)
+			continue
+		}
+		var p string
+		switch err := stmt.QueryRowContext(ctx, args...).Scan(&p); {
+		case errors.Is(err, sql.ErrNoRows):
+			// Unchanged, or older than what is held.
+		case err != nil:
+			return written, patients, fmt.Errorf("upsert %s: %w", t.name, err)
+		default:
+			written++
+			patients = append(patients, p)
+		}
+	}
+	return written, patients, nil
+}
+
+// upsertSQL is the upsert statement for n rows.
+func upsertSQL(t table, n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
 	b.WriteString(t.name)
 	b.WriteString(" (")
 	b.WriteString(strings.Join(t.cols, ", "))
 	b.WriteString(") VALUES ")
-	args := make([]any, 0, len(rows)*len(t.cols))
-	for i, r := range rows {
-		if len(r) != len(t.cols)-1 {
-			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range t.cols {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(len(args) + j + 1))
-		}
-		b.WriteByte(')')
-		args = append(args, r...)
-		args = append(args, contentHash(r))
-	}
+	writeValues(&b, n, len(t.cols))
 	b.WriteString(" ON CONFLICT (")
 	b.WriteString(strings.Join(t.key, ", "))
 	b.WriteString(") DO UPDATE SET ")
@@ -120,17 +149,54 @@ func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []
 	if t.versioned {
 		fmt.Fprintf(&b, " AND (%[1]s.last_updated IS NULL OR excluded.last_updated IS NULL OR excluded.last_updated >= %[1]s.last_updated)", t.name)
 	}
+	if t.patientCol >= 0 {
+		b.WriteString(" RETURNING ")
+		b.WriteString(t.cols[t.patientCol])
+	}
+	return b.String()
+}
+
+// writeValues writes n rows of ncols placeholders: ($1, $2), ($3, $4)…
+func writeValues(b *strings.Builder, n, ncols int) {
+	p := 1
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := 0; j < ncols; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+}
+
+// upsertChunk writes rows in one multi-row statement: on PostgreSQL that
+// saves a round trip per row.
+func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+	args := make([]any, 0, len(rows)*len(t.cols))
+	for _, r := range rows {
+		if len(r) != len(t.cols)-1 {
+			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		}
+		args = append(args, r...)
+		args = append(args, contentHash(r))
+	}
+	query := upsertSQL(t, len(rows))
 	if t.patientCol < 0 {
-		res, err := q.ExecContext(ctx, b.String(), args...)
+		res, err := q.ExecContext(ctx, query, args...)
 		if err != nil {
 			return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
 		}
 		n, _ := res.RowsAffected()
 		return int(n), nil, nil
 	}
-	b.WriteString(" RETURNING ")
-	b.WriteString(t.cols[t.patientCol])
-	rs, err := q.QueryContext(ctx, b.String(), args...)
+	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
 	}

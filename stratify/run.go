@@ -122,7 +122,7 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 		if opt.DryRun {
 			err = compare(ctx, db, batch, as, places, sum.WhatIf)
 		} else {
-			err = db.InTx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, batch, versions, as, opt, &sum) })
+			err = db.InTx(ctx, func(tx *sql.Tx) error { return save(ctx, db, tx, batch, versions, as, opt, &sum) })
 		}
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func assessAll(p *policy.Policy, batch []*joinedup.Facts, asOf time.Time, worker
 
 // save writes a batch's assessments, their drift, and the review tasks they
 // call for.
-func save(ctx context.Context, tx *sql.Tx, batch []*joinedup.Facts, versions []int64, as []joinedup.Assessment, opt RunOptions, sum *RunSummary) error {
+func save(ctx context.Context, db *store.DB, tx *sql.Tx, batch []*joinedup.Facts, versions []int64, as []joinedup.Assessment, opt RunOptions, sum *RunSummary) error {
 	now := opt.Now().UTC()
 	in := make([]store.AssessmentInput, len(as))
 	ids := make([]string, len(as))
@@ -178,7 +178,7 @@ func save(ctx context.Context, tx *sql.Tx, batch []*joinedup.Facts, versions []i
 		in[i] = store.AssessmentInput{Assessment: as[i], FactsVersion: versions[i]}
 		ids[i] = as[i].PatientID
 	}
-	saved, err := store.SaveAssessments(ctx, tx, in, now)
+	saved, err := db.SaveAssessments(ctx, tx, in, now)
 	if err != nil {
 		return err
 	}
