@@ -4,6 +4,10 @@ package fhir
 const (
 	// SystemODS is the identifier system of Organisation Data Service codes.
 	SystemODS = "https://fhir.nhs.uk/Id/ods-organization-code"
+	// SystemOrganisationKind codes Organization.type with the kinds
+	// JoinedUp tells apart (icb, locality, practice, trust, community,
+	// social-care, voluntary, other): the joinedup.OrgKind values.
+	SystemOrganisationKind = "https://joinedup.nhs.uk/CodeSystem/organisation-kind"
 	// SystemBCP47 is the code system of language tags.
 	SystemBCP47 = "urn:ietf:bcp:47"
 	// SystemActCode is the HL7 v3 ActCode system used by Encounter.class.

@@ -271,6 +271,9 @@ func FromOrganisation(o joinedup.Organisation) *Organization {
 	}
 	out.Active = ptr(true)
 	out.Name = o.Name
+	if o.Kind != "" {
+		out.Type = []CodeableConcept{{Coding: []Coding{{System: SystemOrganisationKind, Code: string(o.Kind)}}}}
+	}
 	out.PartOf = reference("Organization", o.ParentID)
 	return out
 }

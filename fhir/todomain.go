@@ -735,6 +735,15 @@ func OrganizationToDomain(o *Organization, system string, refs *Refs) (joinedup.
 		}
 	}
 	out.Kind = kindFromODS(out.ODS)
+	// A kind coded in JoinedUp's own code system says exactly what the
+	// organisation is; the ODS code only suggests it.
+	for _, t := range o.Type {
+		for _, c := range t.Coding {
+			if k := joinedup.OrgKind(c.Code); c.System == SystemOrganisationKind && k.Valid() {
+				out.Kind = k
+			}
+		}
+	}
 	links.PartOf = optionalRef(refs, o.PartOf, "Organization")
 	return out, links, nil
 }

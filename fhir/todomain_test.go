@@ -301,3 +301,17 @@ func TestOrganizationToDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestOrganizationKindCoded(t *testing.T) {
+	o := &Organization{DomainResource: DomainResource{Resource: Resource{ResourceType: "Organization", ID: "loc1"}},
+		Identifier: []Identifier{{System: SystemODS, Value: "QKK01"}}, Name: "North Lambeth",
+		Type: []CodeableConcept{{Coding: []Coding{{System: SystemOrganisationKind, Code: "locality"}}}}}
+	got, _, err := OrganizationToDomain(o, "test", nil)
+	if err != nil || got.Kind != joinedup.OrgLocality {
+		t.Fatalf("kind %q, %v; want locality from the coded type", got.Kind, err)
+	}
+	o.Type[0].Coding[0].Code = "spaceship"
+	if got, _, _ := OrganizationToDomain(o, "test", nil); got.Kind != joinedup.OrgOther {
+		t.Fatalf("an unknown coded kind gave %q", got.Kind)
+	}
+}

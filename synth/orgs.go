@@ -5,11 +5,12 @@ import (
 	"math/rand/v2"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
 )
 
 // OrgKindSystem is the CodeSystem of Organization.type codings that tell
 // the kinds of organisation apart; its codes are the joinedup.OrgKind values.
-const OrgKindSystem = "https://joinedup.nhs.uk/CodeSystem/organisation-kind"
+const OrgKindSystem = fhir.SystemOrganisationKind
 
 // Org is an organisation of the synthetic LCN.
 type Org struct {
