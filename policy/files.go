@@ -11,11 +11,15 @@ import (
 // it references) into memory, keyed by path within the folder, so a version
 // can be stored whole and loaded again exactly.
 func Files(dir string) (map[string]string, error) {
-	p, err := Load(dir)
+	return FilesFS(os.DirFS(dir))
+}
+
+// FilesFS is Files over any file system whose root is the policy folder.
+func FilesFS(fsys fs.FS) (map[string]string, error) {
+	p, err := LoadFS(fsys)
 	if err != nil {
 		return nil, err
 	}
-	fsys := os.DirFS(dir)
 	out := map[string]string{}
 	for _, name := range append([]string{RulesFile}, p.CodeListFiles()...) {
 		b, err := fs.ReadFile(fsys, name)

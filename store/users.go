@@ -238,3 +238,15 @@ func RecentFailures(ctx context.Context, q Querier, username string, since time.
 	}
 	return n, last, rows.Err()
 }
+
+// SetPasswordHash replaces a local account's password hash.
+func SetPasswordHash(ctx context.Context, q Querier, username, hash string) error {
+	res, err := q.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE username = $2", hash, username)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", username, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set password of %s: %w", username, ErrNotFound)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,7 +17,13 @@ import (
 // version (a no-op when that exact content is already stored). created
 // reports whether the version is new.
 func LoadPolicy(ctx context.Context, db store.Querier, dir, by string, now time.Time) (p *policy.Policy, created bool, err error) {
-	files, err := policy.Files(dir)
+	return LoadPolicyFS(ctx, db, os.DirFS(dir), filepath.Base(filepath.Clean(dir)), by, now)
+}
+
+// LoadPolicyFS is LoadPolicy over any file system whose root is the policy
+// folder; name is used when the policy does not name itself.
+func LoadPolicyFS(ctx context.Context, db store.Querier, fsys fs.FS, name, by string, now time.Time) (p *policy.Policy, created bool, err error) {
+	files, err := policy.FilesFS(fsys)
 	if err != nil {
 		return nil, false, err
 	}
@@ -24,9 +31,8 @@ func LoadPolicy(ctx context.Context, db store.Querier, dir, by string, now time.
 	if err != nil {
 		return nil, false, err
 	}
-	name := p.Name
-	if name == "" {
-		name = filepath.Base(filepath.Clean(dir))
+	if p.Name != "" {
+		name = p.Name
 	}
 	created, err = store.SavePolicyVersion(ctx, db, store.PolicyVersion{ID: p.Hash(), Name: name, Files: files, LoadedBy: by, LoadedAt: now})
 	return p, created, err
