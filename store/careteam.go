@@ -167,3 +167,19 @@ func sortBy[T any](xs []T, less func(a, b T) bool) {
 		return 0
 	})
 }
+
+// Encounters returns one patient's encounters, without the rest of their
+// facts.
+func Encounters(ctx context.Context, q Querier, patientID string) ([]joinedup.Encounter, error) {
+	f := &joinedup.Facts{}
+	err := loadEncounters(ctx, q, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
+	return f.Encounters, err
+}
+
+// Appointments returns one patient's appointments, without the rest of
+// their facts.
+func Appointments(ctx context.Context, q Querier, patientID string) ([]joinedup.Appointment, error) {
+	f := &joinedup.Facts{}
+	err := loadAppointments(ctx, q, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
+	return f.Appointments, err
+}
