@@ -32,7 +32,9 @@ func init() {
 			want: only(cell{200, 200}, joinedup.RoleLCNManager)},
 		"GET /api/patients/{id}/care-team": {path: patientPath("/care-team", false), anon: 401, def: forbidden, want: only(cell{200, 403}, carers...)},
 		"POST /api/patients/{id}/care-team": {path: patientPath("/care-team", false), anon: 401, def: forbidden, want: only(cell{201, 403}, carers...),
-			body: func(*fixture) string { return `{"role":"carer","name":"Ann Test","relationship":"daughter","contact":"07700 900123"}` }},
+			body: func(*fixture) string {
+				return `{"role":"carer","name":"Ann Test","relationship":"daughter","contact":"07700 900123"}`
+			}},
 		"POST /api/patients/{id}/care-team/{member}/end": {path: func(f *fixture, with bool) string {
 			p := f.U
 			if with {
