@@ -578,7 +578,7 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
 	w := f.do("GET", "/api/openapi.json", "", "")
 	var doc struct {
-		OpenAPI string                               `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Code != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
