@@ -375,3 +375,17 @@ func anyDate(v any) time.Time {
 	}
 	return time.Time{}
 }
+
+// AssignTeamTask gives the open task raised by dedupeKey to a user, if it is
+// still with a team (no user named): a task raised before anyone held its
+// role follows the person who takes the role on. It reports whether it did.
+func AssignTeamTask(ctx context.Context, q Querier, patientID, dedupeKey, userID, organisationID string, at time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE tasks SET assignee_user = $3, assignee_org = $4, updated_at = $5, version = version + 1
+		WHERE patient_id = $1 AND dedupe_key = $2 AND assignee_user IS NULL AND status IN ('open', 'in-progress')`,
+		patientID, dedupeKey, userID, nullString(organisationID), dbTime(at))
+	if err != nil {
+		return false, fmt.Errorf("assign task %s of %s: %w", dedupeKey, patientID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -85,6 +85,9 @@ func LoadState(ctx context.Context, q store.Querier, patientID string, asOf time
 type Result struct {
 	Raised int
 	Closed int
+	// Assigned counts open team tasks handed to the person who now holds
+	// their role on the care team.
+	Assigned int
 }
 
 // Sync brings the patient's tasks in step with their state at asOf: it
@@ -101,7 +104,8 @@ func Sync(ctx context.Context, q store.Querier, cfg Config, patientID string, as
 }
 
 // Apply stores an Outcome: closures first, so a task closed and raised
-// again in one outcome (a new episode) is not blocked by the old one.
+// again in one outcome (a new episode) is not blocked by the old one. A
+// task already open with a team is handed to the person the rules now name.
 func Apply(ctx context.Context, q store.Querier, o Outcome, now time.Time) (Result, error) {
 	var r Result
 	for _, c := range o.Close {
@@ -126,6 +130,16 @@ func Apply(ctx context.Context, q store.Querier, o Outcome, now time.Time) (Resu
 		}
 		if raised {
 			r.Raised++
+			continue
+		}
+		if t.AssigneeUser != "" {
+			moved, err := store.AssignTeamTask(ctx, q, o.PatientID, t.DedupeKey, t.AssigneeUser, t.AssigneeOrg, now)
+			if err != nil {
+				return r, err
+			}
+			if moved {
+				r.Assigned++
+			}
 		}
 	}
 	return r, nil

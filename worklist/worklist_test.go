@@ -365,3 +365,25 @@ func TestCaseloadOrder(t *testing.T) {
 		t.Fatalf("order %v, want %s", got, want)
 	}
 }
+
+// TestTeamTaskFollowsTheRole: a task raised to the practice before anyone
+// held its role goes to the coordinator who joins the care team.
+func TestTeamTaskFollowsTheRole(t *testing.T) {
+	cfg := config(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		pid := e.patient(t, "p1")
+		e.decide(t, pid, joinedup.TierAmber, asOf)
+		must[worklist.Result](t)(worklist.Sync(ctx, db, cfg, pid, asOf, asOf))
+		open, _ := tasksOf(t, db, pid, "care-planning-conversation")
+		if len(open) != 1 || open[0].AssigneeUser != "" || open[0].AssigneeOrg != e.practice {
+			t.Fatalf("before a coordinator: %+v", open)
+		}
+		e.member(t, pid, joinedup.CareCoordinator, joinedup.RoleCareCoordinator)
+		r := must[worklist.Result](t)(worklist.Sync(ctx, db, cfg, pid, asOf, asOf))
+		open, _ = tasksOf(t, db, pid, "care-planning-conversation")
+		if r.Assigned != 1 || len(open) != 1 || open[0].AssigneeUser != e.users[joinedup.RoleCareCoordinator].ID || open[0].Version != 2 {
+			t.Fatalf("after a coordinator joined: %+v %+v", r, open)
+		}
+	})
+}
