@@ -59,12 +59,16 @@ const (
 	ActionReadAggregate     Action = "read-aggregate"      // counts across patients, none identifiable
 	ActionReadAudit         Action = "read-audit"          // the audit log
 	ActionManageUsers       Action = "manage-users"        // add, list and disable accounts
+	// ActionReadWorklist is the user's own work across patients: worklist,
+	// caseload, overdue lists. Each patient on such a list is still shown
+	// only where the user may read that patient.
+	ActionReadWorklist Action = "read-worklist"
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
-		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers}
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -109,6 +113,7 @@ const (
 	ScopeAggregate     Scope = "aggregate-only"      // counts, small numbers suppressed
 	ScopeAdmin         Scope = "administration"      // accounts, never patient data
 	ScopeAudit         Scope = "audit"               // the audit log
+	ScopeOwnWork       Scope = "own-work"            // lists of the user's own work, each patient filtered
 )
 
 // Decision is the answer to "may this user do this?": whether, how much,
@@ -155,6 +160,12 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeAggregate, "LCN manager sees aggregates with small numbers suppressed")
 		}
 		return deny("aggregates are for the LCN manager")
+	case ActionReadWorklist:
+		switch u.Role {
+		case RoleGP, RoleCareCoordinator, RoleLeadSpecialist, RoleCommunitySocialCare, RoleVoluntaryLinkWorker:
+			return allow(ScopeOwnWork, "staff who deliver care have a worklist; each patient on it is checked")
+		}
+		return deny(fmt.Sprintf("role %s has no worklist of patients", u.Role))
 	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
 		return authorizePatient(u.Role, a, rel)
 	}

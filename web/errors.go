@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/joinedup/joinedup"
 )
 
 // apiError is an error with the HTTP status and code the client sees.
@@ -22,12 +24,22 @@ func errBadRequest(format string, args ...any) *apiError {
 func errNotFound(msg string) *apiError { return &apiError{http.StatusNotFound, "not_found", msg} }
 
 // errorBody is the one shape of every JSON error:
-// {"error":{"code":"…","message":"…"}}.
+// {"error":{"code":"…","message":"…"}}, with "fields":{"name":"problem"}
+// when a request had invalid fields.
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
 	} `json:"error"`
+}
+
+// writeFieldErrors answers 400, naming every bad field. Handlers return
+// joinedup.FieldErrors and the server writes them here.
+func writeFieldErrors(w http.ResponseWriter, fe joinedup.FieldErrors) {
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.Fields = "bad_request", fe.Error(), fe
+	writeJSON(w, http.StatusBadRequest, b)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {

@@ -320,6 +320,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, ae)
 		return
 	}
+	var fe joinedup.FieldErrors
+	if errors.As(err, &fe) {
+		writeFieldErrors(w, fe)
+		return
+	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeError(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
 }

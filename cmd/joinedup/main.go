@@ -37,6 +37,7 @@ var commands = []command{
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
+	{"worklist", "raise and close date-driven worklist tasks (reviews due, contacts after discharge)", runWorklist},
 }
 
 // Exit statuses.

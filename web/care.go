@@ -1,0 +1,728 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
+)
+
+func init() { routeGroups = append(routeGroups, (*Server).careRoutes) }
+
+// careRoutes are care coordination: care team, care plan, tasks and
+// worklists, reviews, caseload and streamlined appointments. The lists
+// across patients come first: each patient they show is audited one by one.
+func (s *Server) careRoutes() []Route {
+	const p = "/api/patients/{id}"
+	read, write, clinical := joinedup.ActionReadPatient, joinedup.ActionWritePatient, joinedup.ActionReadClinical
+	return []Route{
+		{Method: "GET", Pattern: "/api/openapi.json", Handle: s.openAPI},
+		{Method: "GET", Pattern: "/api/worklist", Action: joinedup.ActionReadWorklist, Handle: s.myWorklist},
+		{Method: "GET", Pattern: "/api/caseload", Action: joinedup.ActionReadWorklist, Handle: s.caseload},
+		{Method: "GET", Pattern: "/api/worklists/overdue", Action: joinedup.ActionReadWorklist, Handle: s.overdueList},
+		{Method: "GET", Pattern: "/api/aggregates/overdue", Action: joinedup.ActionReadAggregate, Handle: s.overdueAggregates},
+		{Method: "GET", Pattern: p + "/care-team", Action: read, Patient: true, Handle: s.careTeam},
+		{Method: "POST", Pattern: p + "/care-team", Action: write, Patient: true, Write: true, Handle: s.addCareTeamMember},
+		{Method: "POST", Pattern: p + "/care-team/{member}/end", Action: write, Patient: true, Write: true, Handle: s.endCareTeamMember},
+		{Method: "GET", Pattern: p + "/care-plan", Action: read, Patient: true, Handle: s.currentCarePlan},
+		{Method: "PUT", Pattern: p + "/care-plan", Action: write, Patient: true, Write: true, Handle: s.saveCarePlan},
+		{Method: "GET", Pattern: p + "/care-plan/versions", Action: read, Patient: true, Handle: s.carePlanHistory},
+		{Method: "GET", Pattern: p + "/care-plan/versions/{version}", Action: read, Patient: true, Handle: s.carePlanVersion},
+		{Method: "GET", Pattern: p + "/tasks", Action: read, Patient: true, Handle: s.patientTasks},
+		{Method: "POST", Pattern: p + "/tasks", Action: write, Patient: true, Write: true, Handle: s.createTask},
+		{Method: "PATCH", Pattern: p + "/tasks/{task}", Action: write, Patient: true, Write: true, Handle: s.updateTask},
+		{Method: "GET", Pattern: p + "/reviews", Action: read, Patient: true, Handle: s.listReviews},
+		{Method: "POST", Pattern: p + "/reviews", Action: write, Patient: true, Write: true, Handle: s.recordReview},
+		{Method: "GET", Pattern: p + "/appointments/streamlined", Action: clinical, Patient: true, Handle: s.streamlined},
+	}
+}
+
+// fullScope refuses a handler's work unless the decision shows the whole
+// record: the care team, plan history and tasks are not part of what a
+// referral shares.
+func fullScope(c *Call) error {
+	if c.Decision.Scope != joinedup.ScopeFull {
+		return &apiError{http.StatusForbidden, "forbidden", "not shown at scope " + string(c.Decision.Scope)}
+	}
+	return nil
+}
+
+// syncWorklist brings the patient's tasks in step after a change, in the
+// change's transaction.
+func syncWorklist(c *Call) (worklist.Result, error) {
+	cfg, err := worklist.LoadConfig(c.R.Context(), c.Q)
+	if err != nil {
+		return worklist.Result{}, err
+	}
+	return worklist.Sync(c.R.Context(), c.Q, cfg, c.Patient.ID, c.Now, c.Now)
+}
+
+// dateField parses a YYYY-MM-DD field, noting a bad one in fe; an empty
+// value gives the zero time.
+func dateField(fe joinedup.FieldErrors, field, v string) time.Time {
+	if strings.TrimSpace(v) == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	if err != nil {
+		if _, ok := fe[field]; !ok {
+			fe[field] = fmt.Sprintf("%q is not a date (want YYYY-MM-DD)", v)
+		}
+	}
+	return t
+}
+
+// merge adds b's problems to a, keeping a's where both name a field.
+func merge(a joinedup.FieldErrors, b error) joinedup.FieldErrors {
+	var fe joinedup.FieldErrors
+	if errors.As(b, &fe) {
+		for k, v := range fe {
+			if _, ok := a[k]; !ok {
+				a[k] = v
+			}
+		}
+	}
+	return a
+}
+
+func fieldsErr(fe joinedup.FieldErrors) error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+// ---- care team ----
+
+// careTeamMemberJSON is one place on the care team.
+type careTeamMemberJSON struct {
+	ID             string `json:"id"`
+	Role           string `json:"role"`
+	UserID         string `json:"user_id,omitempty"`
+	OrganisationID string `json:"organisation_id,omitempty"`
+	Name           string `json:"name,omitempty"`
+	Relationship   string `json:"relationship,omitempty"`
+	Contact        string `json:"contact,omitempty"`
+	Start          string `json:"start"`
+	End            string `json:"end,omitempty"`
+	Current        bool   `json:"current"`
+	AddedBy        string `json:"added_by,omitempty"`
+	EndedBy        string `json:"ended_by,omitempty"`
+}
+
+func toMemberJSON(m joinedup.CareTeamMember, now time.Time) careTeamMemberJSON {
+	return careTeamMemberJSON{ID: m.ID, Role: string(m.Role), UserID: m.UserID, OrganisationID: m.OrganisationID, Name: m.Name,
+		Relationship: m.Relationship, Contact: m.Contact, Start: dateOrEmpty(m.Start), End: dateOrEmpty(m.End),
+		Current: m.CurrentAt(now), AddedBy: m.AddedBy, EndedBy: m.EndedBy}
+}
+
+func (s *Server) careTeam(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	team, err := store.CareTeam(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]careTeamMemberJSON, 0, len(team))
+	for _, m := range team {
+		out = append(out, toMemberJSON(m, c.Now))
+	}
+	c.Audit.What += " (care team)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "members": out})
+}
+
+// addMemberRequest is the body of POST …/care-team. A staff place names a
+// user or an organisation (by ODS code); a carer or family member is a
+// name, relationship and contact. start defaults to today.
+type addMemberRequest struct {
+	Role            string `json:"role"`
+	UserID          string `json:"user_id"`
+	OrganisationODS string `json:"organisation_ods"`
+	Name            string `json:"name"`
+	Relationship    string `json:"relationship"`
+	Contact         string `json:"contact"`
+	Start           string `json:"start"`
+}
+
+// userField checks that a user id names an account, noting it in fe.
+func userField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := store.GetUser(ctx, q, id)
+	if errors.Is(err, store.ErrNotFound) {
+		fe[field] = "no user with id " + id
+		return nil
+	}
+	return err
+}
+
+// orgField resolves an ODS code to an organisation id, noting an unknown
+// code in fe.
+func orgField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field, ods string) (string, error) {
+	if ods == "" {
+		return "", nil
+	}
+	id, err := store.OrganisationIDByODS(ctx, q, ods)
+	if errors.Is(err, store.ErrNotFound) {
+		fe[field] = "no organisation with ODS code " + ods
+		return "", nil
+	}
+	return id, err
+}
+
+func (s *Server) addCareTeamMember(c *Call) error {
+	ctx := c.R.Context()
+	var req addMemberRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	m := joinedup.CareTeamMember{PatientID: c.Patient.ID, Role: joinedup.CareTeamRole(req.Role), UserID: req.UserID, Name: req.Name,
+		Relationship: req.Relationship, Contact: req.Contact, Start: dateField(fe, "start", req.Start), AddedBy: c.User.ID}
+	if req.Start == "" {
+		m.Start = c.Now
+	}
+	if err := userField(ctx, c.Q, fe, "user_id", req.UserID); err != nil {
+		return err
+	}
+	var err error
+	if m.OrganisationID, err = orgField(ctx, c.Q, fe, "organisation_ods", req.OrganisationODS); err != nil {
+		return err
+	}
+	if req.OrganisationODS != "" && m.OrganisationID == "" {
+		m.OrganisationID = "unresolved" // reported in fe; keeps Validate from asking for one
+	}
+	if err := fieldsErr(merge(fe, m.Validate())); err != nil {
+		return err
+	}
+	if m, err = store.AddCareTeamMember(ctx, c.Q, m); err != nil {
+		return err
+	}
+	r, err := syncWorklist(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (added %s %s; tasks raised %d, closed %d)", m.Role, m.ID, r.Raised, r.Closed)
+	return c.JSON(http.StatusCreated, toMemberJSON(m, c.Now))
+}
+
+func (s *Server) endCareTeamMember(c *Call) error {
+	var req struct {
+		End string `json:"end"`
+	}
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	end := dateField(fe, "end", req.End)
+	if req.End == "" {
+		end = c.Now
+	}
+	if err := fieldsErr(fe); err != nil {
+		return err
+	}
+	id := c.R.PathValue("member")
+	m, err := store.EndCareTeamMember(c.R.Context(), c.Q, c.Patient.ID, id, end, c.User.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound("no such care team member")
+	case errors.Is(err, store.ErrEnded):
+		return &apiError{http.StatusConflict, "conflict", "that place on the care team has already ended"}
+	case err != nil:
+		return err
+	}
+	r, err := syncWorklist(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (ended %s %s; tasks raised %d, closed %d)", m.Role, m.ID, r.Raised, r.Closed)
+	return c.JSON(http.StatusOK, toMemberJSON(m, c.Now))
+}
+
+// ---- care plan ----
+
+type goalJSON struct {
+	Description string   `json:"description"`
+	Steps       []string `json:"steps"`
+	Owner       string   `json:"owner"`
+	TargetDate  string   `json:"target_date,omitempty"`
+	Status      string   `json:"status"`
+}
+
+type agreedActionJSON struct {
+	Description string `json:"description"`
+	Owner       string `json:"owner"`
+	Due         string `json:"due"`
+	Status      string `json:"status"`
+}
+
+// carePlanBody is the plan under the PRSB headings, as the API reads and
+// writes it.
+type carePlanBody struct {
+	AboutMe         string             `json:"about_me"`
+	WhatMatters     string             `json:"what_matters"`
+	Goals           []goalJSON         `json:"goals"`
+	Strengths       string             `json:"strengths"`
+	SupportNetwork  string             `json:"support_network"`
+	SelfManagement  string             `json:"self_management"`
+	ActivationLevel int                `json:"activation_level"`
+	Actions         []agreedActionJSON `json:"actions"`
+	Contingency     string             `json:"contingency"`
+	NextReview      string             `json:"next_review"`
+}
+
+// carePlanJSON is one saved version, or a rejected draft, with its
+// provenance.
+type carePlanJSON struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	Version     int       `json:"version"`
+	BaseVersion int       `json:"base_version"`
+	SavedBy     string    `json:"saved_by"`
+	SavedAt     time.Time `json:"saved_at"`
+	carePlanBody
+}
+
+func toPlanBody(p joinedup.CarePlan) carePlanBody {
+	b := carePlanBody{AboutMe: p.AboutMe, WhatMatters: p.WhatMatters, Strengths: p.Strengths, SupportNetwork: p.SupportNetwork,
+		SelfManagement: p.SelfManagement, ActivationLevel: p.ActivationLevel, Contingency: p.Contingency,
+		NextReview: dateOrEmpty(p.NextReview), Goals: []goalJSON{}, Actions: []agreedActionJSON{}}
+	for _, g := range p.Goals {
+		steps := g.Steps
+		if steps == nil {
+			steps = []string{}
+		}
+		b.Goals = append(b.Goals, goalJSON{Description: g.Description, Steps: steps, Owner: g.Owner, TargetDate: dateOrEmpty(g.TargetDate), Status: string(g.Status)})
+	}
+	for _, a := range p.Actions {
+		b.Actions = append(b.Actions, agreedActionJSON{Description: a.Description, Owner: a.Owner, Due: dateOrEmpty(a.Due), Status: string(a.Status)})
+	}
+	return b
+}
+
+func toPlanJSON(e store.CarePlanEntry) carePlanJSON {
+	return carePlanJSON{ID: e.ID, Status: e.Status, Version: e.Version, BaseVersion: e.BaseVersion, SavedBy: e.SavedBy, SavedAt: e.SavedAt,
+		carePlanBody: toPlanBody(e.Plan)}
+}
+
+// plan turns the body into a domain plan, noting unparseable dates in fe.
+func (b carePlanBody) plan(fe joinedup.FieldErrors, patientID string) joinedup.CarePlan {
+	p := joinedup.CarePlan{PatientID: patientID, AboutMe: b.AboutMe, WhatMatters: b.WhatMatters, Strengths: b.Strengths,
+		SupportNetwork: b.SupportNetwork, SelfManagement: b.SelfManagement, ActivationLevel: b.ActivationLevel,
+		Contingency: b.Contingency, NextReview: dateField(fe, "next_review", b.NextReview)}
+	for i, g := range b.Goals {
+		p.Goals = append(p.Goals, joinedup.Goal{Description: g.Description, Steps: g.Steps, Owner: g.Owner,
+			TargetDate: dateField(fe, fmt.Sprintf("goals[%d].target_date", i), g.TargetDate), Status: joinedup.GoalStatus(g.Status)})
+	}
+	for i, a := range b.Actions {
+		p.Actions = append(p.Actions, joinedup.AgreedAction{Description: a.Description, Owner: a.Owner,
+			Due: dateField(fe, fmt.Sprintf("actions[%d].due", i), a.Due), Status: joinedup.ActionStatus(a.Status)})
+	}
+	return p
+}
+
+func (s *Server) currentCarePlan(c *Call) error {
+	e, err := store.CurrentCarePlan(c.R.Context(), c.Q, c.Patient.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("no care plan yet")
+	}
+	if err != nil {
+		return err
+	}
+	switch c.Decision.Scope {
+	case joinedup.ScopeFull:
+		c.Audit.What += fmt.Sprintf(" (care plan version %d)", e.Version)
+		return c.JSON(http.StatusOK, toPlanJSON(e))
+	case joinedup.ScopeReferralShare:
+		// A consented referral shares what matters to the person, in
+		// their words, and nothing else of the plan.
+		c.Audit.What += " (referral share: what matters)"
+		return c.JSON(http.StatusOK, map[string]any{"version": e.Version, "what_matters": e.Plan.WhatMatters})
+	}
+	return fullScope(c)
+}
+
+// savePlanRequest is the body of PUT …/care-plan: the whole plan and the
+// version it was edited from (0 for a first plan).
+type savePlanRequest struct {
+	BaseVersion *int `json:"base_version"`
+	carePlanBody
+}
+
+// conflictJSON is the 409 body of a save from a stale version: the error,
+// the newer version to merge with, and the caller's own text, kept as a
+// rejected draft.
+type conflictJSON struct {
+	Error   errorDetailJSON `json:"error"`
+	Current *carePlanJSON   `json:"current"`
+	Draft   carePlanJSON    `json:"draft"`
+}
+
+type errorDetailJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) saveCarePlan(c *Call) error {
+	var req savePlanRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	if req.BaseVersion == nil {
+		fe["base_version"] = "is required: the version the plan was edited from (0 for a new plan)"
+	} else if *req.BaseVersion < 0 {
+		fe["base_version"] = "must not be negative"
+	}
+	plan := req.plan(fe, c.Patient.ID)
+	if err := fieldsErr(merge(fe, plan.Validate(c.Now))); err != nil {
+		return err
+	}
+	res, err := store.SaveCarePlan(c.R.Context(), c.Q, plan, *req.BaseVersion, c.User.ID, c.Now)
+	if err != nil {
+		return err
+	}
+	if res.Conflict {
+		// Answered, not failed: the transaction commits so the draft is
+		// kept, and the audit records the attempt.
+		out := conflictJSON{Draft: toPlanJSON(res.Draft)}
+		out.Error.Code = "conflict"
+		out.Error.Message = fmt.Sprintf("the care plan changed since version %d; your text is kept as draft %s", *req.BaseVersion, res.Draft.ID)
+		if res.CurrentOK {
+			cur := toPlanJSON(res.Current)
+			out.Current = &cur
+			out.Error.Message = fmt.Sprintf("the care plan is at version %d, not %d; your text is kept as draft %s",
+				res.Current.Version, *req.BaseVersion, res.Draft.ID)
+		}
+		c.Audit.What += fmt.Sprintf(" (stale base version %d: kept as rejected draft %s)", *req.BaseVersion, res.Draft.ID)
+		return c.JSON(http.StatusConflict, out)
+	}
+	r, err := syncWorklist(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (saved version %d; tasks raised %d, closed %d)", res.Saved.Version, r.Raised, r.Closed)
+	return c.JSON(http.StatusCreated, toPlanJSON(res.Saved))
+}
+
+func (s *Server) carePlanHistory(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	es, err := store.CarePlanHistory(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]carePlanJSON, 0, len(es))
+	for _, e := range es {
+		out = append(out, toPlanJSON(e))
+	}
+	c.Audit.What += " (care plan history)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "entries": out})
+}
+
+func (s *Server) carePlanVersion(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	v, err := strconv.Atoi(c.R.PathValue("version"))
+	if err != nil || v < 1 {
+		return joinedup.FieldErrors{"version": "a version is a whole number from 1"}
+	}
+	e, err := store.CarePlanVersion(c.R.Context(), c.Q, c.Patient.ID, v)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound(fmt.Sprintf("no care plan version %d", v))
+	}
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (care plan version %d)", v)
+	return c.JSON(http.StatusOK, toPlanJSON(e))
+}
+
+// ---- tasks ----
+
+// taskJSON is a task as the API shows it.
+type taskJSON struct {
+	ID           string     `json:"id"`
+	PatientID    string     `json:"patient_id"`
+	Kind         string     `json:"kind"`
+	Title        string     `json:"title"`
+	Reason       string     `json:"reason,omitempty"`
+	AssigneeUser string     `json:"assignee_user_id,omitempty"`
+	AssigneeOrg  string     `json:"assignee_organisation_id,omitempty"`
+	AssigneeRole string     `json:"assignee_role,omitempty"`
+	Due          string     `json:"due,omitempty"`
+	Overdue      bool       `json:"overdue"`
+	Priority     int        `json:"priority"`
+	Status       string     `json:"status"`
+	Source       string     `json:"source"`
+	Note         string     `json:"note,omitempty"`
+	CloseReason  string     `json:"close_reason,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	Version      int        `json:"version"`
+}
+
+func toTaskJSON(t joinedup.Task, now time.Time) taskJSON {
+	out := taskJSON{ID: t.ID, PatientID: t.PatientID, Kind: t.Kind, Title: t.Title, Reason: t.Reason, AssigneeUser: t.AssigneeUser,
+		AssigneeOrg: t.AssigneeOrg, AssigneeRole: t.AssigneeRole, Due: dateOrEmpty(t.Due), Priority: t.Priority, Status: t.Status,
+		Source: t.Source, Note: t.Note, CloseReason: t.CloseReason, CreatedAt: t.CreatedAt, Version: t.Version}
+	out.Overdue = t.Open() && !t.Due.IsZero() && t.Due.Format(time.DateOnly) < now.UTC().Format(time.DateOnly)
+	if !t.ClosedAt.IsZero() {
+		at := t.ClosedAt
+		out.ClosedAt = &at
+	}
+	return out
+}
+
+func (s *Server) patientTasks(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	var ts []joinedup.Task
+	var err error
+	switch st := c.R.URL.Query().Get("status"); st {
+	case "", "open":
+		ts, err = store.OpenTasks(c.R.Context(), c.Q, c.Patient.ID)
+	case "all":
+		ts, err = store.PatientTasks(c.R.Context(), c.Q, c.Patient.ID)
+	default:
+		return joinedup.FieldErrors{"status": fmt.Sprintf("want open or all, not %q", st)}
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]taskJSON, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, toTaskJSON(t, c.Now))
+	}
+	c.Audit.What += " (tasks)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "tasks": out})
+}
+
+// createTaskRequest is the body of POST …/tasks: a task raised by hand for
+// a user or a team (organisation by ODS code).
+type createTaskRequest struct {
+	Kind           string `json:"kind"`
+	Title          string `json:"title"`
+	Reason         string `json:"reason"`
+	Note           string `json:"note"`
+	AssigneeUserID string `json:"assignee_user_id"`
+	AssigneeOrgODS string `json:"assignee_organisation_ods"`
+	Due            string `json:"due"`
+	Priority       int    `json:"priority"`
+}
+
+func (s *Server) createTask(c *Call) error {
+	ctx := c.R.Context()
+	var req createTaskRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	t := joinedup.Task{PatientID: c.Patient.ID, Kind: req.Kind, Title: req.Title, Reason: req.Reason, Note: req.Note,
+		AssigneeUser: req.AssigneeUserID, Due: dateField(fe, "due", req.Due), Priority: req.Priority, CreatedBy: c.User.ID, CreatedAt: c.Now}
+	if t.Kind == "" {
+		t.Kind = joinedup.TaskManual
+	}
+	if t.Priority == 0 {
+		t.Priority = 2
+	}
+	if err := userField(ctx, c.Q, fe, "assignee_user_id", req.AssigneeUserID); err != nil {
+		return err
+	}
+	var err error
+	if t.AssigneeOrg, err = orgField(ctx, c.Q, fe, "assignee_organisation_ods", req.AssigneeOrgODS); err != nil {
+		return err
+	}
+	if req.AssigneeOrgODS != "" && t.AssigneeOrg == "" {
+		t.AssigneeOrg = "unresolved" // reported in fe
+	}
+	if err := fieldsErr(merge(fe, t.ValidateManual())); err != nil {
+		return err
+	}
+	if t, err = store.CreateTask(ctx, c.Q, t); err != nil {
+		return err
+	}
+	c.Audit.What += " (task " + t.ID + ")"
+	return c.JSON(http.StatusCreated, toTaskJSON(t, c.Now))
+}
+
+// updateTaskRequest is the body of PATCH …/tasks/{task}: the version the
+// change was made from, and what changes.
+type updateTaskRequest struct {
+	Version        *int    `json:"version"`
+	Status         *string `json:"status"`
+	Note           *string `json:"note"`
+	AssigneeUserID *string `json:"assignee_user_id"`
+}
+
+func (s *Server) updateTask(c *Call) error {
+	ctx := c.R.Context()
+	var req updateTaskRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	if req.Version == nil {
+		fe["version"] = "is required: the version of the task the change was made from"
+	}
+	if req.Status != nil && !joinedup.ValidTaskStatus(*req.Status) {
+		fe["status"] = fmt.Sprintf("want open, in-progress, done or cancelled, not %q", *req.Status)
+	}
+	if req.Note != nil && len(*req.Note) > joinedup.MaxText {
+		fe["note"] = fmt.Sprintf("is longer than %d characters", joinedup.MaxText)
+	}
+	if req.AssigneeUserID != nil {
+		if err := userField(ctx, c.Q, fe, "assignee_user_id", *req.AssigneeUserID); err != nil {
+			return err
+		}
+	}
+	if req.Status == nil && req.Note == nil && req.AssigneeUserID == nil {
+		fe["status"] = "nothing to change: give status, note or assignee_user_id"
+	}
+	if err := fieldsErr(fe); err != nil {
+		return err
+	}
+	id := c.R.PathValue("task")
+	t, err := store.UpdateTask(ctx, c.Q, c.Patient.ID, id, *req.Version,
+		store.TaskUpdate{Status: req.Status, Note: req.Note, AssigneeUser: req.AssigneeUserID}, c.User.ID, c.Now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound("no such task")
+	case errors.Is(err, store.ErrStale):
+		// Nothing is written; the caller gets the task as it now is.
+		c.Audit.What += fmt.Sprintf(" (task %s stale: at version %d, not %d)", id, t.Version, *req.Version)
+		return c.JSON(http.StatusConflict, map[string]any{
+			"error":   errorDetailJSON{Code: "conflict", Message: fmt.Sprintf("the task changed since version %d; it is now at version %d", *req.Version, t.Version)},
+			"current": toTaskJSON(t, c.Now)})
+	case err != nil:
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (task %s → %s, version %d)", t.ID, t.Status, t.Version)
+	return c.JSON(http.StatusOK, toTaskJSON(t, c.Now))
+}
+
+// ---- reviews ----
+
+type reviewJSON struct {
+	ID         string    `json:"id"`
+	Kind       string    `json:"kind"`
+	HeldOn     string    `json:"held_on"`
+	Note       string    `json:"note,omitempty"`
+	RecordedBy string    `json:"recorded_by"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+func toReviewJSON(r joinedup.Review) reviewJSON {
+	return reviewJSON{ID: r.ID, Kind: string(r.Kind), HeldOn: dateOrEmpty(r.HeldOn), Note: r.Note, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt}
+}
+
+func (s *Server) listReviews(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	rs, err := store.Reviews(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]reviewJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, toReviewJSON(r))
+	}
+	c.Audit.What += " (reviews)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "reviews": out})
+}
+
+func (s *Server) recordReview(c *Call) error {
+	var req struct {
+		Kind   string `json:"kind"`
+		HeldOn string `json:"held_on"`
+		Note   string `json:"note"`
+	}
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	r := joinedup.Review{PatientID: c.Patient.ID, Kind: joinedup.ReviewKind(req.Kind), HeldOn: dateField(fe, "held_on", req.HeldOn),
+		Note: req.Note, RecordedBy: c.User.ID, RecordedAt: c.Now}
+	if err := fieldsErr(merge(fe, r.Validate(c.Now))); err != nil {
+		return err
+	}
+	r, err := store.RecordReview(c.R.Context(), c.Q, r)
+	if err != nil {
+		return err
+	}
+	res, err := syncWorklist(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (%s held %s; tasks raised %d, closed %d)", r.Kind, dateOrEmpty(r.HeldOn), res.Raised, res.Closed)
+	return c.JSON(http.StatusCreated, map[string]any{"review": toReviewJSON(r), "tasks_closed": res.Closed})
+}
+
+// ---- streamlined appointments ----
+
+func (s *Server) streamlined(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	from := dateField(fe, "from", c.R.URL.Query().Get("from"))
+	if err := fieldsErr(fe); err != nil {
+		return err
+	}
+	if from.IsZero() {
+		from = c.Now
+	}
+	appts, err := store.Appointments(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	st := joinedup.Streamline(appts, from)
+	type apptJSON struct {
+		ID                 string    `json:"id"`
+		Start              time.Time `json:"start"`
+		End                time.Time `json:"end,omitzero"`
+		Status             string    `json:"status"`
+		Specialty          string    `json:"specialty"`
+		Service            string    `json:"service,omitempty"`
+		Week               string    `json:"week"`
+		SameWeek           bool      `json:"same_week"`
+		DuplicateSpecialty bool      `json:"duplicate_specialty"`
+	}
+	type clusterJSON struct {
+		Key   string `json:"key"`
+		Count int    `json:"count"`
+	}
+	out := struct {
+		PatientID    string        `json:"patient_id"`
+		From         string        `json:"from"`
+		Appointments []apptJSON    `json:"appointments"`
+		BusyWeeks    []clusterJSON `json:"busy_weeks"`
+		Duplicated   []clusterJSON `json:"duplicated_specialties"`
+	}{PatientID: c.Patient.ID, From: dateOrEmpty(from), Appointments: []apptJSON{}, BusyWeeks: []clusterJSON{}, Duplicated: []clusterJSON{}}
+	for _, u := range st.Appointments {
+		a := u.Appointment
+		out.Appointments = append(out.Appointments, apptJSON{ID: a.ID, Start: a.Start, End: a.End, Status: a.Status, Specialty: u.Specialty,
+			Service: a.Service, Week: u.Week, SameWeek: u.SameWeek, DuplicateSpecialty: u.DuplicateSpecialty})
+	}
+	for _, w := range st.BusyWeeks {
+		out.BusyWeeks = append(out.BusyWeeks, clusterJSON(w))
+	}
+	for _, d := range st.Duplicated {
+		out.Duplicated = append(out.Duplicated, clusterJSON(d))
+	}
+	c.Audit.What += fmt.Sprintf(" (%d upcoming appointments)", len(out.Appointments))
+	return c.JSON(http.StatusOK, out)
+}
