@@ -59,6 +59,8 @@ var funcs = template.FuncMap{
 	},
 	"isodate": func(t time.Time) string { return t.Format(time.DateOnly) },
 	"tierTag": tierTag,
+	// tierValue is the form value of a tier (its String is the label).
+	"tierValue": func(t joinedup.Tier) string { return string(t) },
 	"tierName": func(t joinedup.Tier) string {
 		if t == "" {
 			return "None"
@@ -67,6 +69,8 @@ var funcs = template.FuncMap{
 	},
 	"suppress": joinedup.Suppress,
 	"add":      func(a, b int) int { return a + b },
+	"list":     func(xs ...string) []string { return xs },
+	"pair":     func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
 	"value": func(v *float64) string {
 		if v == nil {
 			return ""
@@ -105,7 +109,7 @@ func tierTag(t joinedup.Tier) string {
 // partials, plus the page's own file, so every page can define its own
 // "content" block.
 var pageSets = func() map[string]*template.Template {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -113,7 +117,7 @@ var pageSets = func() map[string]*template.Template {
 	sets := map[string]*template.Template{}
 	for _, n := range names {
 		name := path.Base(n)
-		if name == "layout.html" {
+		if name == "layout.html" || name == "partials.html" {
 			continue
 		}
 		sets[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
