@@ -66,12 +66,16 @@ const (
 	// ActionDecideTier confirms or overrides one patient's suggested tier:
 	// a clinical judgement, so only clinicians make it.
 	ActionDecideTier Action = "decide-tier"
+	// ActionReadWorklist is the user's own work across patients: worklist,
+	// caseload, overdue lists. Each patient on such a list is still shown
+	// only where the user may read that patient.
+	ActionReadWorklist Action = "read-worklist"
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
-		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionListPatients, ActionDecideTier}
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -116,6 +120,7 @@ const (
 	ScopeAggregate     Scope = "aggregate-only"      // counts, small numbers suppressed
 	ScopeAdmin         Scope = "administration"      // accounts, never patient data
 	ScopeAudit         Scope = "audit"               // the audit log
+	ScopeOwnWork       Scope = "own-work"            // lists of the user's own work, each patient filtered
 )
 
 // Decision is the answer to "may this user do this?": whether, how much,
@@ -173,6 +178,12 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeAggregate, "LCN manager sees the cohort as counts, small numbers suppressed")
 		}
 		return deny(fmt.Sprintf("role %s keeps no list of patients", u.Role))
+	case ActionReadWorklist:
+		switch u.Role {
+		case RoleGP, RoleCareCoordinator, RoleLeadSpecialist, RoleCommunitySocialCare, RoleVoluntaryLinkWorker:
+			return allow(ScopeOwnWork, "staff who deliver care have a worklist; each patient on it is checked")
+		}
+		return deny(fmt.Sprintf("role %s has no worklist of patients", u.Role))
 	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
 		return authorizePatient(u.Role, a, rel)
 	}

@@ -119,32 +119,6 @@ func GrantBreakGlass(ctx context.Context, q Querier, patientID, userID, reason s
 	return g, nil
 }
 
-// CareTeamMember is one place on a patient's care team: a user, or a whole
-// organisation, in a role for a period.
-type CareTeamMember struct {
-	ID             string
-	PatientID      string
-	UserID         string // empty when the place is held by an organisation
-	OrganisationID string // empty when the place is held by a user
-	Role           string // e.g. "named GP", "care coordinator", "social worker"
-	Start          time.Time
-	End            time.Time // zero while current
-}
-
-// AddCareTeamMember adds a place on a patient's care team.
-func AddCareTeamMember(ctx context.Context, q Querier, m CareTeamMember) (CareTeamMember, error) {
-	if m.ID == "" {
-		m.ID = NewID()
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO care_team_members (patient_id, id, user_id, organisation_id, role, period_start, period_end)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, m.PatientID, m.ID, nullString(m.UserID), nullString(m.OrganisationID), m.Role,
-		dbTime(m.Start), nullTime(dbTime(m.End)))
-	if err != nil {
-		return m, fmt.Errorf("add care team member for patient %s: %w", m.PatientID, err)
-	}
-	return m, nil
-}
-
 // Referral is a referral of a patient to an organisation, holding what the
 // receiving organisation is shown.
 type Referral struct {

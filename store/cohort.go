@@ -356,38 +356,6 @@ func CohortMonthlyUse(ctx context.Context, q Querier, from, to time.Time) ([]Mon
 	return out, rows.Err()
 }
 
-// CareTeamEntry is a current place on a patient's care team, with the
-// names of the user or organisation holding it.
-type CareTeamEntry struct {
-	Role             string
-	UserName         string // display name, when a person holds the place
-	OrganisationName string // when an organisation (a team) holds it
-	Start            time.Time
-}
-
-// CurrentCareTeam lists the patient's care team at now.
-func CurrentCareTeam(ctx context.Context, q Querier, patientID string, now time.Time) ([]CareTeamEntry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT m.role, COALESCE(u.display_name, ''), COALESCE(o.name, ''), m.period_start
-		FROM care_team_members m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN organisations o ON o.id = m.organisation_id
-		WHERE m.patient_id = $1 AND m.period_start <= $2 AND (m.period_end IS NULL OR m.period_end > $2)
-		ORDER BY m.period_start, m.id`, patientID, dbTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("care team of %s: %w", patientID, err)
-	}
-	defer rows.Close()
-	var out []CareTeamEntry
-	for rows.Next() {
-		var e CareTeamEntry
-		var start nt
-		if err := rows.Scan(&e.Role, &e.UserName, &e.OrganisationName, &start); err != nil {
-			return nil, fmt.Errorf("care team of %s: %w", patientID, err)
-		}
-		e.Start = start.t()
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // CoordinatorOf maps each patient with a care coordinator on the care team
 // at now to that coordinator's display name (the earliest, when several).
 func CoordinatorOf(ctx context.Context, q Querier, now time.Time) (map[string]string, error) {

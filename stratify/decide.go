@@ -7,11 +7,13 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
 )
 
 // RecordDecision records a clinician's confirmation or override of the
-// patient's current suggestion, in tx, and closes the review tasks the
-// decision answers.
+// patient's current suggestion, in tx, closes the review tasks the decision
+// answers, and brings the worklist in step with the confirmed tier (its
+// pathway's tasks raised, another tier's closed).
 func RecordDecision(ctx context.Context, tx *sql.Tx, patientID string, tier joinedup.Tier, reason, by string, at time.Time) (joinedup.TierDecision, error) {
 	id, a, err := store.CurrentAssessment(ctx, tx, patientID)
 	if err != nil {
@@ -28,6 +30,13 @@ func RecordDecision(ctx context.Context, tx *sql.Tx, patientID string, tier join
 		if _, err := store.CloseTasks(ctx, tx, patientID, kind, at); err != nil {
 			return d, err
 		}
+	}
+	cfg, err := worklist.LoadConfig(ctx, tx)
+	if err != nil {
+		return d, err
+	}
+	if _, err := worklist.Sync(ctx, tx, cfg, patientID, at, at); err != nil {
+		return d, err
 	}
 	return d, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,6 +112,28 @@ func openTasks(t *testing.T, db *store.DB, patientID string) []joinedup.Task {
 	return ts
 }
 
+// reviewTasks are the open tasks stratification itself raises (suggestion
+// and tier reviews), leaving aside the pathway tasks a decision raises.
+func reviewTasks(t *testing.T, db *store.DB, patientID string) []joinedup.Task {
+	t.Helper()
+	var out []joinedup.Task
+	for _, tk := range openTasks(t, db, patientID) {
+		if tk.Kind == joinedup.TaskReviewSuggestedTier || tk.Kind == joinedup.TaskTierReview {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+func kindsOf(ts []joinedup.Task) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Kind)
+	}
+	slices.Sort(out)
+	return out
+}
+
 func TestRunStoresAssessmentsOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		practice := seed(t, db, base("p1"), base("p2"), bare("p3"))
@@ -213,8 +236,12 @@ func TestDecisionAndTierReview(t *testing.T) {
 		if err := decide(joinedup.TierGreen, ""); err != nil {
 			t.Fatalf("confirm: %v", err)
 		}
-		if ts := openTasks(t, db, "p1"); len(ts) != 0 {
+		if ts := reviewTasks(t, db, "p1"); len(ts) != 0 {
 			t.Fatalf("the decision did not close the review task: %+v", ts)
+		}
+		// The Green pathway (policy, not code) raises its task.
+		if k := kindsOf(openTasks(t, db, "p1")); !slices.Equal(k, []string{"offer-community-support"}) {
+			t.Fatalf("tasks after confirming Green: %v", k)
 		}
 		d, ok, err := store.CurrentDecision(ctx, db, "p1")
 		if err != nil || !ok || d.Tier != joinedup.TierGreen || d.Overridden {
@@ -230,7 +257,7 @@ func TestDecisionAndTierReview(t *testing.T) {
 		if s.TasksRaised != 1 {
 			t.Fatalf("tasks raised %d, want 1 tier review", s.TasksRaised)
 		}
-		ts := openTasks(t, db, "p1")
+		ts := reviewTasks(t, db, "p1")
 		if len(ts) != 1 || ts[0].Kind != joinedup.TaskTierReview || ts[0].Priority != 1 || ts[0].AssigneeOrg != practice {
 			t.Fatalf("tasks %+v", ts)
 		}
@@ -246,8 +273,12 @@ func TestDecisionAndTierReview(t *testing.T) {
 		if err := decide(joinedup.TierRed, ""); err != nil {
 			t.Fatal(err)
 		}
-		if ts := openTasks(t, db, "p1"); len(ts) != 0 {
+		if ts := reviewTasks(t, db, "p1"); len(ts) != 0 {
 			t.Fatalf("confirming Red left tasks open: %+v", ts)
+		}
+		// Moving to Red closes the Green pathway and raises Red's.
+		if k := kindsOf(openTasks(t, db, "p1")); !slices.Equal(k, []string{"assign-lead-specialist", "book-holistic-review"}) {
+			t.Fatalf("tasks after confirming Red: %v", k)
 		}
 		if ds, _ := store.Decisions(ctx, db, "p1"); len(ds) != 2 {
 			t.Fatalf("decision history has %d entries, want 2", len(ds))

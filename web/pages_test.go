@@ -8,6 +8,7 @@ import (
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
+	"github.com/joinedup/joinedup/stratify"
 )
 
 func init() {
@@ -92,12 +93,12 @@ func init() {
 // as stratification would.
 func (f *fixture) assess(t *testing.T, p joinedup.Patient, tier joinedup.Tier) {
 	t.Helper()
-	if _, err := store.SavePolicyVersion(ctx, f.db, store.PolicyVersion{ID: "policy-test-0001", Name: "test", Files: map[string]string{"policy.yaml": "name: test"},
-		LoadedBy: "test", LoadedAt: f.clock.Now()}); err != nil {
+	pol, _, err := stratify.LoadPolicy(ctx, f.db, "../policies/lcn-default", "test", f.clock.Now())
+	if err != nil {
 		t.Fatal(err)
 	}
 	v := 58.5
-	a := joinedup.Assessment{PatientID: p.ID, PolicyVersion: "policy-test-0001", AsOf: f.clock.Now().Truncate(24 * time.Hour), Eligible: true,
+	a := joinedup.Assessment{PatientID: p.ID, PolicyVersion: pol.Hash(), AsOf: f.clock.Now().Truncate(24 * time.Hour), Eligible: true,
 		SuggestedTier: tier,
 		LTCs: []joinedup.Finding{{ID: "diabetes", Name: "Diabetes", Evidence: []joinedup.Evidence{{Kind: joinedup.FactCondition, FactID: "c1",
 			SourceSystem: "PRACA", SourceID: "cond-1", CodeSystem: joinedup.SystemSNOMED, Code: "44054006", Display: "Type 2 diabetes mellitus",

@@ -39,6 +39,14 @@ type encounterView struct {
 	What       string
 }
 
+// careTeamView is a current place on the care team, with who holds it in
+// words.
+type careTeamView struct {
+	Role  string
+	Who   string
+	Start time.Time
+}
+
 // decisionView is a tier decision with the decider's name.
 type decisionView struct {
 	joinedup.TierDecision
@@ -61,7 +69,7 @@ type patientData struct {
 	Current      *joinedup.TierDecision
 	Decisions    []decisionView
 	History      []store.StoredAssessment
-	CareTeam     []store.CareTeamEntry
+	CareTeam     []careTeamView
 	Tasks        []joinedup.Task
 	Appointments []appointmentView
 	Timeline     []encounterView
@@ -76,17 +84,15 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	ctx := c.R.Context()
 	p := c.Patient
 	d := &patientData{Patient: p, Age: age(p.BirthDate, c.Now)}
-	if p.PracticeID != "" {
-		orgs, err := store.Organisations(ctx, c.Q)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range orgs {
-			if o.ID == p.PracticeID {
-				d.PracticeName = o.Name
-			}
-		}
+	orgs, err := store.Organisations(ctx, c.Q)
+	if err != nil {
+		return nil, err
 	}
+	orgName := map[string]string{}
+	for _, o := range orgs {
+		orgName[o.ID] = o.Name
+	}
+	d.PracticeName = orgName[p.PracticeID]
 	_, a, err := store.CurrentAssessment(ctx, c.Q, p.ID)
 	switch {
 	case err == nil:
@@ -119,8 +125,27 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	if d.History, err = store.AssessmentHistory(ctx, c.Q, p.ID); err != nil {
 		return nil, err
 	}
-	if d.CareTeam, err = store.CurrentCareTeam(ctx, c.Q, p.ID, c.Now); err != nil {
+	team, err := store.CurrentCareTeam(ctx, c.Q, p.ID, c.Now)
+	if err != nil {
 		return nil, err
+	}
+	for _, m := range team {
+		who := m.Name
+		if m.UserID != "" {
+			if u, err := store.GetUser(ctx, c.Q, m.UserID); err == nil {
+				who = u.DisplayName
+			}
+		}
+		switch org := orgName[m.OrganisationID]; {
+		case org != "" && who != "":
+			who += " (" + org + ")"
+		case org != "":
+			who = org
+		}
+		if m.Relationship != "" {
+			who += ", " + m.Relationship
+		}
+		d.CareTeam = append(d.CareTeam, careTeamView{Role: strings.ReplaceAll(string(m.Role), "-", " "), Who: who, Start: m.Start})
 	}
 	if d.Tasks, err = store.OpenTasks(ctx, c.Q, p.ID); err != nil {
 		return nil, err

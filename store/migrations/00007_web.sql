@@ -1,7 +1,6 @@
 -- +goose Up
 -- What the web pages' lists filter and sort on, so a worklist or a cohort
 -- page stays fast at a million patients.
-CREATE INDEX tasks_assignee_user ON tasks (assignee_user, status, due);
 CREATE INDEX current_tiers_tier ON current_tiers (tier, overridden);
 CREATE INDEX patients_practice_name ON patients (practice_id, family_name, given_name, id);
 CREATE INDEX referrals_organisation_open ON referrals (organisation_id, closed_at);
@@ -10,4 +9,3 @@ CREATE INDEX referrals_organisation_open ON referrals (organisation_id, closed_a
 DROP INDEX referrals_organisation_open;
 DROP INDEX patients_practice_name;
 DROP INDEX current_tiers_tier;
-DROP INDEX tasks_assignee_user;

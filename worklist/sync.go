@@ -1,0 +1,132 @@
+package worklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/joinedup/joinedup/policy"
+	"github.com/joinedup/joinedup/store"
+)
+
+// configCache holds the pathways of policy versions already parsed, by
+// version id: a version is immutable, so it is parsed once per process.
+var configCache sync.Map // version id → Config
+
+// LoadConfig returns the configuration of the latest stored policy
+// version. With no policy stored there are no pathway tasks, and the
+// date-driven rules still run.
+func LoadConfig(ctx context.Context, q store.Querier) (Config, error) {
+	v, err := store.LatestPolicyVersion(ctx, q)
+	if errors.Is(err, store.ErrNotFound) {
+		return ConfigFrom(nil), nil
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	if c, ok := configCache.Load(v.ID); ok {
+		return c.(Config), nil
+	}
+	p, err := policy.LoadFiles(v.Files)
+	if err != nil {
+		return Config{}, fmt.Errorf("policy version %s: %w", v.ID, err)
+	}
+	c := ConfigFrom(p)
+	configCache.Store(v.ID, c)
+	return c, nil
+}
+
+// LoadState reads what the rules look at for one patient at asOf.
+func LoadState(ctx context.Context, q store.Querier, patientID string, asOf time.Time) (State, error) {
+	p, err := store.GetPatient(ctx, q, patientID)
+	if err != nil {
+		return State{}, err
+	}
+	s := State{PatientID: p.ID, PracticeID: p.PracticeID, AsOf: asOf}
+	ds, err := store.Decisions(ctx, q, patientID)
+	if err != nil {
+		return s, err
+	}
+	// Decisions come newest first; the tier was entered at the first of
+	// the latest run of decisions for it, so re-confirming a tier does not
+	// raise its pathway again. Decisions after asOf are not yet made.
+	for _, d := range ds {
+		if d.DecidedAt.After(asOf) {
+			continue
+		}
+		if s.Tier == "" {
+			s.Tier = d.Tier
+		} else if d.Tier != s.Tier {
+			break
+		}
+		s.TierSince = d.DecidedAt
+	}
+	if s.CareTeam, err = store.CurrentCareTeam(ctx, q, patientID, asOf); err != nil {
+		return s, err
+	}
+	switch plan, err := store.CurrentCarePlan(ctx, q, patientID); {
+	case err == nil:
+		s.Plan = &plan.Plan
+	case !errors.Is(err, store.ErrNotFound):
+		return s, err
+	}
+	if s.Reviews, err = store.Reviews(ctx, q, patientID); err != nil {
+		return s, err
+	}
+	if s.Encounters, err = store.Encounters(ctx, q, patientID); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// Result counts what Sync changed.
+type Result struct {
+	Raised int
+	Closed int
+}
+
+// Sync brings the patient's tasks in step with their state at asOf: it
+// raises the tasks the rules call for (each once) and closes those whose
+// condition is met, stamping changes with now. Run it in the transaction
+// of the change that prompted it (a tier decision, a care-team change, a
+// care-plan save, a review), and daily for the date-driven events.
+func Sync(ctx context.Context, q store.Querier, cfg Config, patientID string, asOf, now time.Time) (Result, error) {
+	s, err := LoadState(ctx, q, patientID, asOf)
+	if err != nil {
+		return Result{}, fmt.Errorf("worklist for patient %s: %w", patientID, err)
+	}
+	return Apply(ctx, q, Evaluate(s, cfg), now)
+}
+
+// Apply stores an Outcome: closures first, so a task closed and raised
+// again in one outcome (a new episode) is not blocked by the old one.
+func Apply(ctx context.Context, q store.Querier, o Outcome, now time.Time) (Result, error) {
+	var r Result
+	for _, c := range o.Close {
+		for _, t := range o.Raise {
+			if t.Kind == c.Kind {
+				return r, fmt.Errorf("worklist rules both raise and close %s for patient %s", c.Kind, o.PatientID)
+			}
+		}
+	}
+	for _, c := range o.Close {
+		n, err := store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
+		if err != nil {
+			return r, err
+		}
+		r.Closed += n
+	}
+	for _, t := range o.Raise {
+		t.CreatedAt = now
+		raised, err := store.RaiseTask(ctx, q, &t)
+		if err != nil {
+			return r, err
+		}
+		if raised {
+			r.Raised++
+		}
+	}
+	return r, nil
+}
