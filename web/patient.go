@@ -76,7 +76,7 @@ type patientData struct {
 	CanDecide    bool
 	Form         tierForm
 	Decided      bool // a decision was just recorded
-	Plan         any  // the current care plan, when the care plan feature provides one
+	Plan         *store.CarePlanEntry // the current care plan, if there is one
 }
 
 // loadPatient gathers everything the patient page shows.
@@ -150,6 +150,12 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	if d.Tasks, err = store.OpenTasks(ctx, c.Q, p.ID); err != nil {
 		return nil, err
 	}
+	switch plan, err := store.CurrentCarePlan(ctx, c.Q, p.ID); {
+	case err == nil:
+		d.Plan = &plan
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
 	facts, err := store.LoadFacts(ctx, c.Q, p.ID)
 	if err != nil {
 		return nil, err
@@ -159,7 +165,7 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	d.CanDecide = d.Assessed && d.Assessment.Eligible &&
 		joinedup.Authorize(c.User, joinedup.ActionDecideTier, joinedup.Relationship{CareTeam: true}).Allowed
 	d.Form.Tier = d.Assessment.SuggestedTier
-	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, tasks, appointments, A&E and admissions)"
+	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, care plan, tasks, appointments, A&E and admissions)"
 	return d, nil
 }
 
