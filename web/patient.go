@@ -75,7 +75,7 @@ type patientData struct {
 	Timeline     []encounterView
 	CanDecide    bool
 	Form         tierForm
-	Decided      bool // a decision was just recorded
+	Decided      bool                 // a decision was just recorded
 	Plan         *store.CarePlanEntry // the current care plan, if there is one
 }
 
