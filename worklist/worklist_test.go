@@ -147,7 +147,9 @@ func TestEventRules(t *testing.T) {
 	}{
 		{"confirmed Red: assign lead specialist", func(t *testing.T, e *env, pid string) { e.decide(t, pid, joinedup.TierRed, asOf) },
 			asOf, "assign-lead-specialist", day(2025, 6, 16), "",
-			func(t *testing.T, e *env, pid string) { e.member(t, pid, joinedup.CareLeadSpecialist, joinedup.RoleLeadSpecialist) },
+			func(t *testing.T, e *env, pid string) {
+				e.member(t, pid, joinedup.CareLeadSpecialist, joinedup.RoleLeadSpecialist)
+			},
 			"a lead specialist is on the care team"},
 		{"confirmed Red: book the holistic annual review", func(t *testing.T, e *env, pid string) {
 			e.decide(t, pid, joinedup.TierRed, asOf)
@@ -157,7 +159,9 @@ func TestEventRules(t *testing.T) {
 			"holistic review held on 2025-06-02"},
 		{"confirmed Amber: assign care coordinator", func(t *testing.T, e *env, pid string) { e.decide(t, pid, joinedup.TierAmber, asOf) },
 			asOf, "assign-care-coordinator", day(2025, 6, 16), "",
-			func(t *testing.T, e *env, pid string) { e.member(t, pid, joinedup.CareCoordinator, joinedup.RoleCareCoordinator) },
+			func(t *testing.T, e *env, pid string) {
+				e.member(t, pid, joinedup.CareCoordinator, joinedup.RoleCareCoordinator)
+			},
 			"a care coordinator is on the care team"},
 		{"confirmed Amber: care-planning conversation", func(t *testing.T, e *env, pid string) {
 			e.decide(t, pid, joinedup.TierAmber, asOf)
@@ -198,7 +202,9 @@ func TestEventRules(t *testing.T) {
 			e.decide(t, pid, joinedup.TierRed, day(2025, 1, 1))
 			e.encounter(t, pid, pid+"-imp", joinedup.EncounterInpatient, true, day(2025, 5, 20), day(2025, 5, 28))
 		}, asOf, worklist.KindContactAfterDischarge, day(2025, 5, 30), "",
-			func(t *testing.T, e *env, pid string) { e.review(t, pid, joinedup.ReviewContactDischarge, day(2025, 5, 29)) },
+			func(t *testing.T, e *env, pid string) {
+				e.review(t, pid, joinedup.ReviewContactDischarge, day(2025, 5, 29))
+			},
 			"contacted on 2025-05-29"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
