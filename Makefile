@@ -7,18 +7,33 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # use a fresh schema of their own in this database.
 export JOINEDUP_TEST_POSTGRES ?= postgres://root@localhost/test?sslmode=disable
 
-.PHONY: demo build test lint bench deps clean
+.PHONY: demo build test lint bench deps clean assets
+
+# The front-end packages the pages serve, copied where the binary embeds
+# them (web/static/vendor, not committed).
+VENDOR := web/static/vendor
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+
+## assets: install the pinned npm packages and copy what the pages serve
+assets: $(VENDOR)/nhsuk-frontend.min.css
+
+$(VENDOR)/nhsuk-frontend.min.css: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)/assets
+	cp $(NHSUK)/nhsuk-frontend.min.js node_modules/htmx.org/dist/htmx.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	cp -R $(NHSUK)/assets/. $(VENDOR)/assets/
+	cp $(NHSUK)/nhsuk-frontend.min.css $(VENDOR)/
 
 ## demo: start JoinedUp on the embedded database with a demo population
-demo:
+demo: assets
 	$(GO) run ./cmd/joinedup demo
 
 ## build: one static binary in bin/joinedup
-build:
+build: assets
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/joinedup ./cmd/joinedup
 
 ## test: every test, on SQLite and PostgreSQL
-test:
+test: assets
 	$(GO) test -count=1 -timeout 14m ./...
 
 ## lint: gofmt, go vet and staticcheck must be clean
@@ -36,4 +51,5 @@ deps:
 	@./scripts/deps.sh
 
 clean:
-	rm -rf bin joinedup-data
+	rm -rf bin joinedup-data node_modules
+	find $(VENDOR) -mindepth 1 ! -name README.md -delete

@@ -59,6 +59,13 @@ const (
 	ActionReadAggregate     Action = "read-aggregate"      // counts across patients, none identifiable
 	ActionReadAudit         Action = "read-audit"          // the audit log
 	ActionManageUsers       Action = "manage-users"        // add, list and disable accounts
+	// ActionListPatients lists the patients the user has a relationship
+	// with (worklist, caseload, cohort); a role that sees only aggregates
+	// gets counts instead of rows.
+	ActionListPatients Action = "list-patients"
+	// ActionDecideTier confirms or overrides one patient's suggested tier:
+	// a clinical judgement, so only clinicians make it.
+	ActionDecideTier Action = "decide-tier"
 	// ActionReadWorklist is the user's own work across patients: worklist,
 	// caseload, overdue lists. Each patient on such a list is still shown
 	// only where the user may read that patient.
@@ -68,14 +75,14 @@ const (
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
-		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist}
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
 // patient, and so needs a relationship with that patient.
 func (a Action) PatientScoped() bool {
 	switch a {
-	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
 		return true
 	}
 	return false
@@ -160,13 +167,24 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeAggregate, "LCN manager sees aggregates with small numbers suppressed")
 		}
 		return deny("aggregates are for the LCN manager")
+	case ActionListPatients:
+		switch {
+		case u.Role.Clinical() || u.Role == RoleCommunitySocialCare:
+			// The list holds only patients the user has a relationship
+			// with (and, for social care, consent): storage applies the
+			// same rules as for one patient.
+			return allow(ScopeFull, "lists the patients the user has a relationship with")
+		case u.Role == RoleLCNManager:
+			return allow(ScopeAggregate, "LCN manager sees the cohort as counts, small numbers suppressed")
+		}
+		return deny(fmt.Sprintf("role %s keeps no list of patients", u.Role))
 	case ActionReadWorklist:
 		switch u.Role {
 		case RoleGP, RoleCareCoordinator, RoleLeadSpecialist, RoleCommunitySocialCare, RoleVoluntaryLinkWorker:
 			return allow(ScopeOwnWork, "staff who deliver care have a worklist; each patient on it is checked")
 		}
 		return deny(fmt.Sprintf("role %s has no worklist of patients", u.Role))
-	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
 		return authorizePatient(u.Role, a, rel)
 	}
 	return deny(fmt.Sprintf("unknown action %q", a))
@@ -191,6 +209,9 @@ func authorizePatient(r Role, a Action, rel Relationship) Decision {
 	case r == RoleCommunitySocialCare:
 		if a == ActionBreakGlass {
 			return deny("break-glass is for clinicians")
+		}
+		if a == ActionDecideTier {
+			return deny("tier decisions are for clinicians")
 		}
 		why := healthRelationship(rel)
 		if why == "" {

@@ -37,6 +37,11 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return r == joinedup.RoleLCNManager, joinedup.ScopeAggregate, false
 	case joinedup.ActionBreakGlass:
 		return clinical, joinedup.ScopeFull, false
+	case joinedup.ActionListPatients:
+		if r == joinedup.RoleLCNManager {
+			return true, joinedup.ScopeAggregate, false
+		}
+		return clinical || r == joinedup.RoleCommunitySocialCare, joinedup.ScopeFull, false
 	case joinedup.ActionReadWorklist:
 		return clinical || r == joinedup.RoleCommunitySocialCare || r == joinedup.RoleVoluntaryLinkWorker, joinedup.ScopeOwnWork, false
 	}
@@ -46,7 +51,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 	case clinical && rel.BreakGlass:
 		return true, joinedup.ScopeFull, true
 	case r == joinedup.RoleCommunitySocialCare:
-		return health && rel.ConsentSocialCare, joinedup.ScopeFull, false
+		return health && rel.ConsentSocialCare && a != joinedup.ActionDecideTier, joinedup.ScopeFull, false
 	case r == joinedup.RoleVoluntaryLinkWorker:
 		ok := (a == joinedup.ActionReadPatient || a == joinedup.ActionReadReferralShare) && rel.Referred && rel.ConsentVoluntary
 		return ok, joinedup.ScopeReferralShare, false
@@ -55,7 +60,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 9 × 64 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 11 × 64 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -80,7 +85,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*9*64*2 {
+	if n != 8*11*64*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }
@@ -178,7 +183,7 @@ func TestPatientScoped(t *testing.T) {
 			got = append(got, string(a))
 		}
 	}
-	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass]" {
+	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass decide-tier]" {
 		t.Fatalf("patient-scoped actions = %v", got)
 	}
 }

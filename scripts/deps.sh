@@ -5,6 +5,9 @@ set -euo pipefail
 need=()
 command -v pg_isready >/dev/null || need+=(postgresql-client)
 command -v file >/dev/null || need+=(file)
+command -v npm >/dev/null || need+=(npm)
+# The browser tests drive Debian's Chromium headless.
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "deps: need ${need[*]}; run as root or install them" >&2

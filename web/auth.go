@@ -5,12 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -29,11 +27,6 @@ const SessionCookie = "joinedup_session"
 // oidcCookie carries the state, nonce and PKCE verifier of a sign-in in
 // progress between /auth/oidc/login and the callback.
 const oidcCookie = "joinedup_oidc"
-
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 
 // randomToken returns 256 random bits, URL-safe.
 func randomToken() string {
@@ -109,16 +102,22 @@ type signinData struct {
 	User  *joinedup.User
 	Error string
 	OIDC  bool
+	// Next is the page to go to after signing in.
+	Next string
 }
 
 func (s *Server) renderSignin(c *Call, status int, d signinData) error {
 	d.OIDC = s.opt.OIDC != nil
-	c.W.Header().Set("Content-Type", "text/html; charset=utf-8")
-	c.W.Header().Set("Cache-Control", "no-store")
-	c.W.WriteHeader(status)
-	if err := s.pages.ExecuteTemplate(c.W, "signin.html", d); err != nil {
-		s.log.Error("render sign-in page", "err", err)
+	if d.Next == "" {
+		d.Next = localPath(c.R.FormValue("next"))
 	}
+	title := "Sign in"
+	var errs []fieldError
+	if d.Error != "" {
+		errs = []fieldError{{Field: "username", Message: d.Error}}
+	}
+	c.PageErrors(status, "signin.html", title, d, errs)
+	c.page.User = d.User
 	return nil
 }
 
@@ -174,8 +173,7 @@ func (s *Server) signin(c *Call) error {
 		return err
 	}
 	s.log.Info("signed in", "username", u.Username, "method", "password")
-	http.Redirect(c.W, c.R, "/signin", http.StatusSeeOther)
-	return nil
+	return c.Redirect(localPath(c.R.PostFormValue("next")))
 }
 
 func (s *Server) signout(c *Call) error {
@@ -292,8 +290,7 @@ func (s *Server) oidcCallback(c *Call) error {
 		return err
 	}
 	s.log.Info("signed in", "username", u.Username, "method", "oidc")
-	http.Redirect(c.W, c.R, "/signin", http.StatusSeeOther)
-	return nil
+	return c.Redirect("/")
 }
 
 // reqInfo collects what the request log reports.

@@ -9,9 +9,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +62,6 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	routes  []Route
-	pages   *template.Template
 
 	oidcMu       sync.Mutex
 	oidcProvider *oidc.Provider
@@ -83,7 +82,11 @@ type Route struct {
 	// Write runs the handler and its audit entry in one transaction, so a
 	// change is never stored without its audit entry, nor an entry without
 	// its change.
-	Write  bool
+	Write bool
+	// Page marks a route a person's browser opens: its errors are HTML
+	// pages in the NHS.UK style (a 401 redirects to sign in) rather than
+	// the JSON errors of the API.
+	Page   bool
 	Handle func(c *Call) error
 }
 
@@ -110,9 +113,12 @@ type Call struct {
 	// the outcome are set by the server.
 	Audit *joinedup.AuditEntry
 
-	server *Server
-	status int
-	body   any
+	server   *Server
+	status   int
+	body     any
+	page     *view
+	pageName string
+	redirect string
 }
 
 // JSON sets the response; the server writes it once the request's audit
@@ -142,14 +148,22 @@ func New(db *store.DB, opt Options) *Server {
 	if opt.LockoutPeriod == 0 {
 		opt.LockoutPeriod = 15 * time.Minute
 	}
-	s := &Server{db: db, opt: opt, log: opt.Logger, pages: pages}
+	s := &Server{db: db, opt: opt, log: opt.Logger}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.Key(), s.serveRoute(rt))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errNotFound("no such page"))
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, errNotFound("no such page"))
+			return
+		}
+		var up *joinedup.User
+		if u, ok, err := s.authenticate(w, r, s.opt.Now().UTC()); err == nil && ok {
+			up = &u
+		}
+		s.writePageError(w, r, up, errNotFound("There is no page at this address. Check it, or start again from your worklist."))
 	})
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -211,9 +225,11 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := s.opt.Now().UTC()
 		c := &Call{W: w, R: r, Q: s.db, Now: now, server: s}
+		var page *joinedup.User // the user an error page shows as signed in
+		fail := func(err error) { s.failRoute(w, r, rt, page, err) }
 		if rt.Action == "" {
 			if err := rt.Handle(c); err != nil {
-				s.fail(w, r, err)
+				fail(err)
 				return
 			}
 			s.finish(c)
@@ -221,15 +237,19 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		}
 		user, ok, err := s.authenticate(w, r, now)
 		if err != nil {
-			s.fail(w, r, err)
+			fail(err)
 			return
 		}
 		if !ok {
+			if rt.Page {
+				signinRedirect(w, r)
+				return
+			}
 			writeError(w, &apiError{http.StatusUnauthorized, "unauthenticated", "sign in first"})
 			return
 		}
 		setUser(r, user)
-		c.User = user
+		c.User, page = user, &user
 		var (
 			rel    joinedup.Relationship
 			exists = true
@@ -241,11 +261,11 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			case errors.Is(err, store.ErrNotFound):
 				exists, c.Patient.ID = false, id
 			case err != nil:
-				s.fail(w, r, err)
+				fail(err)
 				return
 			default:
 				if rel, err = store.RelationshipFor(r.Context(), s.db, user, id, now); err != nil {
-					s.fail(w, r, err)
+					fail(err)
 					return
 				}
 			}
@@ -257,17 +277,17 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		if !c.Decision.Allowed {
 			c.Audit.Outcome = joinedup.OutcomeDenied
 			if _, err := s.db.Audit(r.Context(), *c.Audit); err != nil {
-				s.fail(w, r, err)
+				fail(err)
 				return
 			}
 			s.log.Warn("access denied", "user", user.Username, "role", user.Role, "route", rt.Key(),
 				"patient", c.Patient.ID, "reason", c.Decision.Reason)
-			writeError(w, &apiError{http.StatusForbidden, "forbidden", c.Decision.Reason})
+			fail(&apiError{http.StatusForbidden, "forbidden", c.Decision.Reason})
 			return
 		}
 		if !exists {
 			s.auditFailed(r, c, "no such patient")
-			writeError(w, errNotFound("no such patient"))
+			fail(errNotFound("no such patient"))
 			return
 		}
 		if rt.Write {
@@ -288,11 +308,26 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		}
 		if err != nil {
 			s.auditFailed(r, c, err.Error())
-			s.fail(w, r, err)
+			fail(err)
 			return
 		}
 		s.finish(c)
 	})
+}
+
+// failRoute writes err the way the route's clients read errors: an HTML
+// page for pages, JSON for the API.
+func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *joinedup.User, err error) {
+	if !rt.Page {
+		s.fail(w, r, err)
+		return
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{http.StatusInternalServerError, "internal", ""}
+	}
+	s.writePageError(w, r, u, ae)
 }
 
 // auditFailed records an allowed request that did not complete, so the
@@ -306,9 +341,18 @@ func (s *Server) auditFailed(r *http.Request, c *Call, why string) {
 	}
 }
 
-// finish writes a response a handler set with JSON.
+// finish writes the response a handler set with JSON, Page or Redirect.
 func (s *Server) finish(c *Call) {
-	if c.body != nil || c.status != 0 {
+	switch {
+	case c.redirect != "":
+		http.Redirect(c.W, c.R, c.redirect, http.StatusSeeOther)
+	case c.page != nil:
+		if c.User.ID != "" {
+			c.page.User = &c.User
+		}
+		c.page.Now = c.Now
+		s.renderPage(c.W, c.R, c.status, c.pageName, c.page)
+	case c.body != nil || c.status != 0:
 		writeJSON(c.W, c.status, c.body)
 	}
 }

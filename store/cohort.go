@@ -1,0 +1,378 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+)
+
+// CohortStatus is where a patient in the cohort stands with the clinician:
+// the suggestion not yet decided, confirmed, or overridden.
+type CohortStatus string
+
+// Values of CohortStatus.
+const (
+	StatusSuggested  CohortStatus = "suggested"  // eligible, no tier decision yet
+	StatusConfirmed  CohortStatus = "confirmed"  // a clinician confirmed the suggested tier
+	StatusOverridden CohortStatus = "overridden" // a clinician chose another tier, with a reason
+)
+
+// CohortPageSize is the default number of rows of a cohort page.
+const CohortPageSize = 50
+
+// CohortFilter says which patients a cohort list holds. Rows are only ever
+// patients the Viewer has a relationship with, worked out with the same
+// rules as RelationshipFor: registration at the viewer's organisation, a
+// current place on the care team (the viewer or the organisation), an open
+// referral to the organisation; for social care, also the patient's consent
+// to share with social care. Break-glass grants never put a patient on a
+// list: they are for one emergency, not for browsing.
+type CohortFilter struct {
+	Viewer joinedup.User
+	Now    time.Time
+
+	LocalityID string // Organisation.ID of a locality; its practices' patients
+	PracticeID string // Organisation.ID of a practice
+	// Tier is the current tier: the latest decision, else the suggestion.
+	Tier     joinedup.Tier
+	Status   CohortStatus
+	DataGaps bool // only patients whose assessment found data gaps
+	// Search is an NHS number (spaces allowed) or the start of a family or
+	// given name.
+	Search string
+	// Caseload limits the list to patients the viewer personally is on the
+	// care team of, eligible or not.
+	Caseload bool
+
+	Offset, Limit int // Limit 0 means CohortPageSize
+}
+
+// CohortRow is one patient in a cohort list.
+type CohortRow struct {
+	Patient       joinedup.Patient
+	PracticeName  string
+	Eligible      bool
+	SuggestedTier joinedup.Tier // empty when never assessed
+	Tier          joinedup.Tier // the current tier: decision, else suggestion
+	Status        CohortStatus
+	DataGaps      int
+}
+
+// relatedCTE selects the ids of the patients user u has a relationship
+// with at now, as RelationshipFor decides one patient. Its arguments are
+// $1 organisation, $2 user id, $3 now.
+const relatedCTE = `related AS (
+	SELECT id AS patient_id FROM patients WHERE practice_id = $1
+	UNION SELECT patient_id FROM care_team_members WHERE (user_id = $2 OR organisation_id = $1)
+		AND period_start <= $3 AND (period_end IS NULL OR period_end > $3)
+	UNION SELECT patient_id FROM referrals WHERE organisation_id = $1
+		AND created_at <= $3 AND (closed_at IS NULL OR closed_at > $3))`
+
+// socialCareConsent keeps only patients whose latest consent shares with
+// social care, as joinedup.Authorize requires for that role.
+const socialCareConsent = ` AND COALESCE((SELECT c.social_care FROM consents c WHERE c.patient_id = p.id
+	ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), FALSE) = TRUE`
+
+// tierRank orders red before amber before green.
+const tierRank = `CASE COALESCE(ct.tier, ca.suggested_tier) WHEN 'red' THEN 0 WHEN 'amber' THEN 1 WHEN 'green' THEN 2 ELSE 3 END`
+
+// cohortWhere builds the FROM and WHERE of a cohort query and its
+// arguments, after the three of relatedCTE.
+func cohortWhere(f CohortFilter) (string, []any) {
+	args := relatedArgs(f.Viewer, f.Now)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var b strings.Builder
+	b.WriteString(` FROM related r JOIN patients p ON p.id = r.patient_id
+	LEFT JOIN organisations o ON o.id = p.practice_id
+	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
+	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
+	WHERE p.deceased IS NULL`)
+	if f.Caseload {
+		b.WriteString(` AND EXISTS (SELECT 1 FROM care_team_members m WHERE m.patient_id = p.id AND m.user_id = $2
+			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))`)
+	} else {
+		b.WriteString(` AND ca.eligible = TRUE`)
+	}
+	if f.Viewer.Role == joinedup.RoleCommunitySocialCare {
+		b.WriteString(socialCareConsent)
+	}
+	if f.PracticeID != "" {
+		b.WriteString(" AND p.practice_id = " + arg(f.PracticeID))
+	}
+	if f.LocalityID != "" {
+		b.WriteString(" AND o.parent_id = " + arg(f.LocalityID))
+	}
+	if f.Tier != "" {
+		b.WriteString(" AND COALESCE(ct.tier, ca.suggested_tier) = " + arg(string(f.Tier)))
+	}
+	switch f.Status {
+	case StatusSuggested:
+		b.WriteString(" AND ct.patient_id IS NULL")
+	case StatusConfirmed:
+		b.WriteString(" AND ct.overridden = FALSE")
+	case StatusOverridden:
+		b.WriteString(" AND ct.overridden = TRUE")
+	}
+	if f.DataGaps {
+		b.WriteString(" AND ca.data_gap_count > 0")
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		if n, err := joinedup.ParseNHSNumber(s); err == nil {
+			b.WriteString(" AND p.nhs_number = " + arg(string(n)))
+		} else {
+			// A prefix of either name, case-insensitively; the related set
+			// is at most a practice list, so no name index is needed.
+			a := arg(strings.ToLower(escapeLike(s)) + "%")
+			b.WriteString(" AND (LOWER(p.family_name) LIKE " + a + " ESCAPE '\\' OR LOWER(p.given_name) LIKE " + a +
+				" ESCAPE '\\' OR LOWER(p.given_name || ' ' || p.family_name) LIKE " + a + " ESCAPE '\\')")
+		}
+	}
+	return b.String(), args
+}
+
+// relatedArgs are the arguments of relatedCTE.
+func relatedArgs(u joinedup.User, now time.Time) []any {
+	org := u.OrganisationID
+	if org == "" {
+		org = "\x00no organisation" // matches no practice, team or referral
+	}
+	return []any{org, u.ID, dbTime(now)}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListCohort returns one page of the patients f selects, red first, then
+// by name, and how many there are in all.
+func ListCohort(ctx context.Context, q Querier, f CohortFilter) ([]CohortRow, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = CohortPageSize
+	}
+	from, args := cohortWhere(f)
+	var total int
+	if err := q.QueryRowContext(ctx, "WITH "+relatedCTE+" SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count cohort for %s: %w", f.Viewer.Username, err)
+	}
+	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
+		p.language, p.interpreter_required, p.practice_id, COALESCE(o.name, ''), COALESCE(ca.eligible, FALSE), COALESCE(ca.suggested_tier, ''),
+		ct.tier, ct.overridden, COALESCE(ca.data_gap_count, 0)`+from+
+		fmt.Sprintf(" ORDER BY %s, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", tierRank, f.Limit, max(f.Offset, 0)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list cohort for %s: %w", f.Viewer.Username, err)
+	}
+	defer rows.Close()
+	var out []CohortRow
+	for rows.Next() {
+		var (
+			r              CohortRow
+			nhs, practice  sql.NullString
+			birth          nt
+			sex, suggested string
+			decided        sql.NullString
+			overridden     sql.NullBool
+		)
+		if err := rows.Scan(&r.Patient.ID, &nhs, &r.Patient.GivenName, &r.Patient.FamilyName, &birth, &sex, &r.Patient.Language,
+			&r.Patient.InterpreterRequired, &practice, &r.PracticeName, &r.Eligible, &suggested, &decided, &overridden, &r.DataGaps); err != nil {
+			return nil, 0, fmt.Errorf("list cohort for %s: %w", f.Viewer.Username, err)
+		}
+		r.Patient.NHSNumber, r.Patient.BirthDate, r.Patient.Sex, r.Patient.PracticeID = joinedup.NHSNumber(nhs.String), birth.t(), joinedup.Sex(sex), practice.String
+		r.SuggestedTier, r.Tier = joinedup.Tier(suggested), joinedup.Tier(suggested)
+		switch {
+		case decided.Valid:
+			r.Tier, r.Status = joinedup.Tier(decided.String), StatusConfirmed
+			if overridden.Bool {
+				r.Status = StatusOverridden
+			}
+		case r.Eligible:
+			r.Status = StatusSuggested
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// CohortCount is the number of eligible patients at one practice with one
+// current tier and status.
+type CohortCount struct {
+	LocalityID, LocalityName string
+	PracticeID, PracticeName string
+	ODS                      string
+	Tier                     joinedup.Tier
+	Status                   CohortStatus
+	Patients                 int
+}
+
+// CohortCounts counts the whole cohort (every eligible patient) by
+// locality, practice, current tier and status. The counts are not
+// suppressed: whoever shows them must (joinedup.Suppress).
+func CohortCounts(ctx context.Context, q Querier) ([]CohortCount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT COALESCE(l.id, ''), COALESCE(l.name, ''), COALESCE(o.id, ''), COALESCE(o.name, ''), COALESCE(o.ods, ''),
+		COALESCE(ct.tier, ca.suggested_tier), CASE WHEN ct.patient_id IS NULL THEN 'suggested' WHEN ct.overridden THEN 'overridden' ELSE 'confirmed' END,
+		COUNT(*)
+		FROM current_assessments ca JOIN patients p ON p.id = ca.patient_id
+		LEFT JOIN current_tiers ct ON ct.patient_id = ca.patient_id
+		LEFT JOIN organisations o ON o.id = p.practice_id
+		LEFT JOIN organisations l ON l.id = o.parent_id
+		WHERE ca.eligible = TRUE AND p.deceased IS NULL
+		GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 2, 4, 6, 7`)
+	if err != nil {
+		return nil, fmt.Errorf("count cohort: %w", err)
+	}
+	defer rows.Close()
+	var out []CohortCount
+	for rows.Next() {
+		var c CohortCount
+		var tier, status string
+		if err := rows.Scan(&c.LocalityID, &c.LocalityName, &c.PracticeID, &c.PracticeName, &c.ODS, &tier, &status, &c.Patients); err != nil {
+			return nil, fmt.Errorf("count cohort: %w", err)
+		}
+		c.Tier, c.Status = joinedup.Tier(tier), CohortStatus(status)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// WorkItem is an open task on a worklist, with who it is about.
+type WorkItem struct {
+	Task    joinedup.Task
+	Patient joinedup.Patient // id, NHS number and name
+}
+
+// WorklistTasks returns the open tasks assigned to the viewer or the
+// viewer's organisation, soonest due first, about patients the viewer has a
+// relationship with (as CohortFilter explains), at most limit of them.
+func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now time.Time, limit int) ([]WorkItem, error) {
+	consent := ""
+	if viewer.Role == joinedup.RoleCommunitySocialCare {
+		consent = socialCareConsent
+	}
+	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+` SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version,
+		p.nhs_number, p.given_name, p.family_name
+		FROM tasks t JOIN related r ON r.patient_id = t.patient_id JOIN patients p ON p.id = t.patient_id
+		WHERE t.status = 'open' AND (t.assignee_user = $2 OR t.assignee_org = $1)`+consent+
+		fmt.Sprintf(" ORDER BY t.due IS NULL, t.due, t.priority, t.created_at, t.id LIMIT %d", max(limit, 1)), relatedArgs(viewer, now)...)
+	if err != nil {
+		return nil, fmt.Errorf("worklist of %s: %w", viewer.Username, err)
+	}
+	defer rows.Close()
+	var out []WorkItem
+	for rows.Next() {
+		var (
+			w   WorkItem
+			due nt
+			nhs sql.NullString
+		)
+		if err := rows.Scan(&w.Task.ID, &w.Task.PatientID, &w.Task.Kind, &w.Task.Title, &w.Task.Reason, &due, &w.Task.Priority, &w.Task.Status,
+			&w.Task.Version, &nhs, &w.Patient.GivenName, &w.Patient.FamilyName); err != nil {
+			return nil, fmt.Errorf("worklist of %s: %w", viewer.Username, err)
+		}
+		w.Task.Due, w.Patient.ID, w.Patient.NHSNumber = due.t(), w.Task.PatientID, joinedup.NHSNumber(nhs.String)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// OverdueByPractice counts, per practice id, the open tasks due before
+// today: reviews that have slipped.
+func OverdueByPractice(ctx context.Context, q Querier, today time.Time) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT COALESCE(p.practice_id, ''), COUNT(*) FROM tasks t JOIN patients p ON p.id = t.patient_id
+		WHERE t.status = 'open' AND t.due < $1 GROUP BY 1`, today.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("count overdue tasks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count overdue tasks: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// MonthlyUse is one month's unplanned hospital use by the current cohort.
+type MonthlyUse struct {
+	Month      time.Time // first day of the month, UTC
+	AE         int       // A&E attendances
+	Emergency  int       // emergency admissions
+	CohortSize int       // eligible patients now (the denominator)
+}
+
+// CohortMonthlyUse counts, for each of the months from the month of from
+// to the month of to, the A&E attendances and emergency admissions of the
+// patients in the cohort now.
+func CohortMonthlyUse(ctx context.Context, q Querier, from, to time.Time) ([]MonthlyUse, error) {
+	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+	var size int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM current_assessments WHERE eligible = TRUE`).Scan(&size); err != nil {
+		return nil, fmt.Errorf("count cohort: %w", err)
+	}
+	var out []MonthlyUse
+	idx := map[string]int{}
+	for m := first; m.Before(end); m = m.AddDate(0, 1, 0) {
+		idx[m.Format("2006-01")] = len(out)
+		out = append(out, MonthlyUse{Month: m, CohortSize: size})
+	}
+	// Bucketed here rather than in SQL: month arithmetic differs between
+	// the engines, and the rows are few (unplanned use of the cohort only).
+	rows, err := q.QueryContext(ctx, `SELECT e.class, e.emergency, e.start_time FROM encounters e
+		JOIN current_assessments ca ON ca.patient_id = e.patient_id AND ca.eligible = TRUE
+		WHERE e.class IN ($1, $2) AND e.start_time >= $3 AND e.start_time < $4`,
+		joinedup.EncounterEmergency, joinedup.EncounterInpatient, dbTime(first), dbTime(end))
+	if err != nil {
+		return nil, fmt.Errorf("cohort hospital use: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var class string
+		var emergency bool
+		var start nt
+		if err := rows.Scan(&class, &emergency, &start); err != nil {
+			return nil, fmt.Errorf("cohort hospital use: %w", err)
+		}
+		i, ok := idx[start.t().UTC().Format("2006-01")]
+		if !ok {
+			continue
+		}
+		switch {
+		case class == joinedup.EncounterEmergency:
+			out[i].AE++
+		case emergency:
+			out[i].Emergency++
+		}
+	}
+	return out, rows.Err()
+}
+
+// CoordinatorOf maps each patient with a care coordinator on the care team
+// at now to that coordinator's display name (the earliest, when several).
+func CoordinatorOf(ctx context.Context, q Querier, now time.Time) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT m.patient_id, u.display_name FROM care_team_members m JOIN users u ON u.id = m.user_id
+		WHERE u.role = $1 AND m.period_start <= $2 AND (m.period_end IS NULL OR m.period_end > $2)
+		ORDER BY m.patient_id, m.period_start DESC, m.id DESC`, string(joinedup.RoleCareCoordinator), dbTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("care coordinators: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var p, name string
+		if err := rows.Scan(&p, &name); err != nil {
+			return nil, fmt.Errorf("care coordinators: %w", err)
+		}
+		out[p] = name // the last row per patient is the earliest place
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,280 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/stratify"
+)
+
+// patientRoutes are the patient page and the tier decision it posts.
+func (s *Server) patientRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/patients/{id}", Action: joinedup.ActionReadClinical, Patient: true, Page: true, Handle: s.patientPage},
+		{Method: "POST", Pattern: "/patients/{id}/tier", Action: joinedup.ActionDecideTier, Patient: true, Write: true, Page: true, Handle: s.decideTier},
+	}
+}
+
+func init() { routeGroups = append(routeGroups, (*Server).patientRoutes) }
+
+// appointmentView is an upcoming appointment with the clashes it has with
+// the patient's other upcoming appointments.
+type appointmentView struct {
+	joinedup.Appointment
+	Specialty string
+	Clashes   []string
+}
+
+// encounterView is an A&E attendance or an admission on the timeline.
+type encounterView struct {
+	Start, End time.Time
+	Kind       string
+	What       string
+}
+
+// careTeamView is a current place on the care team, with who holds it in
+// words.
+type careTeamView struct {
+	Role  string
+	Who   string
+	Start time.Time
+}
+
+// decisionView is a tier decision with the decider's name.
+type decisionView struct {
+	joinedup.TierDecision
+	By string
+}
+
+// tierForm is the confirm/override form as last submitted.
+type tierForm struct {
+	Tier   joinedup.Tier
+	Reason string
+}
+
+// patientData is the patient page.
+type patientData struct {
+	Patient      joinedup.Patient
+	Age          int
+	PracticeName string
+	Assessed     bool
+	Assessment   joinedup.Assessment
+	Current      *joinedup.TierDecision
+	Decisions    []decisionView
+	History      []store.StoredAssessment
+	CareTeam     []careTeamView
+	Tasks        []joinedup.Task
+	Appointments []appointmentView
+	Timeline     []encounterView
+	CanDecide    bool
+	Form         tierForm
+	Decided      bool                 // a decision was just recorded
+	Plan         *store.CarePlanEntry // the current care plan, if there is one
+}
+
+// loadPatient gathers everything the patient page shows.
+func (s *Server) loadPatient(c *Call) (*patientData, error) {
+	ctx := c.R.Context()
+	p := c.Patient
+	d := &patientData{Patient: p, Age: age(p.BirthDate, c.Now)}
+	orgs, err := store.Organisations(ctx, c.Q)
+	if err != nil {
+		return nil, err
+	}
+	orgName := map[string]string{}
+	for _, o := range orgs {
+		orgName[o.ID] = o.Name
+	}
+	d.PracticeName = orgName[p.PracticeID]
+	_, a, err := store.CurrentAssessment(ctx, c.Q, p.ID)
+	switch {
+	case err == nil:
+		d.Assessed, d.Assessment = true, a
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	cur, ok, err := store.CurrentDecision(ctx, c.Q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		d.Current = &cur
+	}
+	decs, err := store.Decisions(ctx, c.Q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for i := len(decs) - 1; i >= 0; i-- { // newest first
+		dec := decs[i]
+		if _, ok := names[dec.DecidedBy]; !ok {
+			names[dec.DecidedBy] = dec.DecidedBy
+			if u, err := store.GetUser(ctx, c.Q, dec.DecidedBy); err == nil {
+				names[dec.DecidedBy] = u.DisplayName
+			}
+		}
+		d.Decisions = append(d.Decisions, decisionView{TierDecision: dec, By: names[dec.DecidedBy]})
+	}
+	if d.History, err = store.AssessmentHistory(ctx, c.Q, p.ID); err != nil {
+		return nil, err
+	}
+	team, err := store.CurrentCareTeam(ctx, c.Q, p.ID, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range team {
+		who := m.Name
+		if m.UserID != "" {
+			if u, err := store.GetUser(ctx, c.Q, m.UserID); err == nil {
+				who = u.DisplayName
+			}
+		}
+		switch org := orgName[m.OrganisationID]; {
+		case org != "" && who != "":
+			who += " (" + org + ")"
+		case org != "":
+			who = org
+		}
+		if m.Relationship != "" {
+			who += ", " + m.Relationship
+		}
+		d.CareTeam = append(d.CareTeam, careTeamView{Role: strings.ReplaceAll(string(m.Role), "-", " "), Who: who, Start: m.Start})
+	}
+	if d.Tasks, err = store.OpenTasks(ctx, c.Q, p.ID); err != nil {
+		return nil, err
+	}
+	switch plan, err := store.CurrentCarePlan(ctx, c.Q, p.ID); {
+	case err == nil:
+		d.Plan = &plan
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	facts, err := store.LoadFacts(ctx, c.Q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Appointments = upcoming(facts.Appointments, c.Now)
+	d.Timeline = unplanned(facts.Encounters, c.Now.AddDate(-2, 0, 0))
+	d.CanDecide = d.Assessed && d.Assessment.Eligible &&
+		joinedup.Authorize(c.User, joinedup.ActionDecideTier, joinedup.Relationship{CareTeam: true}).Allowed
+	d.Form.Tier = d.Assessment.SuggestedTier
+	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, care plan, tasks, appointments, A&E and admissions)"
+	return d, nil
+}
+
+// upcoming lists the appointments from now on, soonest first, flagging
+// clashes a coordinator would streamline: two in the same week, or the same
+// specialty booked twice.
+func upcoming(as []joinedup.Appointment, now time.Time) []appointmentView {
+	var out []appointmentView
+	for _, a := range as {
+		if a.Start.Before(now) || a.Status == "cancelled" || a.Status == "entered-in-error" {
+			continue
+		}
+		out = append(out, appointmentView{Appointment: a, Specialty: a.Specialty.Text()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	for i := range out {
+		yi, wi := out[i].Start.ISOWeek()
+		for j := range out {
+			if i == j {
+				continue
+			}
+			if yj, wj := out[j].Start.ISOWeek(); yi == yj && wi == wj {
+				out[i].Clashes = append(out[i].Clashes, fmt.Sprintf("same week as %s on %s", orUnknown(out[j].Specialty), out[j].Start.Format("2 Jan")))
+			}
+			if out[i].Specialty != "" && strings.EqualFold(out[i].Specialty, out[j].Specialty) {
+				out[i].Clashes = append(out[i].Clashes, fmt.Sprintf("%s also booked on %s", out[j].Specialty, out[j].Start.Format("2 Jan 2006")))
+			}
+		}
+	}
+	return out
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "another appointment"
+	}
+	return s
+}
+
+// unplanned is the A&E attendances and admissions since from, newest first.
+func unplanned(es []joinedup.Encounter, from time.Time) []encounterView {
+	var out []encounterView
+	for _, e := range es {
+		if e.Start.Before(from) {
+			continue
+		}
+		var kind string
+		switch {
+		case e.Class == joinedup.EncounterEmergency:
+			kind = "A&E attendance"
+		case e.Class == joinedup.EncounterInpatient && e.Emergency:
+			kind = "Emergency admission"
+		case e.Class == joinedup.EncounterInpatient:
+			kind = "Planned admission"
+		default:
+			continue
+		}
+		what := e.Types.Text()
+		if sp := e.Specialty.Text(); sp != "" {
+			what = strings.TrimPrefix(what+", "+sp, ", ")
+		}
+		out = append(out, encounterView{Start: e.Start, End: e.End, Kind: kind, What: what})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
+	return out
+}
+
+func (s *Server) patientPage(c *Call) error {
+	if c.Decision.Scope != joinedup.ScopeFull {
+		return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+	}
+	d, err := s.loadPatient(c)
+	if err != nil {
+		return err
+	}
+	d.Decided = c.R.URL.Query().Get("decided") == "1"
+	return c.Page(http.StatusOK, "patient.html", d.Patient.Name(), d)
+}
+
+// decideTier records a clinician's confirmation or override of the
+// suggested tier. A missing reason for an override redisplays the page with
+// an error summary, keeping what was typed; nothing is recorded.
+func (s *Server) decideTier(c *Call) error {
+	tx, ok := c.Q.(*sql.Tx)
+	if !ok {
+		return fmt.Errorf("decide tier: not in a transaction")
+	}
+	form := tierForm{Tier: joinedup.Tier(c.R.PostFormValue("tier")), Reason: c.R.PostFormValue("reason")}
+	var errs []fieldError
+	dec, err := stratify.RecordDecision(c.R.Context(), tx, c.Patient.ID, form.Tier, form.Reason, c.User.ID, c.Now)
+	switch {
+	case err == nil:
+		c.Audit.What += fmt.Sprintf(" (tier %s, suggested %s, overridden %v)", dec.Tier, dec.SuggestedTier, dec.Overridden)
+		c.Audit.Reason = strings.TrimSpace(dec.Reason)
+		return c.Redirect("/patients/" + c.Patient.ID + "?decided=1#tier")
+	case errors.Is(err, joinedup.ErrReasonRequired):
+		errs = []fieldError{{Field: "reason", Message: "Enter why you are choosing a different tier from the suggested one"}}
+	case errors.Is(err, store.ErrNotFound):
+		errs = []fieldError{{Field: "tier-red", Message: "This patient has no assessment to decide on yet"}}
+	case !form.Tier.Valid():
+		errs = []fieldError{{Field: "tier-red", Message: "Select a tier: Red, Amber or Green"}}
+	default:
+		return err
+	}
+	c.Audit.What += " (not recorded: " + errs[0].Message + ")"
+	d, err := s.loadPatient(c)
+	if err != nil {
+		return err
+	}
+	d.Form = form
+	return c.PageErrors(http.StatusUnprocessableEntity, "patient.html", d.Patient.Name(), d, errs)
+}
