@@ -5,6 +5,7 @@ set -euo pipefail
 need=()
 command -v pg_isready >/dev/null || need+=(postgresql-client)
 command -v file >/dev/null || need+=(file)
+command -v pdftotext >/dev/null || need+=(poppler-utils) # letters: PDF text checks
 if ((${#need[@]})); then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "deps: need ${need[*]}; run as root or install them" >&2
