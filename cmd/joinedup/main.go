@@ -32,6 +32,7 @@ var commands = []command{
 	{"migrate", "create or update the database schema", runMigrate},
 	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
+	{"letters", "write invitation letters for a practice's newly eligible patients", runLetters},
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
