@@ -8,6 +8,7 @@ command -v file >/dev/null || need+=(file)
 command -v npm >/dev/null || need+=(npm)
 # The browser tests drive Debian's Chromium headless.
 command -v chromium >/dev/null || need+=(chromium)
+command -v pdftotext >/dev/null || need+=(poppler-utils) # letters: PDF text checks
 if ((${#need[@]})); then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "deps: need ${need[*]}; run as root or install them" >&2

@@ -11,8 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
+	"time"
 
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -98,4 +101,35 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 			fn(t, Open(t, e))
 		})
 	}
+}
+
+// Assess stores a current assessment for each patient, as stratification
+// would: eligible or not, suggested tier Amber, under a test policy version
+// loaded at asOf. It returns the assessment ids by patient id.
+func Assess(t testing.TB, db *store.DB, asOf time.Time, eligible map[string]bool) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	v := store.PolicyVersion{ID: "test-policy", Name: "test", Files: map[string]string{"rules.yaml": "test"}, LoadedBy: "test", LoadedAt: asOf}
+	if _, err := store.SavePolicyVersion(ctx, db, v); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(eligible))
+	for id := range eligible {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	in := make([]store.AssessmentInput, len(ids))
+	for i, id := range ids {
+		in[i] = store.AssessmentInput{FactsVersion: 1, Assessment: joinedup.Assessment{
+			PatientID: id, PolicyVersion: v.ID, AsOf: asOf, Eligible: eligible[id], SuggestedTier: joinedup.TierAmber}}
+	}
+	saved, err := store.SaveAssessments(ctx, db, in, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for i, s := range saved {
+		out[ids[i]] = s.ID
+	}
+	return out
 }
