@@ -59,12 +59,14 @@ const (
 	ActionReadAggregate     Action = "read-aggregate"      // counts across patients, none identifiable
 	ActionReadAudit         Action = "read-audit"          // the audit log
 	ActionManageUsers       Action = "manage-users"        // add, list and disable accounts
+	ActionReadDirectory     Action = "read-directory"      // organisations: public reference data (ODS)
+	ActionBulkExport        Action = "bulk-export"         // every patient's records at once, for another system
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
-		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers}
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadDirectory, ActionBulkExport}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -109,6 +111,7 @@ const (
 	ScopeAggregate     Scope = "aggregate-only"      // counts, small numbers suppressed
 	ScopeAdmin         Scope = "administration"      // accounts, never patient data
 	ScopeAudit         Scope = "audit"               // the audit log
+	ScopeDirectory     Scope = "directory"           // organisations, never patient data
 )
 
 // Decision is the answer to "may this user do this?": whether, how much,
@@ -155,6 +158,12 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeAggregate, "LCN manager sees aggregates with small numbers suppressed")
 		}
 		return deny("aggregates are for the LCN manager")
+	case ActionReadDirectory:
+		return allow(ScopeDirectory, "the organisation directory is reference data for every user")
+	case ActionBulkExport:
+		// A person never takes the whole population's records away; only
+		// a registered system does, under its scopes (AuthorizeClient).
+		return deny("bulk export is for registered systems, not staff accounts")
 	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass:
 		return authorizePatient(u.Role, a, rel)
 	}

@@ -37,6 +37,10 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return r == joinedup.RoleLCNManager, joinedup.ScopeAggregate, false
 	case joinedup.ActionBreakGlass:
 		return clinical, joinedup.ScopeFull, false
+	case joinedup.ActionReadDirectory:
+		return true, joinedup.ScopeDirectory, false
+	case joinedup.ActionBulkExport:
+		return false, joinedup.ScopeNone, false
 	}
 	switch {
 	case clinical && health:
@@ -53,7 +57,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 8 × 64 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 10 × 64 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -78,7 +82,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*8*64*2 {
+	if n != 8*10*64*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }
