@@ -380,3 +380,38 @@ func UserNames(ctx context.Context, q Querier) (map[string]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// HeldIDs reports which of ids are ids of records held in table (patients
+// or organisations): the importer links a JoinedUp export's references,
+// which name JoinedUp's own ids, with it.
+func HeldIDs(ctx context.Context, q Querier, table string, ids []string) (map[string]bool, error) {
+	if table != "patients" && table != "organisations" {
+		return nil, fmt.Errorf("held ids in %s: not patients or organisations", table)
+	}
+	out := map[string]bool{}
+	const per = 1000
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.QueryContext(ctx, "SELECT id FROM "+table+" WHERE id IN ("+placeholders(1, len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("held ids in %s: %w", table, err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("held ids in %s: %w", table, err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("held ids in %s: %w", table, err)
+		}
+	}
+	return out, nil
+}
