@@ -55,7 +55,9 @@ func writeOutcome(w http.ResponseWriter, status int, _, message string) {
 	writeJSONAs(w, status, FHIRContentType, fhir.NewOperationOutcome(code, message))
 }
 
-func errFHIR(status int, message string) *apiError { return &apiError{status, outcomeCodes[status], message} }
+func errFHIR(status int, message string) *apiError {
+	return &apiError{status, outcomeCodes[status], message}
+}
 
 // searchPatient finds the one patient a search concerns: patient= (or
 // subject=), or for Patient itself _id or an NHS number identifier. "" when
