@@ -35,6 +35,8 @@ var commands = []command{
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
+	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},
+	{"client", "register or list systems that read the FHIR API", runClient},
 }
 
 // Exit statuses.
