@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -242,13 +241,4 @@ func TestGPCSVExtract(t *testing.T) {
 			t.Fatalf("re-import %+v", again.ByType)
 		}
 	})
-}
-
-func sortedKeys(m map[string]*importer.Counts) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

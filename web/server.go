@@ -262,14 +262,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			}
 			writeError(w, e)
 		}
-		fail := func(w http.ResponseWriter, r *http.Request, err error) {
-			var ae *apiError
-			if !errors.As(err, &ae) {
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-				ae = &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"}
-			}
-			writeError(w, ae)
-		}
+		fail := func(w http.ResponseWriter, r *http.Request, err error) { s.fail(w, r, err, writeError) }
 		if rt.Action == "" {
 			if err := rt.Handle(c); err != nil {
 				fail(w, r, err)
@@ -417,15 +410,16 @@ func (s *Server) finish(c *Call) {
 	}
 }
 
-// fail writes err as a JSON error, logging what the client is not told.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+// fail writes err with write (the route's error shape), logging what the
+// client is not told.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, write func(http.ResponseWriter, *apiError)) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		writeError(w, ae)
+		write(w, ae)
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
+	write(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
 }
 
 func (s *Server) healthz(c *Call) error {
