@@ -59,6 +59,8 @@ const (
 	ActionReadAggregate     Action = "read-aggregate"      // counts across patients, none identifiable
 	ActionReadAudit         Action = "read-audit"          // the audit log
 	ActionManageUsers       Action = "manage-users"        // add, list and disable accounts
+	ActionReadDirectory     Action = "read-directory"      // organisations: public reference data (ODS)
+	ActionBulkExport        Action = "bulk-export"         // every patient's records at once, for another system
 	// ActionListPatients lists the patients the user has a relationship
 	// with (worklist, caseload, cohort); a role that sees only aggregates
 	// gets counts instead of rows.
@@ -75,7 +77,8 @@ const (
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
-		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier}
+		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
+		ActionReadDirectory, ActionBulkExport}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -121,6 +124,7 @@ const (
 	ScopeAdmin         Scope = "administration"      // accounts, never patient data
 	ScopeAudit         Scope = "audit"               // the audit log
 	ScopeOwnWork       Scope = "own-work"            // lists of the user's own work, each patient filtered
+	ScopeDirectory     Scope = "directory"           // organisations, never patient data
 )
 
 // Decision is the answer to "may this user do this?": whether, how much,
@@ -184,6 +188,12 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeOwnWork, "staff who deliver care have a worklist; each patient on it is checked")
 		}
 		return deny(fmt.Sprintf("role %s has no worklist of patients", u.Role))
+	case ActionReadDirectory:
+		return allow(ScopeDirectory, "the organisation directory is reference data for every user")
+	case ActionBulkExport:
+		// A person never takes the whole population's records away; only
+		// a registered system does, under its scopes (AuthorizeClient).
+		return deny("bulk export is for registered systems, not staff accounts")
 	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
 		return authorizePatient(u.Role, a, rel)
 	}

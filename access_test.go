@@ -44,6 +44,10 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return clinical || r == joinedup.RoleCommunitySocialCare, joinedup.ScopeFull, false
 	case joinedup.ActionReadWorklist:
 		return clinical || r == joinedup.RoleCommunitySocialCare || r == joinedup.RoleVoluntaryLinkWorker, joinedup.ScopeOwnWork, false
+	case joinedup.ActionReadDirectory:
+		return true, joinedup.ScopeDirectory, false
+	case joinedup.ActionBulkExport:
+		return false, joinedup.ScopeNone, false
 	}
 	switch {
 	case clinical && health:
@@ -60,7 +64,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 11 × 64 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 13 × 64 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -85,7 +89,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*11*64*2 {
+	if n != 8*13*64*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }

@@ -142,6 +142,7 @@ type Extension struct {
 	ValueBoolean         *bool            `json:"valueBoolean,omitempty"`
 	ValueCode            string           `json:"valueCode,omitempty"`
 	ValueString          string           `json:"valueString,omitempty"`
+	ValueURI             string           `json:"valueUri,omitempty"`
 	ValueInteger         *int             `json:"valueInteger,omitempty"`
 	ValueDecimal         *float64         `json:"valueDecimal,omitempty"`
 	ValueDateTime        string           `json:"valueDateTime,omitempty"`

@@ -74,10 +74,15 @@ func (m mapper) date(field, s string) (time.Time, error) {
 	return d.Time, nil
 }
 
-// source builds the domain Source from the resource's id and meta.
+// source builds the domain Source from the resource's id and meta. A
+// record JoinedUp exported carries its original provenance in meta.source
+// (see SourceURI), which is kept, so the record keeps its identity.
 func (m mapper) source(r *Resource, system string) (joinedup.Source, error) {
 	src := joinedup.Source{System: system, ID: r.ID}
 	if r.Meta != nil {
+		if sys, id, ok := ParseSourceURI(r.Meta.Source); ok {
+			src.System, src.ID = sys, id
+		}
 		src.VersionID = r.Meta.VersionID
 		t, err := m.date("meta.lastUpdated", r.Meta.LastUpdated)
 		if err != nil {

@@ -397,6 +397,10 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 			v.ParentID = im.org(ctx, batch[i].links.PartOf)
 			v.ID = store.OrganisationID(v)
 			im.orgs[fhir.Ref{Type: "Organization", ID: v.Source.ID}] = v.ID
+			if batch[i].id != "" {
+				// A JoinedUp export refers to the organisation by this id.
+				im.orgs[fhir.Ref{Type: "Organization", ID: batch[i].id}] = v.ID
+			}
 			if v.ODS != "" {
 				im.orgs[fhir.Ref{Type: "Organization", System: fhir.SystemODS, Value: v.ODS}] = v.ID
 			}
@@ -404,6 +408,9 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 		case joinedup.Patient:
 			v.ID = store.PatientID(v)
 			patients[fhir.Ref{Type: "Patient", ID: v.Source.ID}] = v.ID
+			if batch[i].id != "" {
+				patients[fhir.Ref{Type: "Patient", ID: batch[i].id}] = v.ID
+			}
 			batch[i].rec = v
 		}
 	}
@@ -427,6 +434,21 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 		}
 		for src, id := range found {
 			patients[fhir.Ref{Type: "Patient", ID: src}] = id
+		}
+		// What is still missing may be a JoinedUp export's reference, by
+		// JoinedUp's own id, to a patient it kept the provenance of.
+		var rest []string
+		for _, id := range missing {
+			if _, ok := found[id]; !ok {
+				rest = append(rest, id)
+			}
+		}
+		held, err := store.HeldIDs(ctx, im.db, "patients", rest)
+		if err != nil {
+			return err
+		}
+		for id := range held {
+			patients[fhir.Ref{Type: "Patient", ID: id}] = id
 		}
 	}
 	var b store.Batch
@@ -521,6 +543,13 @@ func (im *importer) org(ctx context.Context, r fhir.Ref) string {
 		id, err = store.OrganisationIDByODS(ctx, im.db, key.Value)
 	} else if key.ID != "" {
 		id, err = store.OrganisationIDBySource(ctx, im.db, im.opt.Source, key.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			// A JoinedUp export names organisations by JoinedUp's id.
+			var held map[string]bool
+			if held, err = store.HeldIDs(ctx, im.db, "organisations", []string{key.ID}); err == nil && held[key.ID] {
+				id = key.ID
+			}
+		}
 	}
 	if err != nil {
 		id = ""

@@ -190,7 +190,11 @@ func signIn(_ context.Context, base, user string) chromedp.Action {
 			chromedp.WaitVisible("#username", chromedp.ByQuery),
 			chromedp.SendKeys("#username", user, chromedp.ByQuery),
 			chromedp.SendKeys("#password", "correct horse battery staple", chromedp.ByQuery),
-			chromedp.Click("#signin", chromedp.ByQuery))
+			chromedp.Click("#signin", chromedp.ByQuery),
+			// Only a signed-in page has the sign-out button: waiting for
+			// it means the post-sign-in navigation has finished, so the
+			// next navigation cannot abort it.
+			chromedp.WaitVisible("#signout", chromedp.ByQuery))
 	})
 }
 

@@ -49,7 +49,12 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	writeJSONAs(w, status, "application/json; charset=utf-8", v)
+}
+
+// writeJSONAs writes v as JSON with the given content type.
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-store")
 	if status == 0 {
 		status = http.StatusOK

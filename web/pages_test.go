@@ -86,7 +86,7 @@ func init() {
 	// The fixture's patients have no assessment, so an allowed decision is
 	// refused as unprocessable, and nothing is recorded.
 	accessMatrix["POST /patients/{id}/tier"] = matrixRow{path: pagePath("/tier"), anon: 303, def: forbidden,
-		body: func(*fixture) string { return "tier=red&reason=frequent+falls" }, want: only(cell{422, 403}, clinicians...)}
+		body: func(*fixture) string { return "tier=red&reason=frequent+falls" }, want: only(cell{303, 403}, clinicians...)}
 }
 
 // assess stores an eligible assessment of p suggesting tier, with evidence,

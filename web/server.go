@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -43,6 +44,11 @@ type Options struct {
 	// LockoutPeriod. Defaults 5 and 15 minutes.
 	LockoutThreshold int
 	LockoutPeriod    time.Duration
+	// ExportDir is the folder Bulk Data export files are written to, one
+	// sub-folder per job; it must outlive a restart for finished exports
+	// to stay downloadable. Default: joinedup-export in the temporary
+	// folder.
+	ExportDir string
 }
 
 // OIDCConfig names the OpenID provider and this application's client
@@ -65,6 +71,9 @@ type Server struct {
 
 	oidcMu       sync.Mutex
 	oidcProvider *oidc.Provider
+
+	// background counts work running beyond its request (export jobs).
+	background sync.WaitGroup
 }
 
 // Route is one entry of the route table. A route with an Action needs a
@@ -88,6 +97,22 @@ type Route struct {
 	// the JSON errors of the API.
 	Page   bool
 	Handle func(c *Call) error
+	// Bearer lets a registered system client's OAuth access token stand
+	// for a session (the FHIR API): the client is authorised by
+	// joinedup.AuthorizeClient for Resource, and audited as itself.
+	Bearer bool
+	// Resource names the kind of data (a FHIR resource type) the route
+	// reads, which a system client's scopes must grant.
+	Resource string
+	// PatientOf, when set, finds the patient a patient-scoped route
+	// concerns when the path value {id} does not name it (a FHIR
+	// resource's patient, a search's patient parameter). "" means the
+	// request concerns no one patient (a population search); an error
+	// wrapping store.ErrNotFound means the record named does not exist.
+	PatientOf func(c *Call) (string, error)
+	// Errors, when set, writes the route's errors in its own shape (FHIR
+	// OperationOutcome) instead of the JSON error body.
+	Errors func(w http.ResponseWriter, status int, code, message string)
 }
 
 // Key is "METHOD PATTERN", the route's name in tests and logs.
@@ -101,8 +126,11 @@ type Call struct {
 	// Q is the database: the request's transaction on Write routes.
 	Q   store.Querier
 	Now time.Time
-	// User is the signed-in user (zero on public routes).
+	// User is the signed-in user (zero on public routes and for clients).
 	User joinedup.User
+	// Client is the system client of a bearer-token request (zero
+	// otherwise).
+	Client joinedup.Client
 	// Patient is the patient of a patient-scoped route.
 	Patient joinedup.Patient
 	// Decision is the access decision; handlers shape what they return by
@@ -113,12 +141,28 @@ type Call struct {
 	// the outcome are set by the server.
 	Audit *joinedup.AuditEntry
 
-	server   *Server
-	status   int
-	body     any
-	page     *view
-	pageName string
-	redirect string
+	server      *Server
+	status      int
+	body        any
+	contentType string
+	stream      func(w io.Writer) error
+	page        *view
+	pageName    string
+	redirect    string
+}
+
+// Respond sets a JSON response with its own content type, such as
+// application/fhir+json.
+func (c *Call) Respond(status int, contentType string, v any) error {
+	c.status, c.body, c.contentType = status, v, contentType
+	return nil
+}
+
+// Stream sets a response written by fn, after the audit entry is stored,
+// for bodies too large to hold (export files).
+func (c *Call) Stream(status int, contentType string, fn func(w io.Writer) error) error {
+	c.status, c.contentType, c.stream = status, contentType, fn
+	return nil
 }
 
 // JSON sets the response; the server writes it once the request's audit
@@ -226,7 +270,14 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		now := s.opt.Now().UTC()
 		c := &Call{W: w, R: r, Q: s.db, Now: now, server: s}
 		var page *joinedup.User // the user an error page shows as signed in
-		fail := func(err error) { s.failRoute(w, r, rt, page, err) }
+		writeError := func(w http.ResponseWriter, e *apiError) {
+			if rt.Errors != nil {
+				rt.Errors(w, e.status, e.code, e.message)
+				return
+			}
+			writeError(w, e)
+		}
+		fail := func(err error) { s.failRoute(w, r, rt, page, err, writeError) }
 		if rt.Action == "" {
 			if err := rt.Handle(c); err != nil {
 				fail(err)
@@ -235,42 +286,80 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			s.finish(c)
 			return
 		}
-		user, ok, err := s.authenticate(w, r, now)
+		var (
+			user   joinedup.User
+			client joinedup.Client
+			ok     bool
+			err    error
+		)
+		token, isBearer := bearerToken(r)
+		if rt.Bearer && isBearer {
+			client, ok, err = s.authenticateClient(r, token, now)
+			if err == nil && !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			}
+		} else {
+			user, ok, err = s.authenticate(w, r, now)
+		}
 		if err != nil {
 			fail(err)
 			return
 		}
 		if !ok {
-			if rt.Page {
+			// A browser is sent to sign in; a system presenting a token
+			// is told plainly that it is not authorised here.
+			if rt.Page && !isBearer {
 				signinRedirect(w, r)
 				return
 			}
 			writeError(w, &apiError{http.StatusUnauthorized, "unauthenticated", "sign in first"})
 			return
 		}
+		c.User, c.Client = user, client
+		if client.ID != "" {
+			// The client stands where a user would, so logs and the
+			// audit name it.
+			user = joinedup.User{ID: client.ID, Username: "client:" + client.Name, Role: joinedup.RoleSystemClient}
+		}
 		setUser(r, user)
-		c.User, page = user, &user
+		page = &user
 		var (
 			rel    joinedup.Relationship
 			exists = true
 		)
-		if rt.Patient {
+		if rt.Patient || rt.PatientOf != nil {
 			id := r.PathValue("id")
-			c.Patient, err = store.GetPatient(r.Context(), s.db, id)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				exists, c.Patient.ID = false, id
-			case err != nil:
-				fail(err)
-				return
-			default:
-				if rel, err = store.RelationshipFor(r.Context(), s.db, user, id, now); err != nil {
+			if rt.PatientOf != nil {
+				id, err = rt.PatientOf(c)
+				if errors.Is(err, store.ErrNotFound) {
+					exists, err = false, nil
+				}
+				if err != nil {
 					fail(err)
 					return
 				}
 			}
+			if exists && id != "" {
+				c.Patient, err = store.GetPatient(r.Context(), s.db, id)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					exists, c.Patient.ID = false, id
+				case err != nil:
+					fail(err)
+					return
+				case c.Client.ID == "":
+					if rel, err = store.RelationshipFor(r.Context(), s.db, user, id, now); err != nil {
+						fail(err)
+						return
+					}
+				}
+			}
 		}
-		c.Decision = joinedup.Authorize(user, rt.Action, rel)
+		if c.Client.ID != "" {
+			c.Decision = joinedup.AuthorizeClient(c.Client, rt.Action, rt.Resource)
+		} else {
+			c.Decision = joinedup.Authorize(user, rt.Action, rel)
+		}
 		c.Audit = &joinedup.AuditEntry{At: now, UserID: user.ID, Username: user.Username, Role: user.Role,
 			OrganisationID: user.OrganisationID, PatientID: c.Patient.ID, Action: rt.Action, What: rt.Key(),
 			Reason: c.Decision.Reason, BreakGlass: c.Decision.BreakGlass}
@@ -316,10 +405,11 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 }
 
 // failRoute writes err the way the route's clients read errors: an HTML
-// page for pages, JSON for the API.
-func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *joinedup.User, err error) {
+// page for pages, else write (the API's JSON, or the route's own shape such
+// as a FHIR OperationOutcome).
+func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *joinedup.User, err error, write func(http.ResponseWriter, *apiError)) {
 	if !rt.Page {
-		s.fail(w, r, err)
+		s.fail(w, r, err, write)
 		return
 	}
 	var ae *apiError
@@ -352,16 +442,27 @@ func (s *Server) finish(c *Call) {
 		}
 		c.page.Now = c.Now
 		s.renderPage(c.W, c.R, c.status, c.pageName, c.page)
+	case c.stream != nil:
+		c.W.Header().Set("Content-Type", c.contentType)
+		c.W.WriteHeader(c.status)
+		if err := c.stream(c.W); err != nil {
+			s.log.Error("response stream", "path", c.R.URL.Path, "err", err)
+		}
 	case c.body != nil || c.status != 0:
-		writeJSON(c.W, c.status, c.body)
+		ct := c.contentType
+		if ct == "" {
+			ct = "application/json; charset=utf-8"
+		}
+		writeJSONAs(c.W, c.status, ct, c.body)
 	}
 }
 
-// fail writes err as a JSON error, logging what the client is not told.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+// fail writes err with write (the route's error shape), logging what the
+// client is not told.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, write func(http.ResponseWriter, *apiError)) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		writeError(w, ae)
+		write(w, ae)
 		return
 	}
 	var fe joinedup.FieldErrors
@@ -370,7 +471,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
+	write(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
 }
 
 func (s *Server) healthz(c *Call) error {

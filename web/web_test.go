@@ -50,7 +50,16 @@ type fixture struct {
 	R, U    joinedup.Patient
 	R2, U2  joinedup.Patient
 	counter int
+	// fhir is what the FHIR API tests add (fhir_test.go).
+	fhir *fhirFixture
 }
+
+// fixtureHooks add a feature's records to a full fixture (newFullFixture),
+// from the feature's own test file. The access matrix, which exercises
+// every feature's routes, uses the full fixture; a feature's own tests use
+// the plain one plus what they need, so one feature's records never change
+// what another feature's tests see.
+var fixtureHooks []func(t *testing.T, f *fixture)
 
 func org(ods string, kind joinedup.OrgKind) joinedup.Organisation {
 	o := joinedup.Organisation{ODS: ods, Name: "Org " + ods, Kind: kind, Source: joinedup.Source{System: "test", ID: ods}}
@@ -123,7 +132,20 @@ func newFixture(t *testing.T, db *store.DB, opt Options) *fixture {
 	}
 	opt.Now = f.clock.Now
 	opt.Logger = slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opt.ExportDir == "" {
+		opt.ExportDir = t.TempDir()
+	}
 	f.srv = New(db, opt)
+	t.Cleanup(f.srv.WaitBackground)
+	return f
+}
+
+// newFullFixture is newFixture with every feature's records added.
+func newFullFixture(t *testing.T, db *store.DB, opt Options) *fixture {
+	f := newFixture(t, db, opt)
+	for _, h := range fixtureHooks {
+		h(t, f)
+	}
 	return f
 }
 
@@ -145,11 +167,14 @@ func (f *fixture) do(method, path, body, token string, header ...string) *httpte
 	} else if body != "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if token != "" {
+	if token != "" && !strings.HasPrefix(token, "Bearer ") {
 		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: token})
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
+	}
+	if strings.HasPrefix(token, "Bearer ") {
+		req.Header.Set("Authorization", token)
 	}
 	w := httptest.NewRecorder()
 	f.srv.ServeHTTP(w, req)
@@ -166,6 +191,14 @@ type matrixRow struct {
 	anon int
 	def  cell
 	want map[joinedup.Role]cell
+	// header is sent with every request of the row (name, value, …).
+	header []string
+	// client is how a system client's bearer token is answered: with a
+	// scope granting clientScope, and without (a scope for another type
+	// only). Zero: the route takes no bearer token, so a client gets what
+	// an anonymous request gets (public routes) or 401.
+	client      cell
+	clientScope string
 }
 
 func fixed(p string) func(*fixture, bool) string { return func(*fixture, bool) string { return p } }
@@ -233,7 +266,7 @@ var accessMatrix = map[string]matrixRow{
 // and the chain must verify afterwards.
 func TestAccessMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db, Options{})
+		f := newFullFixture(t, db, Options{})
 		audited := 0
 		for _, rt := range f.srv.Routes() {
 			row, ok := accessMatrix[rt.Key()]
@@ -247,8 +280,31 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				return row.body(f)
 			}
-			if w := f.do(rt.Method, row.path(f, true), body(), ""); w.Code != row.anon {
+			if w := f.do(rt.Method, row.path(f, true), body(), "", row.header...); w.Code != row.anon {
 				t.Errorf("%s without a session: %d, want %d: %s", rt.Key(), w.Code, row.anon, w.Body)
+			}
+			want := row.client
+			if want == (cell{}) {
+				want = cell{401, 401}
+				if rt.Action == "" {
+					want = cell{row.anon, row.anon}
+				}
+			}
+			for _, with := range []bool{true, false} {
+				exp, scope := want.without, otherScope(row.clientScope)
+				if with {
+					exp, scope = want.with, "system/"+row.clientScope+".read"
+				}
+				if row.clientScope == "" {
+					scope = "system/*.read"
+				}
+				w := f.do(rt.Method, row.path(f, true), body(), f.clientToken(t, scope), row.header...)
+				if w.Code != exp {
+					t.Errorf("%s as a system client with %s: %d, want %d: %s", rt.Key(), scope, w.Code, exp, w.Body)
+				}
+				if rt.Action != "" && w.Code != 401 {
+					audited++
+				}
 			}
 			for _, r := range joinedup.Roles() {
 				want, ok := row.want[r]
@@ -256,7 +312,7 @@ func TestAccessMatrix(t *testing.T) {
 					want = row.def
 				}
 				for _, with := range []bool{true, false} {
-					w := f.do(rt.Method, row.path(f, with), body(), f.session(t, r))
+					w := f.do(rt.Method, row.path(f, with), body(), f.session(t, r), row.header...)
 					exp := want.without
 					if with {
 						exp = want.with
@@ -279,6 +335,7 @@ func TestAccessMatrix(t *testing.T) {
 		if len(accessMatrix) != len(f.srv.Routes()) {
 			t.Errorf("access matrix has %d rows for %d routes", len(accessMatrix), len(f.srv.Routes()))
 		}
+		f.srv.WaitBackground()
 		n, err := store.VerifyAudit(ctx, db)
 		if err != nil || n != int64(audited) {
 			t.Fatalf("audit: %d entries, %v; want %d (one per authenticated API request)", n, err, audited)

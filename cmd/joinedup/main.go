@@ -39,6 +39,8 @@ var commands = []command{
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
 	{"worklist", "raise and close date-driven worklist tasks (reviews due, contacts after discharge)", runWorklist},
+	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},
+	{"client", "register or list systems that read the FHIR API", runClient},
 }
 
 // Exit statuses.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/joinedup/joinedup/store"
@@ -22,8 +23,9 @@ func webFlags(fs *flag.FlagSet, e *env, secureDefault bool) func() web.Options {
 	issuer := fs.String("oidc-issuer", os.Getenv("JOINEDUP_OIDC_ISSUER"), "OpenID Connect issuer `URL` (e.g. NHS CIS2); empty disables")
 	clientID := fs.String("oidc-client-id", os.Getenv("JOINEDUP_OIDC_CLIENT_ID"), "OpenID Connect client `id`")
 	redirect := fs.String("oidc-redirect-url", os.Getenv("JOINEDUP_OIDC_REDIRECT_URL"), "this server's /auth/oidc/callback `URL` as registered")
+	exportDir := fs.String("export-dir", filepath.Join("joinedup-data", "exports"), "`folder` for FHIR Bulk Data export files (kept across restarts)")
 	return func() web.Options {
-		opt := web.Options{SecureCookies: *secure, Logger: e.log}
+		opt := web.Options{SecureCookies: *secure, Logger: e.log, ExportDir: *exportDir}
 		if *issuer != "" {
 			opt.OIDC = &web.OIDCConfig{Issuer: *issuer, ClientID: *clientID, RedirectURL: *redirect,
 				ClientSecret: os.Getenv("JOINEDUP_OIDC_CLIENT_SECRET")}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/joinedup/joinedup/fhir/fhirschema"
+)
+
+// need finds a program the end-to-end test runs; under CI a missing one
+// fails the test rather than skipping it.
+func need(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required under CI: %v", name, err)
+		}
+		t.Skipf("%s not found; skipping the end-to-end test", name)
+	}
+	return p
+}
+
+// runBin runs the built binary and returns its standard output.
+func runBin(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("joinedup %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// TestFHIREndToEnd builds the binary, imports a sample population,
+// registers a client, serves, gets a token with a signed assertion and has
+// an independent FHIR client library (fhir-kit-client, from npm) read the
+// CapabilityStatement, search a patient's records and page through them.
+// It also runs joinedup export and checks every file line against the R4
+// schema.
+func TestFHIREndToEnd(t *testing.T) {
+	node, npm := need(t, "node"), need(t, "npm")
+	data, err := fhirschema.DataDir()
+	if err != nil {
+		t.Skipf("shared data: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "joinedup")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := "sqlite:" + filepath.Join(dir, "joinedup.db")
+	runBin(t, bin, "migrate", "--db", db)
+	runBin(t, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
+
+	// joinedup export: one NDJSON file per type, each line valid R4.
+	exportDir := filepath.Join(dir, "export")
+	out := runBin(t, bin, "export", "--db", db, "--fhir", exportDir, "--type", "Patient,Condition,Organization")
+	if !strings.Contains(out, "Condition") || !strings.Contains(out, "Patient") {
+		t.Fatalf("export: %s", out)
+	}
+	schema := fhirschema.Validator(t)
+	for _, typ := range []string{"Patient", "Condition", "Organization"} {
+		b, err := os.ReadFile(filepath.Join(exportDir, typ+".ndjson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			if err := schema.Validate(line); err != nil {
+				t.Fatalf("%s: %v", typ, err)
+			}
+		}
+	}
+
+	// A client with a key of its own; only the public half is registered.
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS384", Use: "sig"}}})
+	jwksPath := filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(jwksPath, jwks, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = runBin(t, bin, "client", "add", "--db", db, "--name", "e2e", "--jwks", jwksPath, "--scope", "system/*.read")
+	m := regexp.MustCompile(`client_id: (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("client add: %s", out)
+	}
+	clientID := m[1]
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var serveLog bytes.Buffer
+	srv := exec.CommandContext(ctx, bin, "serve", "--db", db, "--addr", addr, "--secure-cookies=false", "--export-dir", filepath.Join(dir, "exports"))
+	srv.Stdout, srv.Stderr = &serveLog, &serveLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = srv.Wait()
+	})
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("server did not start: %v\n%s", err, serveLog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS384, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
+	now := time.Now()
+	assertion, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: clientID, Subject: clientID, Audience: jwt.Audience{base + "/oauth/token"},
+		ID: fmt.Sprint(now.UnixNano()), Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute))}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"system/*.read"},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || tok.AccessToken == "" {
+		t.Fatalf("token: %d\n%s", resp.StatusCode, serveLog.String())
+	}
+
+	script := filepath.Join("..", "..", "e2e", "fhir")
+	install := exec.Command(npm, "ci", "--prefer-offline", "--no-audit", "--no-fund")
+	install.Dir = script
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	run := exec.Command(node, "script.mjs", base+"/fhir", tok.AccessToken)
+	run.Dir = script
+	res, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("fhir-kit-client script: %v\n%s\nserver log:\n%s", err, res, serveLog.String())
+	}
+	t.Logf("fhir-kit-client: %s", bytes.TrimSpace(res))
+}

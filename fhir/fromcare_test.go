@@ -1,0 +1,71 @@
+package fhir
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir/fhirschema"
+)
+
+// TestFromCareRecords writes the records JoinedUp makes (assessment, tier
+// decision, task, referral, consent), compares each with its golden file
+// and validates it against the R4 schema.
+func TestFromCareRecords(t *testing.T) {
+	schema := fhirschema.Validator(t)
+	at := time.Date(2025, 6, 2, 9, 30, 0, 0, time.UTC)
+	assessment := joinedup.Assessment{PatientID: "patient-1", PolicyVersion: "pv-2025-06", AsOf: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC),
+		Eligible: true, SuggestedTier: joinedup.TierRed,
+		LTCs: []joinedup.Finding{{ID: "diabetes", Name: "Diabetes", Evidence: []joinedup.Evidence{
+			{Kind: joinedup.FactCondition, FactID: "cond-1", Display: "Type 2 diabetes"}}}},
+		RiskFactors: []joinedup.Finding{{ID: "bmi", Name: "BMI 30 or more", Evidence: []joinedup.Evidence{
+			{Kind: joinedup.FactObservation, FactID: "obs-1", Display: "Body mass index"},
+			{Kind: joinedup.FactMedication, FactID: "med-1", Display: "Metformin"}}}},
+		RulesFired: []joinedup.RuleFired{{Name: "red-ae", Rationale: "two or more A&E attendances in a year", Tier: joinedup.TierRed}},
+		DataGaps:   []joinedup.DataGap{{Rule: "hba1c", Description: "no HbA1c in 15 months"}}}
+	decision := joinedup.TierDecision{ID: "decision-1", PatientID: "patient-1", AssessmentID: "assessment-1", SuggestedTier: joinedup.TierRed,
+		Tier: joinedup.TierAmber, Overridden: true, Reason: "A&E visits were one episode", DecidedBy: "user-1", DecidedAt: at}
+	tests := []struct {
+		name string
+		res  any
+	}{
+		{"riskassessment", FromAssessment("assessment-1", assessment, at, map[string]string{"med-1": "MedicationStatement"})},
+		{"flag-current", FromTierDecision(decision, time.Time{}, "Dr Ada Jones")},
+		{"flag-superseded", FromTierDecision(decision, at.AddDate(0, 3, 0), "Dr Ada Jones")},
+		{"task", FromTask(joinedup.Task{ID: "task-1", PatientID: "patient-1", Kind: joinedup.TaskTierReview, Title: "Review the tier",
+			Reason: "tier moved up", AssigneeOrg: "org-practice-1", Due: at.AddDate(0, 0, 14), Priority: 1, Status: "open", CreatedAt: at}, "")},
+		{"servicerequest", FromReferral(Referral{ID: "referral-1", PatientID: "patient-1", OrganisationID: "org-vol-1",
+			Reason: "lonely since bereavement", WhatMatters: "getting back to the choir", Requester: "Sam Coordinator", Created: at})},
+		{"consent", FromConsent(ConsentRecord{ID: "consent-1", PatientID: "patient-1", SocialCare: true, Voluntary: false,
+			RecordedBy: "Dr Ada Jones", RecordedAt: at, Current: true})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.MarshalIndent(tt.res, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = append(b, '\n')
+			golden(t, tt.name, b)
+			if err := schema.Validate(b); err != nil {
+				t.Fatalf("not valid R4: %v", err)
+			}
+		})
+	}
+}
+
+func TestSourceURI(t *testing.T) {
+	for _, src := range []joinedup.Source{{System: "synthea", ID: "abc-123"}, {System: "F84001 GP/CSV", ID: "row:7/x"}} {
+		u := SourceURI(src)
+		sys, id, ok := ParseSourceURI(u)
+		if !ok || sys != src.System || id != src.ID {
+			t.Errorf("SourceURI(%+v) = %q, read back as %q %q %v", src, u, sys, id, ok)
+		}
+	}
+	for _, u := range []string{"", "http://example.org/fhir", "urn:joinedup:source:onlysystem", "urn:joinedup:source:/id"} {
+		if _, _, ok := ParseSourceURI(u); ok {
+			t.Errorf("ParseSourceURI(%q) accepted", u)
+		}
+	}
+}

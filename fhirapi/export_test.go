@@ -1,0 +1,180 @@
+package fhirapi_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/joinedup/joinedup/fhir/fhirschema"
+	"github.com/joinedup/joinedup/fhirapi"
+	"github.com/joinedup/joinedup/importer"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+var ctx = context.Background()
+
+// importedTypes are the types the importer reads, which must survive a
+// round trip unchanged.
+var importedTypes = []string{"Patient", "Organization", "Condition", "Observation", "MedicationRequest", "MedicationStatement",
+	"Encounter", "Appointment", "RelatedPerson"}
+
+// exportDir exports the imported types of db into a new folder, one NDJSON
+// file per type, validating every resource against the R4 schema.
+func exportDir(t *testing.T, db *store.DB) (string, map[string][]string) {
+	t.Helper()
+	schema := fhirschema.Validator(t)
+	dir := t.TempDir()
+	var types []*fhirapi.Type
+	for _, n := range importedTypes {
+		typ, ok := fhirapi.Lookup(n)
+		if !ok {
+			t.Fatalf("type %s not registered", n)
+		}
+		types = append(types, typ)
+	}
+	bufs := map[string]*bytes.Buffer{}
+	_, err := fhirapi.Export(ctx, db, fhirapi.ExportOptions{Types: types, Output: func(typ string) (io.Writer, error) {
+		bufs[typ] = &bytes.Buffer{}
+		return bufs[typ], nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string][]string{}
+	for typ, b := range bufs {
+		if err := os.WriteFile(filepath.Join(dir, typ+".ndjson"), b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
+		sc.Buffer(nil, 1<<24)
+		for sc.Scan() {
+			if err := schema.Validate(sc.Bytes()); err != nil {
+				t.Errorf("exported %s is not valid R4: %v", typ, err)
+			}
+			lines[typ] = append(lines[typ], sc.Text())
+		}
+		sort.Strings(lines[typ])
+	}
+	return dir, lines
+}
+
+// TestRoundTrip imports a Synthea Bulk Data sample, exports it, imports the
+// export into a fresh database and exports again: the two exports must hold
+// the same resources, byte for byte.
+func TestRoundTrip(t *testing.T) {
+	data, err := fhirschema.DataDir()
+	if err != nil {
+		t.Skipf("shared data: %v", err)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		sample := filepath.Join(data, "synthea-bulk-ndjson-10patients")
+		if _, err := importer.Import(ctx, db, []string{sample}, importer.Options{Source: "synthea"}); err != nil {
+			t.Fatal(err)
+		}
+		dir, first := exportDir(t, db)
+		for _, typ := range []string{"Patient", "Organization", "Condition", "Encounter", "MedicationRequest"} {
+			if len(first[typ]) == 0 {
+				t.Fatalf("the first export has no %s", typ)
+			}
+		}
+		fresh := storetest.Open(t, db.Engine)
+		var rejects bytes.Buffer
+		sum, err := importer.Import(ctx, fresh, []string{dir}, importer.Options{Source: "joinedup-export", Rejects: &rejects})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Rejected() > 0 {
+			t.Fatalf("the export was not accepted whole: %s", rejects.String())
+		}
+		_, second := exportDir(t, fresh)
+		for _, typ := range importedTypes {
+			a, b := first[typ], second[typ]
+			if len(a) != len(b) {
+				t.Errorf("%s: %d resources, then %d", typ, len(a), len(b))
+				continue
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Errorf("%s differs after the round trip:\n first: %s\nsecond: %s", typ, a[i], b[i])
+					break
+				}
+			}
+		}
+		c1, _ := store.Checksum(ctx, db)
+		c2, _ := store.Checksum(ctx, fresh)
+		if c1 != c2 {
+			t.Errorf("the databases differ after the round trip")
+		}
+	})
+}
+
+// TestOfficialExamplesImport imports the official R4 examples of the types
+// JoinedUp reads; each must be accepted.
+func TestOfficialExamplesImport(t *testing.T) {
+	data, err := fhirschema.DataDir()
+	if err != nil {
+		t.Skipf("shared data: %v", err)
+	}
+	db := storetest.Open(t, store.SQLite)
+	dir := filepath.Join(data, "fhir-r4-examples")
+	var files []string
+	for _, prefix := range []string{"organization", "patient", "condition", "observation", "encounter"} {
+		m, _ := filepath.Glob(filepath.Join(dir, prefix+"-example*.json"))
+		files = append(files, m...)
+	}
+	if len(files) < 30 {
+		t.Fatalf("only %d examples found", len(files))
+	}
+	// The examples refer to Patient/example and friends; wrap each in a
+	// collection with its patients so references resolve.
+	tmp := t.TempDir()
+	var patients []json.RawMessage
+	for _, f := range files {
+		if strings.Contains(filepath.Base(f), "patient-") {
+			b, _ := os.ReadFile(f)
+			patients = append(patients, b)
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := []map[string]json.RawMessage{{"resource": b}}
+		for _, p := range patients {
+			entries = append(entries, map[string]json.RawMessage{"resource": p})
+		}
+		bundle, _ := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "collection", "entry": entries})
+		if err := os.WriteFile(filepath.Join(tmp, filepath.Base(f)), bundle, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rejects bytes.Buffer
+	sum, err := importer.Import(ctx, db, []string{tmp}, importer.Options{Source: "hl7", Rejects: &rejects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only records whose subject is not a Patient (e.g. a Group) may be
+	// turned away: JoinedUp keeps records of patients.
+	sc := bufio.NewScanner(&rejects)
+	for sc.Scan() {
+		var r importer.Reject
+		_ = json.Unmarshal(sc.Bytes(), &r)
+		if !strings.Contains(r.Reason, "subject") {
+			t.Errorf("example rejected: %s", sc.Text())
+		}
+	}
+	for _, typ := range []string{"Organization", "Patient", "Condition", "Observation", "Encounter"} {
+		if c := sum.ByType[typ]; c == nil || c.Imported+c.Unchanged == 0 {
+			t.Errorf("no %s example imported: %+v", typ, c)
+		}
+	}
+}
