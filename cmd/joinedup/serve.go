@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
+	"github.com/joinedup/joinedup/demo"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/synth"
 	"github.com/joinedup/joinedup/web"
 )
 
@@ -54,9 +58,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "[--data DIR] [--addr HOST:PORT]")
+	fs := newFlags(e, "demo", "[--patients N] [--data DIR] [--addr HOST:PORT]")
 	dbURL := dbFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	patients := fs.Int("patients", 50000, "synthetic patients to generate when the database is empty")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic population")
+	asOfFlag := fs.String("as-of", synth.DefaultAsOf.Format(time.DateOnly), "`date` the population is generated and stratified at")
 	opts := webFlags(fs, e, false) // the demo serves plain HTTP on localhost
 	if err := parse(fs, args); err != nil {
 		return err
@@ -64,12 +71,43 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := checkURL(dbURL()); err != nil {
 		return err
 	}
+	if *patients < 1 {
+		return usageError{"--patients must be at least 1"}
+	}
+	asOf, err := parseAsOf(*asOfFlag)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
 	db, err := store.OpenAndMigrate(ctx, dbURL())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	work, err := os.MkdirTemp("", "joinedup-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	res, err := demo.Prepare(ctx, db, demo.Options{Patients: *patients, Seed: *seed, AsOf: asOf, WorkDir: work, Log: e.stdout})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\n%d patients, %d in the cohort; ready in %s\n\n", res.Patients, res.Eligible, time.Since(start).Round(time.Second))
+	printAccounts(e.stdout, res.Accounts)
 	return serve(ctx, e, db, *addr, opts())
+}
+
+// printAccounts shows the demo accounts and their passwords, new each start.
+func printAccounts(w io.Writer, accts []demo.Account) {
+	fmt.Fprintln(w, "Sign in as any of these (passwords are new each time the demo starts):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  username\trole\tname\torganisation\tpassword")
+	for _, a := range accts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, a.Name, a.Organisation, a.Password)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }
 
 // serve runs the HTTP server until ctx is cancelled, then shuts it down
