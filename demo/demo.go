@@ -64,8 +64,8 @@ var demoStaff = []struct {
 	role           joinedup.Role
 	ods            string // the organisation, by ODS code
 }{
-	{"demo-gp", "Dr Amara Okafor", joinedup.RoleGP, "G85001"},
-	{"demo-coordinator", "Tiago Fernandes", joinedup.RoleCareCoordinator, "G85001"},
+	{"demo-gp", "Dr Amara Okafor", joinedup.RoleGP, ""},
+	{"demo-coordinator", "Tiago Fernandes", joinedup.RoleCareCoordinator, ""},
 	{"demo-specialist", "Dr Helen Marsh", joinedup.RoleLeadSpecialist, "RJ1"},
 	{"demo-socialcare", "Grace Mensah", joinedup.RoleCommunitySocialCare, ""},
 	{"demo-linkworker", "Joana Silva", joinedup.RoleVoluntaryLinkWorker, ""},
@@ -169,9 +169,17 @@ func accounts(ctx context.Context, db *store.DB, now time.Time) ([]Account, erro
 	if err != nil {
 		return nil, err
 	}
+	// The demo practice is the one with the most people in the cohort, so
+	// its GP and coordinator have a full day's work.
+	var busiest string
+	err = db.QueryRowContext(ctx, `SELECT p.practice_id FROM current_assessments c JOIN patients p ON p.id = c.patient_id
+		WHERE c.eligible AND p.practice_id IS NOT NULL GROUP BY p.practice_id ORDER BY COUNT(*) DESC, p.practice_id LIMIT 1`).Scan(&busiest)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("find the demo practice: %w", err)
+	}
 	var out []Account
 	for _, s := range demoStaff {
-		org := findOrg(orgs, s.ods, s.role)
+		org := findOrg(orgs, s.ods, s.role, busiest)
 		a := Account{Username: s.username, Name: s.name, Role: s.role, Organisation: org.Name, Password: newPassword()}
 		hash, err := password.Hash(a.Password)
 		if err != nil {
@@ -196,11 +204,12 @@ func accounts(ctx context.Context, db *store.DB, now time.Time) ([]Account, erro
 	return out, nil
 }
 
-// findOrg finds the organisation a demo account belongs to: by ODS code, or
-// for roles outside the NHS tree, the first organisation of their kind.
-func findOrg(orgs []joinedup.Organisation, ods string, role joinedup.Role) joinedup.Organisation {
+// findOrg finds the organisation a demo account belongs to: by ODS code; the
+// demo practice for practice staff; else the first organisation of the kind
+// the role works in.
+func findOrg(orgs []joinedup.Organisation, ods string, role joinedup.Role, practiceID string) joinedup.Organisation {
 	for _, o := range orgs {
-		if ods != "" && o.ODS == ods {
+		if (ods != "" && o.ODS == ods) || (ods == "" && o.ID == practiceID && (role == joinedup.RoleGP || role == joinedup.RoleCareCoordinator)) {
 			return o
 		}
 	}
