@@ -182,9 +182,17 @@ func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *jo
 		if len(ids) == 0 {
 			return nil
 		}
-		after = ids[len(ids)-1].(string)
-		in := "(" + placeholders(1, len(ids)) + ")"
-		if err := loadChunk(ctx, q, "id IN "+in, "patient_id IN "+in, ids, fn); err != nil {
+		first, last := ids[0].(string), ids[len(ids)-1].(string)
+		after = last
+		// The chunk is a run of patients in id order, so their facts are a
+		// range of the (patient_id, id) keys: cheaper than a list of ids on
+		// both engines. With Changed, patients in the range that are not
+		// in the chunk are skipped as their facts are read.
+		patientCond, factCond, args := "id >= $1 AND id <= $2", "patient_id >= $1 AND patient_id <= $2", []any{first, last}
+		if filter.Changed {
+			patientCond += " AND facts_version > assessed_version"
+		}
+		if err := loadChunk(ctx, q, patientCond, factCond, args, fn); err != nil {
 			return err
 		}
 	}
@@ -301,6 +309,9 @@ func loadConditions(ctx context.Context, q Querier, cond string, args []any, ind
 				return fmt.Errorf("condition %s codes: %w", c.ID, err)
 			}
 			f := index[c.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Conditions = append(f.Conditions, c)
 			return nil
 		})
@@ -345,6 +356,9 @@ func loadObservations(ctx context.Context, q Querier, cond string, args []any, i
 				}
 			}
 			f := index[o.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Observations = append(f.Observations, o)
 			return nil
 		})
@@ -369,6 +383,9 @@ func loadMedications(ctx context.Context, q Querier, cond string, args []any, in
 				return fmt.Errorf("medication %s codes: %w", m.ID, err)
 			}
 			f := index[m.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Medications = append(f.Medications, m)
 			return nil
 		})
@@ -398,6 +415,9 @@ func loadEncounters(ctx context.Context, q Querier, cond string, args []any, ind
 				}
 			}
 			f := index[e.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Encounters = append(f.Encounters, e)
 			return nil
 		})
@@ -422,6 +442,9 @@ func loadAppointments(ctx context.Context, q Querier, cond string, args []any, i
 				return fmt.Errorf("appointment %s specialty: %w", a.ID, err)
 			}
 			f := index[a.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Appointments = append(f.Appointments, a)
 			return nil
 		})
@@ -445,6 +468,9 @@ func loadCarers(ctx context.Context, q Querier, cond string, args []any, index m
 				return fmt.Errorf("carer %s relationship: %w", c.ID, err)
 			}
 			f := index[c.PatientID]
+			if f == nil {
+				return nil // in the range, but not a patient being loaded
+			}
 			f.Carers = append(f.Carers, c)
 			return nil
 		})
