@@ -14,6 +14,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
@@ -116,14 +118,8 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 		return im.sum, err
 	}
 	im.sum.SkippedFiles = skipped
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return im.sum, err
-		}
-		if err := im.file(ctx, f); err != nil {
-			return im.sum, fmt.Errorf("import %s: %w", f.path, err)
-		}
-		im.sum.Files++
+	if err := im.pipeline(ctx, files); err != nil {
+		return im.sum, err
 	}
 	if opt.DecodeOnly {
 		return im.sum, nil
@@ -131,6 +127,57 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 	n, err := store.CountChangedPatients(ctx, db)
 	im.sum.AwaitingStratification = n
 	return im.sum, err
+}
+
+// pipeline reads and decodes the files on this goroutine while another
+// writes the batches, so on a machine with more than one core decoding and
+// the database work overlap. There is one writer and it takes batches in the
+// order they were read, so the result is the same as one goroutine's.
+func (im *importer) pipeline(ctx context.Context, files []input) error {
+	work := make(chan func() error, 2)
+	written := make(chan error, 1)
+	var failed atomic.Pointer[error]
+	go func() {
+		var err error
+		for job := range work {
+			if err == nil {
+				if err = job(); err != nil {
+					failed.Store(&err)
+				}
+			}
+		}
+		written <- err
+	}()
+	im.submit = func(job func() error) error {
+		if e := failed.Load(); e != nil {
+			return *e
+		}
+		select {
+		case work <- job:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var readErr error
+	for _, f := range files {
+		if readErr = ctx.Err(); readErr != nil {
+			break
+		}
+		if readErr = im.file(ctx, f); readErr != nil {
+			readErr = fmt.Errorf("import %s: %w", f.path, readErr)
+			break
+		}
+		im.mu.Lock()
+		im.sum.Files++
+		im.mu.Unlock()
+	}
+	close(work)
+	if err := <-written; err != nil {
+		// The writer's failure is the cause; the reader only stopped.
+		return fmt.Errorf("import: %w", err)
+	}
+	return readErr
 }
 
 // input is a file to import and what it holds.
@@ -243,9 +290,24 @@ type importer struct {
 	// orgs maps organisation references seen in this import to their
 	// ids; organisations are few, so this stays small.
 	orgs map[fhir.Ref]string
+
+	// mu guards the summary and the rejects file, which the reading and
+	// the writing goroutines both update.
+	mu sync.Mutex
+	// submit hands a batch's write to the writing goroutine.
+	submit func(job func() error) error
+}
+
+// tally updates the counts of one resource type.
+func (im *importer) tally(typ string, f func(c *Counts)) {
+	im.mu.Lock()
+	f(im.sum.counts(typ))
+	im.mu.Unlock()
 }
 
 func (im *importer) reject(r Reject) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	im.sum.counts(r.ResourceType).Rejected++
 	if im.rejects != nil {
 		// A rejects file that cannot be written is noticed at the end
@@ -321,7 +383,7 @@ func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error 
 			im.opt.Progress(path, e.Index)
 		}
 	}
-	return im.write(ctx, path, batch)
+	return im.submit(func() error { return im.write(ctx, path, batch) })
 }
 
 func typeRank(t string) int {
@@ -337,14 +399,12 @@ func typeRank(t string) int {
 // mapRecord decodes and maps one resource, rejecting it when it cannot be
 // mapped and skipping types JoinedUp does not import.
 func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs, line int, entry *int) (pending, bool) {
-	c := im.sum.counts(typ)
-	c.Read++
 	rec, links, err := fhir.ToDomain(typ, raw, im.opt.Source, refs)
 	if errors.Is(err, fhir.ErrUnsupportedType) {
-		c.Read--
-		c.Skipped++
+		im.tally(typ, func(c *Counts) { c.Skipped++ })
 		return pending{}, false
 	}
+	im.tally(typ, func(c *Counts) { c.Read++ })
 	if err != nil {
 		im.reject(Reject{File: path, Line: line, Entry: entry, ResourceType: typ, ID: id, Reason: err.Error()})
 		return pending{}, false
@@ -369,7 +429,7 @@ func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error 
 		}
 		n++
 		if l.Err != nil {
-			im.sum.counts(l.ResourceType).Read++
+			im.tally(l.ResourceType, func(c *Counts) { c.Read++ })
 			im.reject(Reject{File: path, Line: l.Number, ResourceType: l.ResourceType, ID: l.ID, Reason: l.Err.Error()})
 			continue
 		}
@@ -377,16 +437,17 @@ func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error 
 			batch = append(batch, p)
 		}
 		if len(batch) >= im.opt.BatchSize {
-			if err := im.write(ctx, path, batch); err != nil {
+			full := batch
+			if err := im.submit(func() error { return im.write(ctx, path, full) }); err != nil {
 				return err
 			}
-			batch = batch[:0]
+			batch = make([]pending, 0, im.opt.BatchSize)
 		}
 		if im.opt.Progress != nil && n%10000 == 0 {
 			im.opt.Progress(path, n)
 		}
 	}
-	return im.write(ctx, path, batch)
+	return im.submit(func() error { return im.write(ctx, path, batch) })
 }
 
 // write links a batch's records to their patients and organisations,
@@ -522,10 +583,11 @@ func (im *importer) commit(ctx context.Context, b *store.Batch) error {
 		if n == 0 {
 			continue
 		}
-		c := im.sum.counts(typ)
 		w := min(res.Written[typ], n)
-		c.Imported += w
-		c.Unchanged += n - w
+		im.tally(typ, func(c *Counts) {
+			c.Imported += w
+			c.Unchanged += n - w
+		})
 	}
 	return nil
 }
@@ -615,9 +677,9 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 		if len(rows) == 0 {
 			return nil
 		}
-		err := im.csvBatch(ctx, rows)
-		rows = rows[:0]
-		return err
+		full := rows
+		rows = nil
+		return im.submit(func() error { return im.csvBatch(ctx, full) })
 	}
 	for {
 		row, err := cr.Next()
@@ -626,7 +688,7 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 		}
 		var re *RowError
 		if errors.As(err, &re) {
-			im.sum.counts("CSV row").Read++
+			im.tally("CSV row", func(c *Counts) { c.Read++ })
 			im.reject(Reject{File: path, Line: re.Line, ResourceType: "CSV row", Reason: re.Error()})
 			continue
 		}
@@ -653,11 +715,11 @@ func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 		for _, row := range rows {
 			switch {
 			case row.Condition != nil:
-				im.sum.counts("Condition").Read++
+				im.tally("Condition", func(c *Counts) { c.Read++ })
 			case row.Observation != nil:
-				im.sum.counts("Observation").Read++
+				im.tally("Observation", func(c *Counts) { c.Read++ })
 			case row.Medication != nil:
-				im.sum.counts("MedicationRequest").Read++
+				im.tally("MedicationRequest", func(c *Counts) { c.Read++ })
 			}
 		}
 		return nil
@@ -691,19 +753,19 @@ func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 			c := *row.Condition
 			c.PatientID = pid
 			b.Conditions = append(b.Conditions, c)
-			im.sum.counts("Condition").Read++
+			im.tally("Condition", func(c *Counts) { c.Read++ })
 		case row.Observation != nil:
 			o := *row.Observation
 			o.PatientID = pid
 			b.Observations = append(b.Observations, o)
-			im.sum.counts("Observation").Read++
+			im.tally("Observation", func(c *Counts) { c.Read++ })
 		case row.Medication != nil:
 			m := *row.Medication
 			m.PatientID = pid
 			b.Medications = append(b.Medications, m)
-			im.sum.counts("MedicationRequest").Read++
+			im.tally("MedicationRequest", func(c *Counts) { c.Read++ })
 		}
 	}
-	im.sum.counts("Patient").Read += len(b.Patients)
+	im.tally("Patient", func(c *Counts) { c.Read += len(b.Patients) })
 	return im.commit(ctx, &b)
 }
