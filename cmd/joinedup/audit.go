@@ -33,10 +33,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}
@@ -71,10 +68,7 @@ func runAuditPatient(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}

@@ -70,10 +70,7 @@ func runLetters(ctx context.Context, e *env, args []string) error {
 		}
 		day = d
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}

@@ -46,10 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}

@@ -93,10 +93,7 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}
@@ -127,10 +124,7 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 	if *username == "" {
 		return usageError{"--username is required"}
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}

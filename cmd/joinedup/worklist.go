@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/worklist"
 )
 
@@ -41,10 +40,7 @@ func runWorklistSync(ctx context.Context, e *env, args []string) error {
 		// The end of the day, so everything dated that day counts.
 		asOf = d.Add(24*time.Hour - time.Second)
 	}
-	if err := checkURL(dbURL()); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, dbURL())
+	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}
