@@ -44,6 +44,17 @@ type CSVRow struct {
 	Medication  *joinedup.Medication
 }
 
+// Type is the FHIR resource type the row's entry corresponds to.
+func (r CSVRow) Type() string {
+	switch {
+	case r.Condition != nil:
+		return "Condition"
+	case r.Observation != nil:
+		return "Observation"
+	}
+	return "MedicationRequest"
+}
+
 // CSVReader reads a GP CSV extract one row at a time, so memory stays
 // bounded whatever the file size.
 type CSVReader struct {

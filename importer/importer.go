@@ -700,6 +700,7 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 				return err
 			}
 		}
+		im.tally(row.Type(), func(c *Counts) { c.Read++ })
 		rows = append(rows, row)
 		if im.opt.Progress != nil && len(rows)%10000 == 0 {
 			im.opt.Progress(path, row.Line)
@@ -712,16 +713,6 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 // search extract carries few); an unknown one is created from the row.
 func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 	if im.opt.DecodeOnly {
-		for _, row := range rows {
-			switch {
-			case row.Condition != nil:
-				im.tally("Condition", func(c *Counts) { c.Read++ })
-			case row.Observation != nil:
-				im.tally("Observation", func(c *Counts) { c.Read++ })
-			case row.Medication != nil:
-				im.tally("MedicationRequest", func(c *Counts) { c.Read++ })
-			}
-		}
 		return nil
 	}
 	var b store.Batch
@@ -753,17 +744,14 @@ func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 			c := *row.Condition
 			c.PatientID = pid
 			b.Conditions = append(b.Conditions, c)
-			im.tally("Condition", func(c *Counts) { c.Read++ })
 		case row.Observation != nil:
 			o := *row.Observation
 			o.PatientID = pid
 			b.Observations = append(b.Observations, o)
-			im.tally("Observation", func(c *Counts) { c.Read++ })
 		case row.Medication != nil:
 			m := *row.Medication
 			m.PatientID = pid
 			b.Medications = append(b.Medications, m)
-			im.tally("MedicationRequest", func(c *Counts) { c.Read++ })
 		}
 	}
 	im.tally("Patient", func(c *Counts) { c.Read += len(b.Patients) })
