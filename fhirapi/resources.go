@@ -9,8 +9,8 @@ import (
 	"github.com/joinedup/joinedup/store"
 )
 
-// The types JoinedUp serves now. CareTeam, CarePlan and Goal join them, each
-// from its own file, when their records exist.
+// The types built from imported facts and the records JoinedUp makes;
+// CareTeam, CarePlan and Goal are in careplan.go.
 
 var (
 	pStatus = func(name string) Param { return Param{Name: name, Field: FieldStatus, Doc: "status (token)"} }

@@ -50,7 +50,10 @@ type Type struct {
 	Action joinedup.Action
 	// Table holds its records, for finding a record's patient by id;
 	// empty for types that are not patient-scoped (Organization).
-	Table  string
+	Table string
+	// RowID, when set, gives the id of the row in Table a resource id
+	// comes from, for resources that are parts of a row (a plan's goals).
+	RowID  func(id string) string
 	Params []Param
 	// Build returns the resources of this type in one patient's record
 	// (patient-scoped types), or every resource (others, called with a
@@ -203,6 +206,13 @@ func (t *Type) build(ctx context.Context, r *Record) ([]Item, error) {
 func (t *Type) PatientOf(ctx context.Context, q store.Querier, id string) (string, error) {
 	if !t.PatientScoped() {
 		return "", fmt.Errorf("%s is not patient-scoped", t.Name)
+	}
+	if t.RowID != nil {
+		row := t.RowID(id)
+		if row == "" {
+			return "", fmt.Errorf("%s %s: %w", t.Name, id, store.ErrNotFound)
+		}
+		id = row
 	}
 	return store.PatientOf(ctx, q, t.Table, id)
 }

@@ -319,7 +319,7 @@ func Consents(ctx context.Context, q Querier, patientID string) ([]Consent, erro
 var patientScopedTables = map[string]bool{
 	"patients": true, "conditions": true, "observations": true, "medications": true, "encounters": true,
 	"appointments": true, "carers": true, "assessments": true, "tier_decisions": true, "tasks": true,
-	"referrals": true, "consents": true,
+	"referrals": true, "consents": true, "care_plans": true,
 }
 
 // PatientOf returns the patient the record with this id in table belongs

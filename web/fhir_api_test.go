@@ -46,8 +46,8 @@ func TestFHIRResourcesValidate(t *testing.T) {
 				check("/fhir/"+typ.Name, gp)
 				continue
 			}
-			check("/fhir/"+typ.Name+"/"+f.fhir.ids[typ.Name][f.R.ID], gp)
-			body := check("/fhir/"+typ.Name+"?_id="+f.fhir.ids[typ.Name][f.R.ID]+patientParam(typ, f.R), gp)
+			check("/fhir/"+typ.Name+"/"+f.fhirID(typ.Name, f.R.ID), gp)
+			body := check("/fhir/"+typ.Name+"?_id="+f.fhirID(typ.Name, f.R.ID)+patientParam(typ, f.R), gp)
 			var b struct {
 				Total int
 				Entry []struct{ Resource json.RawMessage }
@@ -77,6 +77,29 @@ func TestFHIRResourcesValidate(t *testing.T) {
 		body = string(check("/fhir/ServiceRequest?patient="+f.R.ID, lw))
 		if !strings.Contains(body, `"total":1`) || strings.Contains(body, "annual review") {
 			t.Errorf("link worker's referrals: %s", body)
+		}
+		// The care plan's versions, the current goals and the team; none of
+		// them reach a link worker's referral share.
+		body = string(check("/fhir/CarePlan?patient="+f.R.ID+"&_count=1", gp))
+		if !strings.Contains(body, `"total":3`) || !strings.Contains(body, `"relation":"next"`) {
+			t.Errorf("CarePlan search: %s", body)
+		}
+		body = string(check("/fhir/CarePlan?patient="+f.R.ID+"&status=active", gp))
+		if !strings.Contains(body, `"total":1`) || !strings.Contains(body, `"versionId":"3"`) || !strings.Contains(body, `"reference":"CareTeam/`+f.R.ID+`"`) {
+			t.Errorf("active CarePlan: %s", body)
+		}
+		body = string(check("/fhir/Goal?patient="+f.R.ID, gp))
+		if !strings.Contains(body, `"total":2`) || !strings.Contains(body, `"dueDate"`) {
+			t.Errorf("Goal search: %s", body)
+		}
+		body = string(check("/fhir/CareTeam/"+f.R.ID, gp))
+		if !strings.Contains(body, `"display":"Carer of `+f.R.GivenName+` (daughter)"`) || !strings.Contains(body, `"reference":"Organization/`+f.orgs["SC1"]+`"`) {
+			t.Errorf("CareTeam: %s", body)
+		}
+		for _, path := range []string{"/fhir/CarePlan?patient=" + f.R.ID, "/fhir/Goal?patient=" + f.R.ID, "/fhir/CareTeam/" + f.R.ID} {
+			if w := f.do("GET", path, "", lw); w.Code != 403 {
+				t.Errorf("link worker GET %s: %d", path, w.Code)
+			}
 		}
 		// Errors are OperationOutcomes with the right status.
 		for path, want := range map[string]int{"/fhir/Condition?patient=" + f.R.ID + "&colour=blue": 400,

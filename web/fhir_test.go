@@ -1,11 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/fhirapi"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/stratify"
@@ -91,6 +93,30 @@ func seedFHIR(t *testing.T, f *fixture) {
 	if _, err := store.AddReferral(ctx, f.db, store.Referral{PatientID: f.U.ID, OrganisationID: f.orgs["PRACB"], Reason: "review", Created: t0}); err != nil {
 		t.Fatal(err)
 	}
+	// Care planning: a carer on each team (a person, so no relationship),
+	// and a care plan saved three times for R, once for U.
+	for _, p := range []joinedup.Patient{f.R, f.U} {
+		if _, err := store.AddCareTeamMember(ctx, f.db, store.CareTeamMember{PatientID: p.ID, Role: joinedup.CareCarer,
+			Name: "Carer of " + p.GivenName, Relationship: "daughter", Start: t0.AddDate(0, -1, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		versions := 1
+		if p.ID == f.R.ID {
+			versions = 3
+		}
+		for v := range versions {
+			plan := joinedup.CarePlan{PatientID: p.ID, WhatMatters: fmt.Sprintf("staying at home (version %d)", v+1),
+				Goals: []joinedup.Goal{{Description: "Walk to the shop", Steps: []string{"Walk to the gate"}, Owner: "Me",
+					TargetDate: t0.AddDate(0, 3, 0), Status: joinedup.GoalInProgress},
+					{Description: "Back to the choir", Owner: "Me", Status: joinedup.GoalNotStarted}},
+				Actions: []joinedup.AgreedAction{{Description: "Falls clinic referral", Owner: "Care coordinator", Due: t0.AddDate(0, 0, 14),
+					Status: joinedup.ActionOpen}},
+				Contingency: "call the surgery", ActivationLevel: 2, NextReview: t0.AddDate(0, 6, 0)}
+			if _, err := store.SaveCarePlan(ctx, f.db, plan, v, gp, t0.Add(time.Duration(v-versions)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for _, typ := range fhirapi.Types() {
 		if !typ.PatientScoped() {
 			continue
@@ -124,6 +150,30 @@ func seedFHIR(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	ff.client = c
+}
+
+// fhirID is the id of a resource of type typ in a patient's record. A
+// goal's id is that of the plan version it belongs to, and other rows of
+// the matrix save plans (without goals), so the current plan is looked up
+// when asked for, and given a goal again when it has none.
+func (f *fixture) fhirID(typ, patientID string) string {
+	if typ != "Goal" {
+		return f.fhir.ids[typ][patientID]
+	}
+	cur, err := store.CurrentCarePlan(ctx, f.db, patientID)
+	if err != nil {
+		return ""
+	}
+	if len(cur.Plan.Goals) == 0 {
+		plan := cur.Plan
+		plan.Goals = []joinedup.Goal{{Description: "Walk to the shop", Owner: "Me", Status: joinedup.GoalInProgress}}
+		saved, err := store.SaveCarePlan(ctx, f.db, plan, cur.Plan.Version, cur.SavedBy, f.clock.Now())
+		if err != nil || saved.Conflict {
+			return ""
+		}
+		cur = saved.Saved
+	}
+	return fhir.GoalID(cur.ID, 0)
 }
 
 // clientToken issues a bearer token with the given scope to the fixture's
@@ -173,7 +223,7 @@ func init() {
 		accessMatrix["GET /fhir/"+name+"/{id}"] = matrixRow{anon: 401, def: forbidden, want: want, client: cell{200, 403}, clientScope: name,
 			path: func(f *fixture, with bool) string {
 				p := pick(f, with)
-				return "/fhir/" + name + "/" + f.fhir.ids[name][p.ID]
+				return "/fhir/" + name + "/" + f.fhirID(name, p.ID)
 			}}
 		accessMatrix["GET /fhir/"+name] = matrixRow{anon: 401, def: forbidden, want: want, client: cell{200, 403}, clientScope: name,
 			path: func(f *fixture, with bool) string {

@@ -20,7 +20,9 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir/fhirschema"
+	"github.com/joinedup/joinedup/store"
 )
 
 // need finds a program the end-to-end test runs; under CI a missing one
@@ -52,7 +54,8 @@ func runBin(t *testing.T, bin string, args ...string) string {
 // TestFHIREndToEnd builds the binary, imports a sample population,
 // registers a client, serves, gets a token with a signed assertion and has
 // an independent FHIR client library (fhir-kit-client, from npm) read the
-// CapabilityStatement, search a patient's records and page through them.
+// CapabilityStatement, search a patient's CarePlan (three versions, seeded
+// after the import) and page through the results one at a time.
 // It also runs joinedup export and checks every file line against the R4
 // schema.
 func TestFHIREndToEnd(t *testing.T) {
@@ -70,14 +73,16 @@ func TestFHIREndToEnd(t *testing.T) {
 	runBin(t, bin, "migrate", "--db", db)
 	runBin(t, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
 
+	planned := seedCarePlans(t, db, 3)
+
 	// joinedup export: one NDJSON file per type, each line valid R4.
 	exportDir := filepath.Join(dir, "export")
-	out := runBin(t, bin, "export", "--db", db, "--fhir", exportDir, "--type", "Patient,Condition,Organization")
+	out := runBin(t, bin, "export", "--db", db, "--fhir", exportDir, "--type", "Patient,Condition,Organization,CareTeam,CarePlan,Goal")
 	if !strings.Contains(out, "Condition") || !strings.Contains(out, "Patient") {
 		t.Fatalf("export: %s", out)
 	}
 	schema := fhirschema.Validator(t)
-	for _, typ := range []string{"Patient", "Condition", "Organization"} {
+	for _, typ := range []string{"Patient", "Condition", "Organization", "CareTeam", "CarePlan", "Goal"} {
 		b, err := os.ReadFile(filepath.Join(exportDir, typ+".ndjson"))
 		if err != nil {
 			t.Fatal(err)
@@ -170,4 +175,56 @@ func TestFHIREndToEnd(t *testing.T) {
 		t.Fatalf("fhir-kit-client script: %v\n%s\nserver log:\n%s", err, res, serveLog.String())
 	}
 	t.Logf("fhir-kit-client: %s", bytes.TrimSpace(res))
+	lines := bytes.Split(bytes.TrimSpace(res), []byte("\n"))
+	var got struct {
+		Patient      string
+		ResourceType string
+		Resources    int
+		Pages        int
+		Statuses     []string
+		Versions     []string
+		Goals        int
+	}
+	if err := json.Unmarshal(lines[len(lines)-1], &got); err != nil {
+		t.Fatalf("script output: %v\n%s", err, res)
+	}
+	if got.Patient != planned || got.ResourceType != "CarePlan" || got.Resources != 3 || got.Pages != 3 || got.Goals != 2 ||
+		strings.Join(got.Statuses, ",") != "revoked,revoked,active" || strings.Join(got.Versions, ",") != "1,2,3" {
+		t.Errorf("script paged %+v, want patient %s's three CarePlan versions, one a page, the last active with two goals", got, planned)
+	}
+}
+
+// seedCarePlans gives the first imported patient a care team and saves
+// their care plan versions times, each with two goals, and returns the
+// patient's id.
+func seedCarePlans(t *testing.T, dbURL string, versions int) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ids, err := store.PatientIDsAfter(ctx, db, "", 1)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("no patient imported: %v", err)
+	}
+	start := time.Now().Add(-time.Duration(versions) * time.Hour).UTC()
+	if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: ids[0], Role: joinedup.CareCarer, Name: "Mary",
+		Relationship: "daughter", Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	for v := range versions {
+		plan := joinedup.CarePlan{PatientID: ids[0], WhatMatters: fmt.Sprintf("staying at home (version %d)", v+1),
+			Goals: []joinedup.Goal{{Description: "Walk to the shop", Owner: "Me", Status: joinedup.GoalInProgress},
+				{Description: "Back to the choir", Owner: "Me", Status: joinedup.GoalNotStarted}},
+			Actions: []joinedup.AgreedAction{{Description: "Falls clinic referral", Owner: "Care coordinator", Due: start.AddDate(0, 0, 14),
+				Status: joinedup.ActionOpen}},
+			NextReview: start.AddDate(0, 6, 0)}
+		s, err := store.SaveCarePlan(ctx, db, plan, v, "care-coordinator", start.Add(time.Duration(v)*time.Hour))
+		if err != nil || s.Conflict {
+			t.Fatalf("save care plan version %d: %+v %v", v+1, s, err)
+		}
+	}
+	return ids[0]
 }
