@@ -316,3 +316,7 @@ type Signpost struct {
 	GivenBy   string // User.ID
 	GivenAt   time.Time
 }
+
+// SystemOpenReferral is the source system of organisations and services
+// loaded from an Open Referral UK directory.
+const SystemOpenReferral = "https://openreferraluk.org"
