@@ -44,7 +44,11 @@ type Service struct {
 // ServiceOrganisation is the Open Referral UK organisation providing a
 // service.
 type ServiceOrganisation struct {
-	ID          string // the Open Referral UK organisation id
+	ID string // the Open Referral UK organisation id
+	// ODS is the organisation's ODS code when it has one, so a provider
+	// already known to JoinedUp (and its link workers) is the same
+	// organisation here.
+	ODS         string
 	Name        string
 	Description string
 	Website     string

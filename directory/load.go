@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/joinedup/joinedup/store"
@@ -40,7 +39,6 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, by string, now time.
 	if err != nil {
 		return nil, fmt.Errorf("import directory: %w", err)
 	}
-	slog.Info("directory imported", "services", len(doc.Services))
 	return doc, nil
 }
 

@@ -29,6 +29,11 @@ type (
 		Email       string        `json:"email"`
 		Website     string        `json:"website"`
 		Services    []orukService `json:"services"`
+		Identifiers []struct {
+			Scheme     string `json:"identifier_scheme"`
+			Type       string `json:"identifier_type"`
+			Identifier string `json:"identifier"`
+		} `json:"organization_identifiers"`
 	}
 	orukAddress struct {
 		Address1   string `json:"address_1"`
@@ -136,6 +141,13 @@ func toService(s orukService, org *orukOrganization) joinedup.Service {
 	}
 	if org != nil {
 		out.Organisation = joinedup.ServiceOrganisation{ID: org.ID, Name: org.Name, Description: org.Description, Website: org.Website, Email: org.Email}
+		for _, id := range org.Identifiers {
+			// The NHS's organisation codes, as Open Referral UK
+			// publishers write the scheme.
+			if id.Scheme == "GB-NHS-ODS" || strings.EqualFold(id.Type, "ODS code") {
+				out.Organisation.ODS = id.Identifier
+			}
+		}
 	}
 	for _, a := range s.ServiceAreas {
 		if a.Name != "" {

@@ -26,7 +26,7 @@ func splitList(s string) []string {
 // serviceOrganisation is the organisation row of a service's provider: a
 // voluntary organisation known by its Open Referral UK id.
 func serviceOrganisation(s joinedup.Service) joinedup.Organisation {
-	o := joinedup.Organisation{Name: s.Organisation.Name, Kind: joinedup.OrgVoluntary,
+	o := joinedup.Organisation{ODS: s.Organisation.ODS, Name: s.Organisation.Name, Kind: joinedup.OrgVoluntary,
 		Source: joinedup.Source{System: joinedup.SystemOpenReferral, ID: s.Organisation.ID}}
 	o.ID = OrganisationID(o)
 	return o
