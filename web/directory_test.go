@@ -45,7 +45,9 @@ func seedDirectory(t *testing.T, f *fixture) {
 
 // referTo adds a sent referral of p to the test service, made by the
 // coordinator.
-func (f *fixture) referTo(p joinedup.Patient) store.Referral { return f.referToService(p, testServiceID) }
+func (f *fixture) referTo(p joinedup.Patient) store.Referral {
+	return f.referToService(p, testServiceID)
+}
 
 // referToService adds a sent referral of p to a service.
 func (f *fixture) referToService(p joinedup.Patient, serviceID string) store.Referral {
