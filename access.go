@@ -72,20 +72,26 @@ const (
 	// caseload, overdue lists. Each patient on such a list is still shown
 	// only where the user may read that patient.
 	ActionReadWorklist Action = "read-worklist"
+	// ActionUpdateReferral moves a referral to a service along (accepted,
+	// in progress, completed with an outcome): the service's link worker
+	// reports back through it, within what the referral shares.
+	ActionUpdateReferral Action = "update-referral"
+	// ActionManageDirectory adds and edits services in the directory.
+	ActionManageDirectory Action = "manage-directory"
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
 		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
-		ActionReadDirectory, ActionBulkExport}
+		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
 // patient, and so needs a relationship with that patient.
 func (a Action) PatientScoped() bool {
 	switch a {
-	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier, ActionUpdateReferral:
 		return true
 	}
 	return false
@@ -190,11 +196,16 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 		return deny(fmt.Sprintf("role %s has no worklist of patients", u.Role))
 	case ActionReadDirectory:
 		return allow(ScopeDirectory, "the organisation directory is reference data for every user")
+	case ActionManageDirectory:
+		if u.Role == RoleAdmin {
+			return allow(ScopeDirectory, "administrator edits the service directory")
+		}
+		return deny("only an administrator edits the service directory")
 	case ActionBulkExport:
 		// A person never takes the whole population's records away; only
 		// a registered system does, under its scopes (AuthorizeClient).
 		return deny("bulk export is for registered systems, not staff accounts")
-	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier:
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier, ActionUpdateReferral:
 		return authorizePatient(u.Role, a, rel)
 	}
 	return deny(fmt.Sprintf("unknown action %q", a))
@@ -233,7 +244,7 @@ func authorizePatient(r Role, a Action, rel Relationship) Decision {
 		return allow(ScopeFull, why+", with consent to share with social care")
 	case r == RoleVoluntaryLinkWorker:
 		switch a {
-		case ActionReadPatient, ActionReadReferralShare:
+		case ActionReadPatient, ActionReadReferralShare, ActionUpdateReferral:
 		case ActionReadClinical:
 			return deny("clinical data is never shared with the voluntary sector")
 		default:

@@ -48,6 +48,8 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return true, joinedup.ScopeDirectory, false
 	case joinedup.ActionBulkExport:
 		return false, joinedup.ScopeNone, false
+	case joinedup.ActionManageDirectory:
+		return r == joinedup.RoleAdmin, joinedup.ScopeDirectory, false
 	}
 	switch {
 	case clinical && health:
@@ -57,14 +59,15 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 	case r == joinedup.RoleCommunitySocialCare:
 		return health && rel.ConsentSocialCare && a != joinedup.ActionDecideTier, joinedup.ScopeFull, false
 	case r == joinedup.RoleVoluntaryLinkWorker:
-		ok := (a == joinedup.ActionReadPatient || a == joinedup.ActionReadReferralShare) && rel.Referred && rel.ConsentVoluntary
+		ok := (a == joinedup.ActionReadPatient || a == joinedup.ActionReadReferralShare || a == joinedup.ActionUpdateReferral) &&
+			rel.Referred && rel.ConsentVoluntary
 		return ok, joinedup.ScopeReferralShare, false
 	}
 	return false, joinedup.ScopeNone, false
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 13 × 64 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 15 × 64 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -89,7 +92,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*13*64*2 {
+	if n != 8*15*64*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }
@@ -187,7 +190,7 @@ func TestPatientScoped(t *testing.T) {
 			got = append(got, string(a))
 		}
 	}
-	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass decide-tier]" {
+	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass decide-tier update-referral]" {
 		t.Fatalf("patient-scoped actions = %v", got)
 	}
 }

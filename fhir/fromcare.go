@@ -284,6 +284,9 @@ type Referral struct {
 	Requester      string // the referrer's name, when made in JoinedUp
 	Created        time.Time
 	Closed         time.Time
+	// Status is the closed loop's state of a referral to a directory
+	// service; empty for a referral to an organisation as a whole.
+	Status joinedup.ReferralStatus
 }
 
 // FromReferral writes a referral as a ServiceRequest to the organisation
@@ -294,6 +297,9 @@ func FromReferral(r Referral) *ServiceRequest {
 	out.Status = "active"
 	if !r.Closed.IsZero() {
 		out.Status = "completed"
+	}
+	if r.Status != "" {
+		out.Status, _ = ReferralStatus(r.Status)
 	}
 	out.Intent = "order"
 	out.Category = []CodeableConcept{{Coding: []Coding{{System: joinedup.SystemSNOMED, Code: "3457005", Display: "Patient referral"}}}}

@@ -282,6 +282,10 @@ func buildServiceRequests(ctx context.Context, r *Record) ([]Item, error) {
 		}
 		res := fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
 			WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed})
+		if ref.ServiceID != "" {
+			res = fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
+				WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed, Status: ref.Status})
+		}
 		last := ref.Created
 		if ref.Closed.After(last) {
 			last = ref.Closed

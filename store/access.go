@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -53,9 +54,13 @@ type Consent struct {
 	PatientID  string
 	SocialCare bool // share with social care
 	Voluntary  bool // share with voluntary organisations
-	Note       string
-	RecordedBy string // User.ID
-	RecordedAt time.Time
+	// VoluntaryFields are the fields a referral to a voluntary
+	// organisation may share (joinedup.ShareableFields); empty: all of
+	// them, when Voluntary.
+	VoluntaryFields []string
+	Note            string
+	RecordedBy      string // User.ID
+	RecordedAt      time.Time
 }
 
 // RecordConsent stores the patient's current sharing decisions; earlier
@@ -65,8 +70,9 @@ func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
 		c.ID = NewID()
 	}
 	c.RecordedAt = dbTime(c.RecordedAt)
-	_, err := q.ExecContext(ctx, `INSERT INTO consents (patient_id, id, social_care, voluntary, note, recorded_by, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.PatientID, c.ID, c.SocialCare, c.Voluntary, c.Note, c.RecordedBy, c.RecordedAt)
+	_, err := q.ExecContext(ctx, `INSERT INTO consents (patient_id, id, social_care, voluntary, note, recorded_by, recorded_at, voluntary_fields)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.PatientID, c.ID, c.SocialCare, c.Voluntary, c.Note, c.RecordedBy, c.RecordedAt,
+		strings.Join(c.VoluntaryFields, ","))
 	if err != nil {
 		return c, fmt.Errorf("record consent for patient %s: %w", c.PatientID, err)
 	}
@@ -78,16 +84,17 @@ func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
 func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, error) {
 	c := Consent{PatientID: patientID}
 	var at nt
-	err := q.QueryRowContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at FROM consents
+	var fields string
+	err := q.QueryRowContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at, voluntary_fields FROM consents
 		WHERE patient_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1`, patientID).
-		Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at)
+		Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at, &fields)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("consent for patient %s: %w", patientID, ErrNotFound)
 	}
 	if err != nil {
 		return c, fmt.Errorf("read consent for patient %s: %w", patientID, err)
 	}
-	c.RecordedAt = at.t()
+	c.RecordedAt, c.VoluntaryFields = at.t(), splitList(fields)
 	return c, nil
 }
 
@@ -130,6 +137,18 @@ type Referral struct {
 	CreatedBy      string // User.ID, when made in JoinedUp
 	Created        time.Time
 	Closed         time.Time // zero while open
+	// ServiceID is the directory service referred to; empty for a
+	// referral to an organisation as a whole.
+	ServiceID string
+	Status    joinedup.ReferralStatus // "sent" when not given
+	Version   int
+	// Shared are the fields the service sees (joinedup.ShareableFields),
+	// as the patient's consent allowed when the referral was made.
+	Shared    []string
+	Note      string // the latest progress note or reason for declining
+	Outcome   string // what came of it, reported by the service
+	UpdatedBy string
+	Updated   time.Time // zero until first updated
 }
 
 // AddReferral stores a referral.
@@ -138,9 +157,17 @@ func AddReferral(ctx context.Context, q Querier, r Referral) (Referral, error) {
 		r.ID = NewID()
 	}
 	r.Created = dbTime(r.Created)
-	_, err := q.ExecContext(ctx, `INSERT INTO referrals (patient_id, id, organisation_id, reason, what_matters, created_by, created_at, closed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.PatientID, r.ID, r.OrganisationID, r.Reason, r.WhatMatters,
-		nullString(r.CreatedBy), r.Created, nullTime(dbTime(r.Closed)))
+	if r.Status == "" {
+		r.Status = joinedup.ReferralSent
+	}
+	if r.Version == 0 {
+		r.Version = 1
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO referrals (patient_id, id, organisation_id, reason, what_matters, created_by, created_at, closed_at,
+		service_id, status, version, shared_fields)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.PatientID, r.ID, r.OrganisationID, r.Reason, r.WhatMatters,
+		nullString(r.CreatedBy), r.Created, nullTime(dbTime(r.Closed)), nullString(r.ServiceID), string(r.Status), r.Version,
+		strings.Join(r.Shared, ","))
 	if err != nil {
 		return r, fmt.Errorf("add referral for patient %s: %w", r.PatientID, err)
 	}

@@ -272,24 +272,7 @@ func Tasks(ctx context.Context, q Querier, patientID string) ([]joinedup.Task, e
 // Referrals returns every referral of the patient, open and closed, oldest
 // first.
 func Referrals(ctx context.Context, q Querier, patientID string) ([]Referral, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, organisation_id, reason, what_matters, created_by, created_at, closed_at FROM referrals
-		WHERE patient_id = $1 ORDER BY created_at, id`, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("read referrals of patient %s: %w", patientID, err)
-	}
-	defer rows.Close()
-	var out []Referral
-	for rows.Next() {
-		r := Referral{PatientID: patientID}
-		var by sql.NullString
-		var at, closed nt
-		if err := rows.Scan(&r.ID, &r.OrganisationID, &r.Reason, &r.WhatMatters, &by, &at, &closed); err != nil {
-			return nil, fmt.Errorf("read referrals of patient %s: %w", patientID, err)
-		}
-		r.CreatedBy, r.Created, r.Closed = by.String, at.t(), closed.t()
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryReferrals(ctx, q, "referrals of "+patientID, `patient_id = $1 ORDER BY created_at, id`, patientID)
 }
 
 // Consents returns every consent recorded for the patient, oldest first;

@@ -187,6 +187,16 @@ func (f *fixture) clientToken(t *testing.T, scope string) string {
 	return "Bearer " + tok
 }
 
+// referenceDataPaths gives, for a type that is not patient-scoped, the id
+// of a resource the full fixture holds and a search that finds it.
+func referenceDataPaths(name string) (func(*fixture) string, string) {
+	if name == "HealthcareService" {
+		return func(*fixture) string { return testServiceID }, "name=Befriending"
+	}
+	return func(f *fixture) string { return f.orgs["PRACA"] },
+		"identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/ods-organization-code|PRACA")
+}
+
 // otherScope is a scope that does not grant typ.
 func otherScope(typ string) string {
 	if typ == "Organization" {
@@ -212,12 +222,11 @@ func init() {
 		name := typ.Name
 		if !typ.PatientScoped() {
 			all := cell{200, 200}
+			read, search := referenceDataPaths(name)
 			accessMatrix["GET /fhir/"+name+"/{id}"] = matrixRow{anon: 401, def: all, client: cell{200, 403}, clientScope: name,
-				path: func(f *fixture, _ bool) string { return "/fhir/" + name + "/" + f.orgs["PRACA"] }}
+				path: func(f *fixture, _ bool) string { return "/fhir/" + name + "/" + read(f) }}
 			accessMatrix["GET /fhir/"+name] = matrixRow{anon: 401, def: all, client: cell{200, 403}, clientScope: name,
-				path: func(f *fixture, _ bool) string {
-					return "/fhir/" + name + "?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/ods-organization-code|PRACA")
-				}}
+				path: func(f *fixture, _ bool) string { return "/fhir/" + name + "?" + search }}
 			continue
 		}
 		accessMatrix["GET /fhir/"+name+"/{id}"] = matrixRow{anon: 401, def: forbidden, want: want, client: cell{200, 403}, clientScope: name,

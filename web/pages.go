@@ -71,10 +71,11 @@ var funcs = template.FuncMap{
 		}
 		return t.String()
 	},
-	"suppress": joinedup.Suppress,
-	"add":      func(a, b int) int { return a + b },
-	"list":     func(xs ...string) []string { return xs },
-	"pair":     func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
+	"suppress":    joinedup.Suppress,
+	"statusLabel": statusLabel,
+	"add":         func(a, b int) int { return a + b },
+	"list":        func(xs ...string) []string { return xs },
+	"pair":        func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
 	"value": func(v *float64) string {
 		if v == nil {
 			return ""

@@ -41,6 +41,7 @@ var commands = []command{
 	{"worklist", "raise and close date-driven worklist tasks (reviews due, contacts after discharge)", runWorklist},
 	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},
 	{"client", "register or list systems that read the FHIR API", runClient},
+	{"directory", "import an Open Referral UK service directory; raise tasks for stalled referrals", runDirectory},
 }
 
 // Exit statuses.

@@ -1,0 +1,546 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/directory"
+	"github.com/joinedup/joinedup/store"
+)
+
+func init() { routeGroups = append(routeGroups, (*Server).directoryRoutes) }
+
+// directoryRoutes are the community and voluntary service directory,
+// signposting, and closed-loop referrals to its services, with the page a
+// voluntary organisation's link worker works from.
+func (s *Server) directoryRoutes() []Route {
+	const p = "/api/patients/{id}"
+	return []Route{
+		{Method: "GET", Pattern: "/referrals", Action: joinedup.ActionReadWorklist, Page: true, Handle: s.referralsPage},
+		{Method: "GET", Pattern: "/api/directory/services", Action: joinedup.ActionReadDirectory, Handle: s.searchServices},
+		{Method: "GET", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionReadDirectory, Handle: s.getService},
+		{Method: "POST", Pattern: "/api/directory/services", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
+		{Method: "PUT", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
+		{Method: "GET", Pattern: p + "/directory/suggestions", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.suggestServices},
+		{Method: "GET", Pattern: p + "/signposts", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.listSignposts},
+		{Method: "POST", Pattern: p + "/signposts", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.signpost},
+		{Method: "GET", Pattern: p + "/referrals", Action: joinedup.ActionReadReferralShare, Patient: true, Handle: s.listReferrals},
+		{Method: "POST", Pattern: p + "/referrals", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.refer},
+		{Method: "PATCH", Pattern: p + "/referrals/{referral}", Action: joinedup.ActionUpdateReferral, Patient: true, Write: true, Handle: s.updateReferral},
+		{Method: "POST", Pattern: "/referrals/{referral}", Action: joinedup.ActionUpdateReferral, Write: true, Page: true,
+			PatientOf: referralPatient, Handle: s.updateReferralPage},
+	}
+}
+
+// referralPatient finds the patient of the referral a page form names.
+func referralPatient(c *Call) (string, error) {
+	r, err := store.GetReferral(c.R.Context(), c.Q, c.R.PathValue("referral"))
+	return r.PatientID, err
+}
+
+// ---- the directory ----
+
+// serviceQuery reads a search from the query string.
+func serviceQuery(c *Call) (joinedup.ServiceQuery, error) {
+	v := c.R.URL.Query()
+	q := joinedup.ServiceQuery{Need: v.Get("need"), Area: v.Get("area"), District: v.Get("postcode"), Language: v.Get("language"),
+		Eligibility: v.Get("eligibility"), IncludeClosed: v.Get("include_closed") == "true"}
+	if a := v.Get("age"); a != "" {
+		n, err := strconv.Atoi(a)
+		if err != nil || n < 0 || n > 130 {
+			return q, joinedup.FieldErrors{"age": fmt.Sprintf("%q is not an age in years", a)}
+		}
+		q.Age = n
+	}
+	return q, nil
+}
+
+func (s *Server) searchServices(c *Call) error {
+	q, err := serviceQuery(c)
+	if err != nil {
+		return err
+	}
+	all, err := store.Services(c.R.Context(), c.Q)
+	if err != nil {
+		return err
+	}
+	out := []joinedup.Service{}
+	for _, svc := range all {
+		if svc.Matches(q) {
+			out = append(out, svc)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"total": len(out), "services": out})
+}
+
+func (s *Server) getService(c *Call) error {
+	svc, err := store.GetService(c.R.Context(), c.Q, c.R.PathValue("service"))
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("no such service")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, svc)
+}
+
+// saveServiceRequest is an administrator's add or edit: the service as an
+// Open Referral UK record, checked as an import is, and the version the
+// edit started from (0 to add).
+type saveServiceRequest struct {
+	Version int             `json:"version"`
+	Service json.RawMessage `json:"service"`
+}
+
+func (s *Server) saveService(c *Call) error {
+	var req saveServiceRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	doc, err := directory.Parse(bytes.NewReader(req.Service))
+	var inv *directory.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		fe := joinedup.FieldErrors{}
+		for _, p := range inv.Problems {
+			fe["service"+p.Field] = p.Reason
+		}
+		return fe
+	case err != nil:
+		return errBadRequest("service: %v", err)
+	case len(doc.Services) != 1:
+		return errBadRequest("service: give exactly one Open Referral UK service record")
+	}
+	svc := doc.Services[0]
+	id := c.R.PathValue("service")
+	if c.R.Method == http.MethodPut && svc.ID != id {
+		return joinedup.FieldErrors{"service/id": "must be " + id + ", the service being edited"}
+	}
+	if c.R.Method == http.MethodPost && req.Version != 0 {
+		return joinedup.FieldErrors{"version": "must be 0 when adding a service"}
+	}
+	saved, err := store.SaveService(c.R.Context(), c.Q, svc, req.Version, c.User.ID, c.Now)
+	if errors.Is(err, store.ErrVersion) {
+		if cur, gerr := store.GetService(c.R.Context(), c.Q, svc.ID); gerr == nil {
+			return c.JSON(http.StatusConflict, map[string]any{"error": map[string]string{"code": "conflict",
+				"message": fmt.Sprintf("the service was changed by someone else (now version %d); reload it and edit again", cur.Version)}, "current": cur})
+		}
+		return &apiError{http.StatusConflict, "conflict", "a service with this id already exists"}
+	}
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (service %s version %d)", saved.ID, saved.Version)
+	status := http.StatusOK
+	if saved.Version == 1 {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, saved)
+}
+
+// ---- suggestions and signposting ----
+
+func (s *Server) suggestServices(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	ctx := c.R.Context()
+	var plan joinedup.CarePlan
+	if e, err := store.CurrentCarePlan(ctx, c.Q, c.Patient.ID); err == nil {
+		plan = e.Plan
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	d, _, err := store.CurrentDecision(ctx, c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	all, err := store.Services(ctx, c.Q)
+	if err != nil {
+		return err
+	}
+	type suggestion struct {
+		Service joinedup.Service `json:"service"`
+		Score   int              `json:"score"`
+		Why     []string         `json:"why"`
+	}
+	out := []suggestion{}
+	for _, sg := range joinedup.SuggestServices(all, plan, d.Tier, c.Patient.Language, 10) {
+		out = append(out, suggestion{sg.Service, sg.Score, sg.Why})
+	}
+	c.Audit.What += " (service suggestions from the care plan)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "tier": d.Tier, "suggestions": out})
+}
+
+type signpostJSON struct {
+	ID          string    `json:"id"`
+	ServiceID   string    `json:"service_id"`
+	ServiceName string    `json:"service_name,omitempty"`
+	Note        string    `json:"note"`
+	GivenBy     string    `json:"given_by"`
+	GivenAt     time.Time `json:"given_at"`
+}
+
+func (s *Server) listSignposts(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	ps, err := store.Signposts(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	out := []signpostJSON{}
+	for _, p := range ps {
+		out = append(out, signpostJSON{ID: p.ID, ServiceID: p.ServiceID, Note: p.Note, GivenBy: p.GivenBy, GivenAt: p.GivenAt})
+	}
+	c.Audit.What += " (signposts)"
+	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "signposts": out})
+}
+
+// serviceField finds the service a request names, noting a missing or
+// unknown one in fe.
+func serviceField(c *Call, fe joinedup.FieldErrors, id string) (joinedup.Service, error) {
+	if strings.TrimSpace(id) == "" {
+		fe["service_id"] = "is required"
+		return joinedup.Service{}, nil
+	}
+	svc, err := store.GetService(c.R.Context(), c.Q, id)
+	if errors.Is(err, store.ErrNotFound) {
+		fe["service_id"] = "no service with id " + id
+		return svc, nil
+	}
+	return svc, err
+}
+
+func (s *Server) signpost(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	var req struct {
+		ServiceID string `json:"service_id"`
+		Note      string `json:"note"`
+	}
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	fe := joinedup.FieldErrors{}
+	svc, err := serviceField(c, fe, req.ServiceID)
+	if err != nil {
+		return err
+	}
+	if err := fieldsErr(fe); err != nil {
+		return err
+	}
+	sp, err := store.AddSignpost(c.R.Context(), c.Q, joinedup.Signpost{PatientID: c.Patient.ID, ServiceID: svc.ID, Note: req.Note, GivenBy: c.User.ID, GivenAt: c.Now})
+	if err != nil {
+		return err
+	}
+	c.Audit.What += " (signposted to " + svc.ID + ")"
+	return c.JSON(http.StatusCreated, signpostJSON{ID: sp.ID, ServiceID: svc.ID, ServiceName: svc.Name, Note: sp.Note, GivenBy: sp.GivenBy, GivenAt: sp.GivenAt})
+}
+
+// ---- referrals ----
+
+// referralJSON is a referral to a service as the referrer sees it; Share
+// is what the service sees.
+type serviceReferralJSON struct {
+	ID          string                  `json:"id"`
+	ServiceID   string                  `json:"service_id"`
+	ServiceName string                  `json:"service_name,omitempty"`
+	Status      joinedup.ReferralStatus `json:"status"`
+	Version     int                     `json:"version"`
+	Reason      string                  `json:"reason,omitempty"`
+	WhatMatters string                  `json:"what_matters,omitempty"`
+	Shared      []string                `json:"shared_fields"`
+	Note        string                  `json:"note,omitempty"`
+	Outcome     string                  `json:"outcome,omitempty"`
+	Created     time.Time               `json:"created"`
+	Updated     *time.Time              `json:"updated,omitempty"`
+	Closed      *time.Time              `json:"closed,omitempty"`
+}
+
+// sharedReferralJSON is a referral as the service sees it: the shared
+// fields of the patient and the referral, and the loop's state. No
+// identifier, diagnosis or result is ever part of it.
+type sharedReferralJSON struct {
+	ID          string                  `json:"id"`
+	ServiceID   string                  `json:"service_id"`
+	ServiceName string                  `json:"service_name,omitempty"`
+	Status      joinedup.ReferralStatus `json:"status"`
+	Version     int                     `json:"version"`
+	Patient     joinedup.ReferralShare  `json:"patient"`
+	Note        string                  `json:"note,omitempty"`
+	Outcome     string                  `json:"outcome,omitempty"`
+	Created     time.Time               `json:"created"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toServiceReferral(r store.Referral, names map[string]string) serviceReferralJSON {
+	shared := r.Shared
+	if shared == nil {
+		shared = []string{}
+	}
+	return serviceReferralJSON{ID: r.ID, ServiceID: r.ServiceID, ServiceName: names[r.ServiceID], Status: r.Status, Version: r.Version,
+		Reason: r.Reason, WhatMatters: r.WhatMatters, Shared: shared, Note: r.Note, Outcome: r.Outcome, Created: r.Created,
+		Updated: timePtr(r.Updated), Closed: timePtr(r.Closed)}
+}
+
+func toSharedReferral(p joinedup.Patient, r store.Referral, names map[string]string) sharedReferralJSON {
+	return sharedReferralJSON{ID: r.ID, ServiceID: r.ServiceID, ServiceName: names[r.ServiceID], Status: r.Status, Version: r.Version,
+		Patient: joinedup.Share(p, r.Reason, r.WhatMatters, r.Shared), Note: r.Note, Outcome: r.Outcome, Created: r.Created}
+}
+
+// serviceNames maps service ids to names.
+func serviceNames(c *Call) (map[string]string, error) {
+	all, err := store.Services(c.R.Context(), c.Q)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(all))
+	for _, s := range all {
+		m[s.ID] = s.Name
+	}
+	return m, nil
+}
+
+// listReferrals shows the referrer every referral to a service; a link
+// worker sees only the referrals to their organisation, as shared.
+func (s *Server) listReferrals(c *Call) error {
+	rs, err := store.ServiceReferrals(c.R.Context(), c.Q, c.Patient.ID)
+	if err != nil {
+		return err
+	}
+	names, err := serviceNames(c)
+	if err != nil {
+		return err
+	}
+	switch c.Decision.Scope {
+	case joinedup.ScopeFull:
+		out := []serviceReferralJSON{}
+		for _, r := range rs {
+			out = append(out, toServiceReferral(r, names))
+		}
+		c.Audit.What += " (referrals to services)"
+		return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "referrals": out})
+	case joinedup.ScopeReferralShare:
+		out := []sharedReferralJSON{}
+		for _, r := range rs {
+			if r.OrganisationID == c.User.OrganisationID && r.Closed.IsZero() {
+				out = append(out, toSharedReferral(c.Patient, r, names))
+			}
+		}
+		c.Audit.What += " (referral share: the consented fields only)"
+		return c.JSON(http.StatusOK, map[string]any{"referrals": out})
+	}
+	return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+}
+
+// ErrNoConsent explains a referral refused for want of consent.
+const noConsentMessage = "the patient has not consented to sharing with voluntary organisations: record their consent before referring"
+
+func (s *Server) refer(c *Call) error {
+	if err := fullScope(c); err != nil {
+		return err
+	}
+	var req struct {
+		ServiceID   string `json:"service_id"`
+		Reason      string `json:"reason"`
+		WhatMatters string `json:"what_matters"`
+	}
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	ctx := c.R.Context()
+	fe := joinedup.FieldErrors{}
+	svc, err := serviceField(c, fe, req.ServiceID)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		fe["reason"] = "is required: the service needs to know why"
+	}
+	if err := fieldsErr(fe); err != nil {
+		return err
+	}
+	if svc.Status != "active" {
+		return &apiError{http.StatusUnprocessableEntity, "service_not_active", fmt.Sprintf("%s is %s and takes no referrals", svc.Name, svc.Status)}
+	}
+	consent, err := store.LatestConsent(ctx, c.Q, c.Patient.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	shared := joinedup.ConsentedFields(consent.Voluntary, consent.VoluntaryFields)
+	if len(shared) == 0 {
+		c.Audit.What += " (referral refused: no consent to share with voluntary organisations)"
+		return &apiError{http.StatusUnprocessableEntity, "no_consent", noConsentMessage}
+	}
+	r, err := store.AddReferral(ctx, c.Q, store.Referral{PatientID: c.Patient.ID, OrganisationID: svc.OrganisationID, ServiceID: svc.ID,
+		Reason: strings.TrimSpace(req.Reason), WhatMatters: strings.TrimSpace(req.WhatMatters), Shared: shared, CreatedBy: c.User.ID, Created: c.Now})
+	if err != nil {
+		return err
+	}
+	c.Audit.What += fmt.Sprintf(" (referred to %s, sharing %s)", svc.ID, strings.Join(shared, ", "))
+	return c.JSON(http.StatusCreated, toServiceReferral(r, map[string]string{svc.ID: svc.Name}))
+}
+
+// referralUpdateRequest moves a referral along, from the version read.
+type referralUpdateRequest struct {
+	Version int    `json:"version"`
+	Status  string `json:"status"`
+	Note    string `json:"note"`
+	Outcome string `json:"outcome"`
+}
+
+// applyReferralUpdate checks the referral is one the user may move (a link
+// worker: only their organisation's) and moves it.
+func applyReferralUpdate(c *Call, id string, req referralUpdateRequest) (store.Referral, error) {
+	r, err := store.GetReferral(c.R.Context(), c.Q, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (r.PatientID != c.Patient.ID || r.ServiceID == "") {
+		return r, errNotFound("no such referral")
+	}
+	if err != nil {
+		return r, err
+	}
+	if c.Decision.Scope != joinedup.ScopeFull && r.OrganisationID != c.User.OrganisationID {
+		return r, errNotFound("no such referral")
+	}
+	u := joinedup.ReferralUpdate{Status: joinedup.ReferralStatus(req.Status), Note: strings.TrimSpace(req.Note), Outcome: strings.TrimSpace(req.Outcome)}
+	if u.Status == joinedup.ReferralCancelled && c.Decision.Scope != joinedup.ScopeFull {
+		return r, joinedup.FieldErrors{"status": "only the referrer cancels a referral"}
+	}
+	r, err = store.UpdateReferral(c.R.Context(), c.Q, c.Patient.ID, id, req.Version, u, c.User.ID, c.Now)
+	if errors.Is(err, store.ErrVersion) {
+		return r, &apiError{http.StatusConflict, "conflict", fmt.Sprintf("the referral was updated by someone else (now version %d); reload it", r.Version)}
+	}
+	if err != nil {
+		return r, err
+	}
+	c.Audit.What += fmt.Sprintf(" (referral %s now %s)", r.ID, r.Status)
+	return r, nil
+}
+
+func (s *Server) updateReferral(c *Call) error {
+	var req referralUpdateRequest
+	if err := decodeJSON(c.R, &req); err != nil {
+		return err
+	}
+	r, err := applyReferralUpdate(c, c.R.PathValue("referral"), req)
+	if err != nil {
+		return err
+	}
+	names, err := serviceNames(c)
+	if err != nil {
+		return err
+	}
+	if c.Decision.Scope == joinedup.ScopeFull {
+		return c.JSON(http.StatusOK, toServiceReferral(r, names))
+	}
+	return c.JSON(http.StatusOK, toSharedReferral(c.Patient, r, names))
+}
+
+// ---- the link worker's page ----
+
+// referralsView is a voluntary organisation's referrals: what each shares,
+// and a form to report back.
+type referralsView struct {
+	Open   []sharedReferralJSON
+	Closed []sharedReferralJSON
+	Next   map[string][]joinedup.ReferralStatus
+	Saved  bool
+}
+
+// statusLabel is how the page names a status.
+func statusLabel(s joinedup.ReferralStatus) string {
+	return map[joinedup.ReferralStatus]string{joinedup.ReferralSent: "New", joinedup.ReferralAccepted: "Accepted",
+		joinedup.ReferralDeclined: "Declined", joinedup.ReferralInProgress: "In progress", joinedup.ReferralCompleted: "Completed",
+		joinedup.ReferralCancelled: "Cancelled"}[s]
+}
+
+// nextStatuses are the moves a service may make from each open status.
+var nextStatuses = map[joinedup.ReferralStatus][]joinedup.ReferralStatus{
+	joinedup.ReferralSent:       {joinedup.ReferralAccepted, joinedup.ReferralDeclined},
+	joinedup.ReferralAccepted:   {joinedup.ReferralInProgress, joinedup.ReferralCompleted},
+	joinedup.ReferralInProgress: {joinedup.ReferralInProgress, joinedup.ReferralCompleted},
+}
+
+func (s *Server) referralsPage(c *Call) error {
+	rs, err := store.ReferralsToOrganisation(c.R.Context(), c.Q, c.User.OrganisationID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.PatientID)
+	}
+	shown, err := shownPatients(c, ids)
+	if err != nil {
+		return err
+	}
+	names, err := serviceNames(c)
+	if err != nil {
+		return err
+	}
+	v := referralsView{Next: map[string][]joinedup.ReferralStatus{}, Saved: c.R.URL.Query().Get("saved") != ""}
+	for _, r := range rs {
+		if _, ok := shown[r.PatientID]; !ok || !r.Closed.IsZero() {
+			// A closed referral no longer shares the patient: only its
+			// outcome is listed, without the person.
+			if !r.Closed.IsZero() {
+				v.Closed = append(v.Closed, toSharedReferral(joinedup.Patient{}, r, names))
+			}
+			continue
+		}
+		p, err := store.GetPatient(c.R.Context(), c.Q, r.PatientID)
+		if err != nil {
+			return err
+		}
+		v.Open = append(v.Open, toSharedReferral(p, r, names))
+		v.Next[r.ID] = nextStatuses[r.Status]
+	}
+	if err := s.auditListed(c, shown); err != nil {
+		return err
+	}
+	c.Audit.What += " (referrals to the organisation)"
+	return c.Page(http.StatusOK, "referrals.html", "Referrals to your organisation", v)
+}
+
+func (s *Server) updateReferralPage(c *Call) error {
+	if err := c.R.ParseForm(); err != nil {
+		return errBadRequest("form: %v", err)
+	}
+	f := c.R.PostForm
+	version, _ := strconv.Atoi(f.Get("version"))
+	_, err := applyReferralUpdate(c, c.R.PathValue("referral"), referralUpdateRequest{Version: version, Status: f.Get("status"),
+		Note: f.Get("note"), Outcome: f.Get("outcome")})
+	var fe joinedup.FieldErrors
+	if errors.As(err, &fe) {
+		keys := make([]string, 0, len(fe))
+		for k := range fe {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		msg := make([]string, 0, len(keys))
+		for _, k := range keys {
+			msg = append(msg, fe[k])
+		}
+		return &apiError{http.StatusUnprocessableEntity, "invalid", "The referral was not updated: " + strings.Join(msg, "; ")}
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/referrals?saved=1")
+}
