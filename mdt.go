@@ -149,6 +149,11 @@ type MDTCase struct {
 	Version    int
 }
 
+// MDTCaseAccess is how long after a meeting its organisation keeps access to
+// its cases (Relationship.OnMDT): long enough to write up and follow the
+// actions, not a standing right to the record.
+const MDTCaseAccess = 30 * 24 * time.Hour
+
 // TaskMDTAction is the kind of a task an MDT meeting agreed.
 const TaskMDTAction = "mdt-action"
 

@@ -134,7 +134,7 @@ func Select(cfg Config, start, previous time.Time, cands []Candidate) []Case {
 			k.Reasons = append(k.Reasons, r)
 		}
 	}
-	for _, c := range cands {
+	for _, c := range merge(cands) {
 		if !c.NotDiscussedAt.IsZero() {
 			add(c, joinedup.MDTReason{Kind: joinedup.MDTRolledOver,
 				Detail: "Not discussed at the meeting of " + date(c.NotDiscussedAt) + ": rolled over"})
@@ -171,6 +171,33 @@ func Select(cfg Config, start, previous time.Time, cands []Candidate) []Case {
 		return cmp.Or(cmp.Compare(rank(a.Reasons[0].Kind), rank(b.Reasons[0].Kind)), cmp.Compare(b.Tier.Rank(), a.Tier.Rank()),
 			cmp.Compare(a.PatientID, b.PatientID))
 	})
+	return out
+}
+
+// merge combines what is known of each patient into one candidate, so a
+// patient known from several sources is judged once, on all of it.
+func merge(cands []Candidate) []Candidate {
+	byID := map[string]int{}
+	var out []Candidate
+	for _, c := range cands {
+		i, ok := byID[c.PatientID]
+		if !ok {
+			byID[c.PatientID] = len(out)
+			out = append(out, c)
+			continue
+		}
+		m := &out[i]
+		m.Tier = cmp.Or(m.Tier, c.Tier)
+		if c.LastDiscussed.After(m.LastDiscussed) {
+			m.LastDiscussed = c.LastDiscussed
+		}
+		if c.NotDiscussedAt.After(m.NotDiscussedAt) {
+			m.NotDiscussedAt = c.NotDiscussedAt
+		}
+		m.Unplanned = append(slices.Clip(m.Unplanned), c.Unplanned...)
+		m.Requests = append(slices.Clip(m.Requests), c.Requests...)
+		m.Added = append(slices.Clip(m.Added), c.Added...)
+	}
 	return out
 }
 

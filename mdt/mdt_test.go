@@ -177,3 +177,15 @@ func TestMeetingAndOutcomeValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectMergesBeforeJudging: a patient known twice (a roll-over from
+// the last meeting and their tier state) is judged on everything known, so
+// a recent discussion is not forgotten by the other entry.
+func TestSelectMergesBeforeJudging(t *testing.T) {
+	got := summary(mdt.Select(mdt.DefaultConfig(), meeting, previous, []mdt.Candidate{
+		{PatientID: "a", Tier: joinedup.TierAmber, NotDiscussedAt: previous},
+		{PatientID: "a", Tier: joinedup.TierAmber, LastDiscussed: days(-60)}}))
+	if got != "a:rolled-over" {
+		t.Fatalf("Select = %q, want a:rolled-over only (discussed 60 days ago, Amber not yet due)", got)
+	}
+}
