@@ -3,8 +3,8 @@ package web
 import (
 	"database/sql"
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
