@@ -78,20 +78,38 @@ const (
 	ActionUpdateReferral Action = "update-referral"
 	// ActionManageDirectory adds and edits services in the directory.
 	ActionManageDirectory Action = "manage-directory"
+	// ActionReadMDT is the MDT meetings and their case lists. Each case on
+	// a list is still shown only where ActionReadMDTCase allows it for that
+	// patient; a role that sees only aggregates gets the meetings with
+	// counts.
+	ActionReadMDT Action = "read-mdt"
+	// ActionManageMDT plans MDT meetings and builds their case lists.
+	ActionManageMDT Action = "manage-mdt"
+	// ActionReadMDTCase is one patient's case at an MDT meeting: who they
+	// are, why they are on the list, their plan and what was decided.
+	ActionReadMDTCase Action = "read-mdt-case"
+	// ActionRecordMDT records the outcome of one patient's case at an MDT
+	// meeting: its decisions, the actions it raised and plan changes.
+	ActionRecordMDT Action = "record-mdt"
+	// ActionRequestMDT asks for one patient to be discussed at their next
+	// MDT meeting.
+	ActionRequestMDT Action = "request-mdt"
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
 		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
-		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory}
+		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory,
+		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
 // patient, and so needs a relationship with that patient.
 func (a Action) PatientScoped() bool {
 	switch a {
-	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier, ActionUpdateReferral:
+	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier, ActionUpdateReferral,
+		ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT:
 		return true
 	}
 	return false
@@ -116,6 +134,10 @@ type Relationship struct {
 	// BreakGlass: the user holds an unexpired break-glass grant for the
 	// patient.
 	BreakGlass bool
+	// OnMDT: the patient is on the case list of a recent or coming MDT
+	// meeting of the user's organisation. It opens that patient's MDT case
+	// (ActionReadMDTCase, ActionRecordMDT) and nothing else of the record.
+	OnMDT bool
 }
 
 // Scope says how much of what was asked for may be shown.
@@ -205,6 +227,21 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 		// A person never takes the whole population's records away; only
 		// a registered system does, under its scopes (AuthorizeClient).
 		return deny("bulk export is for registered systems, not staff accounts")
+	case ActionReadMDT:
+		switch {
+		case u.Role.Clinical() || u.Role == RoleCommunitySocialCare || u.Role == RoleVoluntaryLinkWorker:
+			return allow(ScopeOwnWork, "MDT members see the meetings; each case is checked")
+		case u.Role == RoleLCNManager:
+			return allow(ScopeAggregate, "LCN manager sees MDT meetings with case counts only")
+		}
+		return deny(fmt.Sprintf("role %s takes no part in MDT meetings", u.Role))
+	case ActionManageMDT:
+		if u.Role.Clinical() || u.Role == RoleCommunitySocialCare {
+			return allow(ScopeOwnWork, "care staff plan MDT meetings; each case is checked")
+		}
+		return deny(fmt.Sprintf("role %s does not plan MDT meetings", u.Role))
+	case ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT:
+		return authorizeMDTCase(u.Role, a, rel)
 	case ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare, ActionBreakGlass, ActionDecideTier, ActionUpdateReferral:
 		return authorizePatient(u.Role, a, rel)
 	}
@@ -257,6 +294,48 @@ func authorizePatient(r Role, a Action, rel Relationship) Decision {
 			return deny("patient has not consented to sharing with voluntary organisations")
 		}
 		return allow(ScopeReferralShare, "consented referral to the user's organisation")
+	}
+	return deny(fmt.Sprintf("role %s sees no patient data", r))
+}
+
+// authorizeMDTCase decides the patient-scoped MDT actions. Only the
+// patient's care team and the meeting's organisation see a case: being on a
+// meeting of the user's organisation (OnMDT) is the relationship an MDT adds.
+// A request for discussion comes from the care team alone. Break-glass
+// grants never open an MDT case: they are for one emergency.
+func authorizeMDTCase(r Role, a Action, rel Relationship) Decision {
+	why := ""
+	switch {
+	case rel.CareTeam:
+		why = "on the patient's care team"
+	case rel.OnMDT && a != ActionRequestMDT:
+		why = "patient is on an MDT meeting of the user's organisation"
+	}
+	switch {
+	case r.Clinical():
+		if why == "" {
+			return deny("neither on the patient's care team nor in the organisation holding the meeting")
+		}
+		return allow(ScopeFull, why)
+	case r == RoleCommunitySocialCare:
+		if why == "" {
+			return deny("neither on the patient's care team nor in the organisation holding the meeting")
+		}
+		if !rel.ConsentSocialCare {
+			return deny("patient has not consented to sharing with social care")
+		}
+		return allow(ScopeFull, why+", with consent to share with social care")
+	case r == RoleVoluntaryLinkWorker:
+		if a != ActionReadMDTCase {
+			return deny("a link worker takes part in the discussion but changes nothing")
+		}
+		if why == "" {
+			return deny("neither on the patient's care team nor in the organisation holding the meeting")
+		}
+		if !rel.ConsentVoluntary {
+			return deny("patient has not consented to sharing with voluntary organisations")
+		}
+		return allow(ScopeReferralShare, why+", with consent to share with voluntary organisations")
 	}
 	return deny(fmt.Sprintf("role %s sees no patient data", r))
 }

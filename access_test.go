@@ -7,10 +7,10 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// allRelationships enumerates all 64 combinations of relationship facts.
+// allRelationships enumerates all 128 combinations of relationship facts.
 func allRelationships() []joinedup.Relationship {
 	var out []joinedup.Relationship
-	for bits := range 1 << 6 {
+	for bits := range 1 << 7 {
 		out = append(out, joinedup.Relationship{
 			Registered:        bits&1 != 0,
 			CareTeam:          bits&2 != 0,
@@ -18,6 +18,7 @@ func allRelationships() []joinedup.Relationship {
 			ConsentSocialCare: bits&8 != 0,
 			ConsentVoluntary:  bits&16 != 0,
 			BreakGlass:        bits&32 != 0,
+			OnMDT:             bits&64 != 0,
 		})
 	}
 	return out
@@ -50,6 +51,26 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return false, joinedup.ScopeNone, false
 	case joinedup.ActionManageDirectory:
 		return r == joinedup.RoleAdmin, joinedup.ScopeDirectory, false
+	case joinedup.ActionReadMDT:
+		if r == joinedup.RoleLCNManager {
+			return true, joinedup.ScopeAggregate, false
+		}
+		return clinical || r == joinedup.RoleCommunitySocialCare || r == joinedup.RoleVoluntaryLinkWorker, joinedup.ScopeOwnWork, false
+	case joinedup.ActionManageMDT:
+		return clinical || r == joinedup.RoleCommunitySocialCare, joinedup.ScopeOwnWork, false
+	case joinedup.ActionReadMDTCase, joinedup.ActionRecordMDT, joinedup.ActionRequestMDT:
+		// Care team, or the meeting's organisation (not for a request);
+		// never registration, referral or break-glass alone.
+		member := rel.CareTeam || (rel.OnMDT && a != joinedup.ActionRequestMDT)
+		switch {
+		case clinical:
+			return member, joinedup.ScopeFull, false
+		case r == joinedup.RoleCommunitySocialCare:
+			return member && rel.ConsentSocialCare, joinedup.ScopeFull, false
+		case r == joinedup.RoleVoluntaryLinkWorker:
+			return a == joinedup.ActionReadMDTCase && member && rel.ConsentVoluntary, joinedup.ScopeReferralShare, false
+		}
+		return false, joinedup.ScopeNone, false
 	}
 	switch {
 	case clinical && health:
@@ -67,7 +88,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 15 × 64 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 20 × 128 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -92,7 +113,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*15*64*2 {
+	if n != 8*20*128*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }
@@ -129,6 +150,15 @@ func TestAuthorizeNamedCases(t *testing.T) {
 		{"IG lead reads the audit", joinedup.RoleIGLead, joinedup.ActionReadAudit, joinedup.Relationship{}, true, joinedup.ScopeAudit},
 		{"IG lead sees no patient data", joinedup.RoleIGLead, joinedup.ActionReadClinical, everything, false, joinedup.ScopeNone},
 		{"GP cannot read the audit", joinedup.RoleGP, joinedup.ActionReadAudit, everything, false, joinedup.ScopeNone},
+		{"MDT meeting opens the case", joinedup.RoleGP, joinedup.ActionReadMDTCase, joinedup.Relationship{OnMDT: true}, true, joinedup.ScopeFull},
+		{"MDT meeting does not open the record", joinedup.RoleGP, joinedup.ActionReadClinical, joinedup.Relationship{OnMDT: true}, false, joinedup.ScopeNone},
+		{"registration alone does not open an MDT case", joinedup.RoleGP, joinedup.ActionReadMDTCase, joinedup.Relationship{Registered: true}, false, joinedup.ScopeNone},
+		{"break-glass does not open an MDT case", joinedup.RoleGP, joinedup.ActionRecordMDT, joinedup.Relationship{BreakGlass: true}, false, joinedup.ScopeNone},
+		{"only the care team asks for discussion", joinedup.RoleCareCoordinator, joinedup.ActionRequestMDT, joinedup.Relationship{OnMDT: true}, false, joinedup.ScopeNone},
+		{"link worker at the meeting sees the share", joinedup.RoleVoluntaryLinkWorker, joinedup.ActionReadMDTCase, joinedup.Relationship{OnMDT: true, ConsentVoluntary: true}, true, joinedup.ScopeReferralShare},
+		{"link worker records no outcome", joinedup.RoleVoluntaryLinkWorker, joinedup.ActionRecordMDT, everything, false, joinedup.ScopeNone},
+		{"LCN manager sees meeting counts", joinedup.RoleLCNManager, joinedup.ActionReadMDT, joinedup.Relationship{}, true, joinedup.ScopeAggregate},
+		{"LCN manager never sees a case", joinedup.RoleLCNManager, joinedup.ActionReadMDTCase, everything, false, joinedup.ScopeNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +220,7 @@ func TestPatientScoped(t *testing.T) {
 			got = append(got, string(a))
 		}
 	}
-	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass decide-tier update-referral]" {
+	if fmt.Sprint(got) != "[read-patient write-patient read-clinical read-referral-share break-glass decide-tier update-referral read-mdt-case record-mdt request-mdt]" {
 		t.Fatalf("patient-scoped actions = %v", got)
 	}
 }

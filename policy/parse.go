@@ -114,7 +114,7 @@ func (p *Policy) computeFeatureNames() []string {
 	return out
 }
 
-var topKeys = []string{"name", "description", "measures", "ltcs", "risk_factors", "cohort", "frailty", "tier_rules", "default_tier", "data_gaps", "pathways"}
+var topKeys = []string{"name", "description", "measures", "ltcs", "risk_factors", "cohort", "frailty", "tier_rules", "default_tier", "data_gaps", "pathways", "mdt"}
 
 func (b *builder) parse(src []byte) {
 	var doc yaml.Node
@@ -153,6 +153,7 @@ func (b *builder) parse(src []byte) {
 		b.dataGap(n)
 	}
 	b.pathways(root)
+	b.mdt(root)
 	b.p.features = b.p.computeFeatureNames()
 }
 
@@ -760,4 +761,45 @@ func (b *builder) pathways(root *yaml.Node) {
 		}
 		b.p.Pathways[t] = pw
 	}
+}
+
+// mdt reads the mdt section: how often each tier is discussed at MDT
+// meetings, and how far back unplanned care counts at a first meeting.
+func (b *builder) mdt(root *yaml.Node) {
+	n := get(root, "mdt")
+	if n == nil {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		b.errf(n.Line, "mdt", "mdt must be a mapping with discuss and first_lookback")
+		return
+	}
+	b.checkKeys(n, "mdt", []string{"discuss", "first_lookback"})
+	m := &MDT{Discuss: map[joinedup.Tier]MDTFrequency{}}
+	m.FirstLookback = b.window(n, "mdt", "first_lookback", false)
+	if d := get(n, "discuss"); d != nil {
+		if d.Kind != yaml.MappingNode {
+			b.errf(d.Line, "mdt", "discuss must be a mapping from tier to frequency")
+		} else {
+			for i := 0; i+1 < len(d.Content); i += 2 {
+				k, v := d.Content[i], d.Content[i+1]
+				t, err := joinedup.ParseTier(k.Value)
+				if err != nil {
+					b.errf(k.Line, "mdt", "discuss: unknown tier %q, want red, amber or green", k.Value)
+					continue
+				}
+				if _, dup := m.Discuss[t]; dup {
+					b.errf(k.Line, "mdt", "discuss: tier %q given twice", k.Value)
+					continue
+				}
+				f, err := ParseMDTFrequency(v.Value)
+				if err != nil || v.Kind != yaml.ScalarNode {
+					b.errf(v.Line, "mdt", "discuss %s: %v", k.Value, err)
+					continue
+				}
+				m.Discuss[t] = f
+			}
+		}
+	}
+	b.p.MDT = m
 }

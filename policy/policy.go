@@ -47,6 +47,9 @@ type Policy struct {
 	Default     DefaultTier
 	DataGaps    []DataGapRule
 	Pathways    map[joinedup.Tier]Pathway
+	// MDT is how often MDT meetings discuss each tier; nil when the policy
+	// has no mdt section (the mdt package then uses its defaults).
+	MDT *MDT
 
 	hash     string
 	features []string            // sorted feature names, computed once
@@ -255,6 +258,51 @@ type Pathway struct {
 	Roles       []string      `yaml:"roles"`
 	ReviewEvery string        `yaml:"review_every"`
 	Tasks       []PathwayTask `yaml:"tasks"`
+}
+
+// MDT is the mdt section of a policy.
+type MDT struct {
+	// Discuss is the routine discussion frequency per tier; a tier not
+	// named is not discussed routinely.
+	Discuss map[joinedup.Tier]MDTFrequency
+	// FirstLookback is how far back unplanned care puts a patient on the
+	// list of an organisation's first meeting (zero: the default).
+	FirstLookback Window
+}
+
+// MDTFrequency is how often a tier is discussed: at every meeting, every
+// interval since the patient was last discussed, or (the zero value) not
+// routinely.
+type MDTFrequency struct {
+	EveryMeeting bool
+	Every        Window
+}
+
+// String writes the frequency as a policy file does.
+func (f MDTFrequency) String() string {
+	switch {
+	case f.EveryMeeting:
+		return "every-meeting"
+	case f.Every.IsZero():
+		return "never"
+	}
+	return f.Every.String()
+}
+
+// ParseMDTFrequency reads "every-meeting", "never" (not routinely) or an
+// interval such as "3m".
+func ParseMDTFrequency(s string) (MDTFrequency, error) {
+	switch strings.TrimSpace(s) {
+	case "every-meeting":
+		return MDTFrequency{EveryMeeting: true}, nil
+	case "never":
+		return MDTFrequency{}, nil
+	}
+	w, err := ParseWindow(s)
+	if err != nil {
+		return MDTFrequency{}, fmt.Errorf("want every-meeting, never or an interval such as 3m: %w", err)
+	}
+	return MDTFrequency{Every: w}, nil
 }
 
 // PathwayTask is a task raised when a person enters a tier.

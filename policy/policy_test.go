@@ -53,6 +53,10 @@ func TestShippedPolicyLoads(t *testing.T) {
 			t.Errorf("codelists/README.md does not mention %s", filepath.Base(f))
 		}
 	}
+	if p.MDT == nil || !p.MDT.Discuss[tierOf("red")].EveryMeeting || p.MDT.Discuss[tierOf("amber")].String() != "3m" ||
+		p.MDT.Discuss[tierOf("green")].String() != "never" || p.MDT.FirstLookback.String() != "28d" {
+		t.Errorf("mdt section %+v, want red every meeting, amber 3m, green never, first look-back 28d", p.MDT)
+	}
 	for _, tier := range []string{"red", "amber", "green"} {
 		pw, ok := p.Pathways[tierOf(tier)]
 		if !ok || len(pw.Tasks) == 0 {
@@ -162,6 +166,14 @@ func TestValidationErrors(t *testing.T) {
 			"", `policy.yaml:1: cohort is required`},
 		{"yaml syntax", [2]string{"name: test", "name: [test"},
 			"", `policy.yaml: line 1: did not find expected ',' or ']'`},
+		{"mdt unknown tier", [2]string{"    rationale: many admissions\n", "    rationale: many admissions\nmdt:\n  discuss:\n    purple: 3m\n"},
+			"", `policy.yaml:26: mdt: discuss: unknown tier "purple", want red, amber or green`},
+		{"mdt bad frequency", [2]string{"    rationale: many admissions\n", "    rationale: many admissions\nmdt:\n  discuss:\n    amber: quarterly\n"},
+			"", `policy.yaml:26: mdt: discuss amber: want every-meeting, never or an interval such as 3m: window "quarterly": want a number and a unit (y, m, w, d), e.g. 12m`},
+		{"mdt unknown field", [2]string{"    rationale: many admissions\n", "    rationale: many admissions\nmdt:\n  dicsuss:\n    amber: 3m\n"},
+			"", `policy.yaml:25: mdt: unknown field "dicsuss"`},
+		{"mdt bad lookback", [2]string{"    rationale: many admissions\n", "    rationale: many admissions\nmdt:\n  first_lookback: a month\n"},
+			"", `policy.yaml:25: mdt: first_lookback: window "a month": want a number and a unit (y, m, w, d), e.g. 12m`},
 		{"csv header", [2]string{}, "code,term\n1,One\n", `codelists/a.csv:1: header is "code,term", want system,code,term`},
 		{"csv missing code", [2]string{}, "system,code,term\nhttp://snomed.info/sct,,One\n", `codelists/a.csv:2: system and code are required`},
 	}

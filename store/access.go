@@ -13,7 +13,8 @@ import (
 
 // RelationshipFor works out how user u is linked to the patient at now:
 // registration at u's organisation, a current place on the care team (the
-// user or the user's organisation), an open referral to u's organisation,
+// user or the user's organisation), an open referral to u's organisation, a
+// place on a recent or coming MDT meeting of u's organisation,
 // the patient's consent in force, and an unexpired break-glass grant. A
 // patient that does not exist has no relationship with anyone.
 func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID string, now time.Time) (joinedup.Relationship, error) {
@@ -27,9 +28,12 @@ func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID 
 		EXISTS (SELECT 1 FROM referrals r WHERE r.patient_id = p.id AND r.organisation_id = $2
 			AND r.created_at <= $4 AND (r.closed_at IS NULL OR r.closed_at > $4)),
 		EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.patient_id = p.id AND g.user_id = $3
-			AND g.granted_at <= $4 AND g.expires_at > $4)
+			AND g.granted_at <= $4 AND g.expires_at > $4),
+		EXISTS (SELECT 1 FROM mdt_cases mc JOIN mdt_meetings mm ON mm.id = mc.meeting_id WHERE mc.patient_id = p.id
+			AND mm.organisation_id = $2 AND mm.starts_at >= $5)
 		FROM patients p WHERE p.id = $1`,
-		patientID, u.OrganisationID, u.ID, now).Scan(&rel.Registered, &rel.CareTeam, &rel.Referred, &rel.BreakGlass)
+		patientID, u.OrganisationID, u.ID, now, dbTime(now.Add(-joinedup.MDTCaseAccess))).
+		Scan(&rel.Registered, &rel.CareTeam, &rel.Referred, &rel.BreakGlass, &rel.OnMDT)
 	if errors.Is(err, sql.ErrNoRows) {
 		return joinedup.Relationship{}, nil
 	}
@@ -37,8 +41,9 @@ func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID 
 		return rel, fmt.Errorf("relationship of %s with patient %s: %w", u.Username, patientID, err)
 	}
 	if u.OrganisationID == "" {
-		// No organisation, so nothing can be registered or referred there.
-		rel.Registered, rel.Referred = false, false
+		// No organisation, so nothing can be registered, referred or
+		// discussed there.
+		rel.Registered, rel.Referred, rel.OnMDT = false, false, false
 	}
 	c, err := LatestConsent(ctx, q, patientID)
 	if err != nil && !errors.Is(err, ErrNotFound) {

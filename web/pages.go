@@ -169,6 +169,9 @@ func navFor(u *joinedup.User, current string) []navItem {
 	if d.Allowed {
 		items = append(items, navItem{Href: "/cohort", Label: "Cohort"})
 	}
+	if joinedup.Authorize(*u, joinedup.ActionReadMDT, joinedup.Relationship{}).Allowed {
+		items = append(items, navItem{Href: "/mdt", Label: "MDT meetings"})
+	}
 	if joinedup.Authorize(*u, joinedup.ActionReadAggregate, joinedup.Relationship{}).Allowed {
 		items = append(items, navItem{Href: "/dashboard", Label: "LCN dashboard"}, navItem{Href: "/what-if", Label: "Policy what if"})
 	}

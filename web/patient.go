@@ -77,7 +77,23 @@ type patientData struct {
 	Form         tierForm
 	Decided      bool                 // a decision was just recorded
 	Plan         *store.CarePlanEntry // the current care plan, if there is one
+	// Sections are what features add to the page (see patientSections).
+	Sections []*patientSection
 }
+
+// patientSection is a table a feature adds to the patient page, under its
+// own heading, so a feature extends the page without editing it.
+type patientSection struct {
+	ID, Title string
+	Empty     string // shown when there are no rows
+	Head      []string
+	Rows      [][]string
+}
+
+// patientSections gather the features' sections for the patient page, in
+// order; each may add to the request's audit detail what it showed. A
+// feature appends its own from an init function.
+var patientSections []func(c *Call) (*patientSection, error)
 
 // loadPatient gathers everything the patient page shows.
 func (s *Server) loadPatient(c *Call) (*patientData, error) {
@@ -166,6 +182,15 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 		joinedup.Authorize(c.User, joinedup.ActionDecideTier, joinedup.Relationship{CareTeam: true}).Allowed
 	d.Form.Tier = d.Assessment.SuggestedTier
 	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, care plan, tasks, appointments, A&E and admissions)"
+	for _, section := range patientSections {
+		sec, err := section(c)
+		if err != nil {
+			return nil, err
+		}
+		if sec != nil {
+			d.Sections = append(d.Sections, sec)
+		}
+	}
 	return d, nil
 }
 
