@@ -70,8 +70,8 @@ func TestCohortMonthlyUse(t *testing.T) {
 			t.Errorf("cohort sizes %d, %d, %d; want 42, 33, 9", u.All.CohortSize, u.Pilot.CohortSize, u.NotYet.CohortSize)
 		}
 		for _, tc := range []struct {
-			name      string
-			s         store.UseSeries
+			name       string
+			s          store.UseSeries
 			april, may store.MonthlyUse
 		}{
 			{"all", u.All, store.MonthlyUse{AE: 12, Emergency: 5}, store.MonthlyUse{AE: 2}},
