@@ -107,15 +107,15 @@ func TestDashboard(t *testing.T) {
 			cells[r[0]+"|"+r[2]+"|"+r[3]+"|"+r[4]+"|"+r[5]] = r[6]
 		}
 		for k, v := range map[string]string{
-			"practices|North|Alpha Surgery|2025-06-02|Amber or Red":        "16",
-			"practices|North|Alpha Surgery|2025-06-02|Green":               lt,
-			"practices|North|Alpha Surgery|2025-06-02|Red":                 "[c]",
-			"practices|All localities||2025-06-02|Red":                     "22",
-			"practices|In the pilot||2025-06-02|In cohort":                 "33",
-			"hospital use|All practices||Apr 2025|A&E attendances":         "12",
-			"hospital use|In the pilot||Apr 2025|A&E attendances":          "7",
+			"practices|North|Alpha Surgery|2025-06-02|Amber or Red":         "16",
+			"practices|North|Alpha Surgery|2025-06-02|Green":                lt,
+			"practices|North|Alpha Surgery|2025-06-02|Red":                  "[c]",
+			"practices|All localities||2025-06-02|Red":                      "22",
+			"practices|In the pilot||2025-06-02|In cohort":                  "33",
+			"hospital use|All practices||Apr 2025|A&E attendances":          "12",
+			"hospital use|In the pilot||Apr 2025|A&E attendances":           "7",
 			"hospital use|In the pilot||Apr 2025|A&E attendances per 1,000": "212.1", // 7 of 33
-			"hospital use|Not yet in the pilot||Apr 2025|A&E attendances":  "5",
+			"hospital use|Not yet in the pilot||Apr 2025|A&E attendances":   "5",
 			// 5 in all and 0 not yet: the pilot's 5 would give the 0 away.
 			"hospital use|In the pilot||Apr 2025|Emergency admissions":         "[c]",
 			"hospital use|Not yet in the pilot||Apr 2025|Emergency admissions": lt,
