@@ -30,6 +30,10 @@ type RunOptions struct {
 	// Progress, when set, is called after each batch with the number of
 	// patients assessed so far.
 	Progress func(done int)
+	// Assessed, when set, is called with each patient's facts and new
+	// assessment, one at a time: a dry run's caller can tally what the
+	// per-practice changes do not tell (a caseload per coordinator).
+	Assessed func(f *joinedup.Facts, a *joinedup.Assessment)
 }
 
 // Counts is a tally of assessments by tier.
@@ -117,6 +121,9 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 				sum.ByLocality[loc] = c
 			}
 			c.add(&as[i])
+			if opt.Assessed != nil {
+				opt.Assessed(batch[i], &as[i])
+			}
 		}
 		var err error
 		if opt.DryRun {

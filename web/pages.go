@@ -173,7 +173,7 @@ func navFor(u *joinedup.User, current string) []navItem {
 		items = append(items, navItem{Href: "/mdt", Label: "MDT meetings"})
 	}
 	if joinedup.Authorize(*u, joinedup.ActionReadAggregate, joinedup.Relationship{}).Allowed {
-		items = append(items, navItem{Href: "/dashboard", Label: "LCN dashboard"}, navItem{Href: "/what-if", Label: "Policy what if"})
+		items = append(items, navItem{Href: "/dashboard", Label: "LCN dashboard"}, navItem{Href: "/policy/what-if", Label: "Policy what if"})
 	}
 	for i := range items {
 		items[i].Current = items[i].Href == current

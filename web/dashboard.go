@@ -1,0 +1,444 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+)
+
+// dashboardRoutes are the LCN manager's pages: the dashboard and its CSV,
+// and the policy "what if".
+func (s *Server) dashboardRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/dashboard", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.dashboardPage},
+		{Method: "GET", Pattern: "/dashboard.csv", Action: joinedup.ActionReadAggregate, Handle: s.dashboardCSV},
+		{Method: "GET", Pattern: "/policy/what-if", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.whatIfPage},
+		// A dry run reads every patient's facts and writes nothing, so it
+		// is an aggregate read, not a write.
+		{Method: "POST", Pattern: "/policy/what-if", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.whatIfRun},
+	}
+}
+
+func init() { routeGroups = append(routeGroups, (*Server).dashboardRoutes) }
+
+// dashboardMonths is how far back the monthly figures go.
+const dashboardMonths = 24
+
+// The count columns of the dashboard's practice table.
+const (
+	colCohort = iota
+	colRed
+	colAmber
+	colGreen
+	colDecided
+	colHighTier
+	colWithPlan
+	colOverdueReviews
+	colOverdueTasks
+	nCols
+)
+
+// dashColumns are the practice table's headings, in column order.
+var dashColumns = [nCols]string{"In cohort", "Red", "Amber", "Green", "Tier decided", "Amber or Red", "With a care plan",
+	"Care-plan reviews overdue", "Tasks overdue"}
+
+// dashRow is a row of the practice table: a practice, a locality total, a
+// pilot group or the LCN total, with its counts as shown.
+type dashRow struct {
+	Kind               string // "practice", "locality", "group" or "total"
+	Locality, Practice string
+	Pilot              string // the pilot date of a practice, or "" if none
+	Cells              [nCols]string
+	// Coverage is the share of the Amber/Red with a care plan, shown only
+	// when both counts are shown (else it would give a hidden one away).
+	Coverage string
+
+	cells    [nCols]int // indices into the disclosure table
+	coverage float64
+	covered  bool
+}
+
+// Name is the row's label.
+func (r dashRow) Name() string {
+	if r.Kind == "practice" {
+		return r.Practice
+	}
+	return r.Locality
+}
+
+// useRow is one month of unplanned hospital use, per 1,000 of the cohort.
+type useRow struct {
+	Month string
+	// Per group (all, pilot, not yet): counts and rates as shown.
+	AE, Emergency         [3]string
+	AERate, EmergencyRate [3]string
+
+	ae, em       [3]int
+	aeOK, emOK   [3]bool
+	aeVal, emVal [3]float64
+}
+
+// moveRow is one month of tier movement.
+type moveRow struct {
+	Month    string
+	Up, Down string
+	up, down int
+}
+
+// dashboardData is the dashboard page and its CSV.
+type dashboardData struct {
+	AsOf      time.Time
+	Rows      []dashRow
+	Groups    []dashRow // pilot, not yet (only when some practice is in the pilot)
+	HasPilot  bool
+	GroupName [3]string
+	Use       []useRow
+	Moves     []moveRow
+	Charts    struct{ Tiers, Coverage, AE, Emergency, Moves chart }
+}
+
+// Columns are the practice table's count headings.
+func (d *dashboardData) Columns() []string { return dashColumns[:] }
+
+// buildDashboard gathers the dashboard's figures and protects small
+// numbers across all of them.
+func buildDashboard(c *Call) (*dashboardData, error) {
+	ctx := c.R.Context()
+	today := c.Now.Truncate(24 * time.Hour)
+	practices, err := store.DashboardPractices(ctx, c.Q, today)
+	if err != nil {
+		return nil, err
+	}
+	from := c.Now.AddDate(0, -(dashboardMonths - 1), 0)
+	use, err := store.CohortMonthlyUse(ctx, c.Q, from, c.Now, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	moves, err := store.TierMovement(ctx, c.Q, from, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	d := &dashboardData{AsOf: c.Now, GroupName: [3]string{"All practices", "In the pilot", "Not yet in the pilot"}}
+
+	// The practice table: practices, locality totals, pilot groups and
+	// the LCN total, tied by their sums.
+	var t sdcTable
+	addRow := func(r *dashRow, vals [nCols]int) {
+		for k := range nCols {
+			r.cells[k] = t.cell(vals[k])
+		}
+		t.sum(r.cells[colCohort], r.cells[colRed], r.cells[colAmber], r.cells[colGreen])
+		t.sum(r.cells[colHighTier], r.cells[colRed], r.cells[colAmber])
+	}
+	valsOf := func(p store.PracticeFigures) [nCols]int {
+		return [nCols]int{p.Cohort, p.Red, p.Amber, p.Green, p.Decided, p.HighTier, p.WithPlan, p.OverdueReviews, p.OverdueTasks}
+	}
+	plus := func(a, b [nCols]int) [nCols]int {
+		for k := range a {
+			a[k] += b[k]
+		}
+		return a
+	}
+	tieSum := func(total *dashRow, parts []*dashRow) {
+		if len(parts) == 0 {
+			return
+		}
+		for k := range nCols {
+			idx := make([]int, len(parts))
+			for i, p := range parts {
+				idx[i] = p.cells[k]
+			}
+			t.sum(total.cells[k], idx...)
+		}
+	}
+	var (
+		rows                []*dashRow
+		localities          []*dashRow
+		pilot, notYet       []*dashRow
+		locVals             [nCols]int
+		allVals, pilotVals  [nCols]int
+		notYetVals          [nCols]int
+		locParts            []*dashRow
+		currentLocalityName = "\x00"
+	)
+	closeLocality := func() {
+		if currentLocalityName == "\x00" {
+			return
+		}
+		name := currentLocalityName
+		if name == "" {
+			name = "No locality"
+		}
+		lr := &dashRow{Kind: "locality", Locality: name + " (all practices)"}
+		addRow(lr, locVals)
+		tieSum(lr, locParts)
+		rows = append(rows, lr)
+		localities = append(localities, lr)
+	}
+	for _, p := range practices {
+		if p.LocalityName != currentLocalityName {
+			closeLocality()
+			currentLocalityName, locVals, locParts = p.LocalityName, [nCols]int{}, nil
+		}
+		r := &dashRow{Kind: "practice", Locality: p.LocalityName, Practice: p.PracticeName}
+		if p.InPilot(c.Now) {
+			r.Pilot = p.PilotSince.Format("Jan 2006")
+			pilot = append(pilot, r)
+			pilotVals = plus(pilotVals, valsOf(p))
+		} else {
+			notYet = append(notYet, r)
+			notYetVals = plus(notYetVals, valsOf(p))
+		}
+		addRow(r, valsOf(p))
+		rows = append(rows, r)
+		locParts = append(locParts, r)
+		locVals = plus(locVals, valsOf(p))
+		allVals = plus(allVals, valsOf(p))
+	}
+	closeLocality()
+	total := &dashRow{Kind: "total", Locality: "All localities"}
+	addRow(total, allVals)
+	tieSum(total, localities)
+	d.HasPilot = len(pilot) > 0
+	groups := [3]*dashRow{total}
+	if d.HasPilot {
+		groups[1] = &dashRow{Kind: "group", Locality: d.GroupName[1]}
+		groups[2] = &dashRow{Kind: "group", Locality: d.GroupName[2]}
+		addRow(groups[1], pilotVals)
+		addRow(groups[2], notYetVals)
+		tieSum(groups[1], pilot)
+		tieSum(groups[2], notYet)
+		tieSum(total, groups[1:])
+	}
+
+	// Monthly use: counts per month and group, tied by all = pilot + not
+	// yet. The denominators are the cohort cells above.
+	var u sdcTable
+	series := [3]store.UseSeries{use.All, use.Pilot, use.NotYet}
+	d.Use = make([]useRow, len(use.All.Months))
+	for i := range d.Use {
+		r := &d.Use[i]
+		r.Month = use.All.Months[i].Month.Format("Jan 2006")
+		for g := range 3 {
+			if g > 0 && !d.HasPilot {
+				continue
+			}
+			r.ae[g] = u.cell(series[g].Months[i].AE)
+			r.em[g] = u.cell(series[g].Months[i].Emergency)
+		}
+		if d.HasPilot {
+			u.sum(r.ae[0], r.ae[1], r.ae[2])
+			u.sum(r.em[0], r.em[1], r.em[2])
+		}
+	}
+	var mv sdcTable // no sums are shown, so each month stands alone
+	d.Moves = make([]moveRow, len(moves))
+	for i, m := range moves {
+		d.Moves[i] = moveRow{Month: m.Month.Format("Jan 2006"), up: mv.cell(m.Up), down: mv.cell(m.Down)}
+	}
+
+	t.protect()
+	u.protect()
+	show := func(r *dashRow) {
+		for k := range nCols {
+			r.Cells[k] = t.show(r.cells[k])
+		}
+		hi, wp := r.cells[colHighTier], r.cells[colWithPlan]
+		if t.visible(hi) && t.visible(wp) && t.vals[hi] > 0 {
+			r.covered = true
+			r.coverage = 100 * float64(t.vals[wp]) / float64(t.vals[hi])
+			r.Coverage = fmt.Sprintf("%.0f%%", r.coverage)
+		} else {
+			r.Coverage = "–"
+		}
+	}
+	for _, r := range rows {
+		show(r)
+		d.Rows = append(d.Rows, *r)
+	}
+	show(total)
+	d.Rows = append(d.Rows, *total)
+	if d.HasPilot {
+		show(groups[1])
+		show(groups[2])
+		d.Groups = []dashRow{*groups[1], *groups[2]}
+	}
+	for i := range d.Use {
+		r := &d.Use[i]
+		for g := range 3 {
+			if g > 0 && !d.HasPilot {
+				r.AE[g], r.Emergency[g], r.AERate[g], r.EmergencyRate[g] = "–", "–", "–", "–"
+				continue
+			}
+			size := groups[g].cells[colCohort]
+			r.AE[g], r.Emergency[g] = u.show(r.ae[g]), u.show(r.em[g])
+			r.AERate[g], r.aeVal[g], r.aeOK[g] = rate(&u, r.ae[g], &t, size)
+			r.EmergencyRate[g], r.emVal[g], r.emOK[g] = rate(&u, r.em[g], &t, size)
+		}
+	}
+	for i := range d.Moves {
+		m := &d.Moves[i]
+		m.Up, m.Down = mv.show(m.up), mv.show(m.down)
+	}
+	d.charts(&t, &mv)
+	return d, nil
+}
+
+// rate is a count per 1,000 of the cohort, shown only when the count and
+// the cohort size are both shown: a rate beside its denominator gives the
+// count away.
+func rate(counts *sdcTable, n int, sizes *sdcTable, size int) (string, float64, bool) {
+	if !counts.visible(n) || !sizes.visible(size) || sizes.vals[size] == 0 {
+		return "–", 0, false
+	}
+	v := 1000 * float64(counts.vals[n]) / float64(sizes.vals[size])
+	return fmt.Sprintf("%.1f", v), v, true
+}
+
+// charts draws the dashboard's charts from the figures as shown.
+func (d *dashboardData) charts(t, mv *sdcTable) {
+	var tiers, cover []barRow
+	for _, r := range d.Rows {
+		if r.Kind != "practice" {
+			continue
+		}
+		tiers = append(tiers, barRow{Label: r.Practice, Note: fmt.Sprintf("%s red, %s amber, %s green", r.Cells[colRed], r.Cells[colAmber], r.Cells[colGreen]),
+			Segs: []barSeg{
+				{float64(t.vals[r.cells[colRed]]), t.visible(r.cells[colRed]), colourRed},
+				{float64(t.vals[r.cells[colAmber]]), t.visible(r.cells[colAmber]), colourAmber},
+				{float64(t.vals[r.cells[colGreen]]), t.visible(r.cells[colGreen]), colourGreen}}})
+		cover = append(cover, barRow{Label: r.Practice, Note: r.Coverage, Segs: []barSeg{{r.coverage, r.covered, colourBlue}}})
+	}
+	d.Charts.Tiers = hbarChart("chart-tiers", "Cohort by practice and current tier",
+		"Stacked bars, one per practice: people in the cohort by current tier (red, amber, green). Counts under 5 are not drawn. The figures are in the table below.",
+		tiers, 0, "", []chartKey{{Label: "Red", Fill: colourRed}, {Label: "Amber", Fill: colourAmber}, {Label: "Green", Fill: colourGreen}})
+	d.Charts.Coverage = hbarChart("chart-coverage", "Care-plan coverage of the Amber and Red cohort, by practice",
+		"Bars, one per practice: the percentage of Amber and Red patients with a current care plan. Practices whose figures are withheld have no bar. The figures are in the table below.",
+		cover, 100, "%", nil)
+	var months []string
+	for _, m := range d.Use {
+		months = append(months, m.Month)
+	}
+	mk := func(vals func(useRow, int) (float64, bool)) []series {
+		styles := []struct{ stroke, dash string }{{colourDark, ""}, {colourBlue, "8 4"}, {colourPurple, "2 3"}}
+		var ss []series
+		for g := range 3 {
+			if g > 0 && !d.HasPilot {
+				break
+			}
+			s := series{Name: d.GroupName[g], Stroke: styles[g].stroke, Dash: styles[g].dash}
+			for _, r := range d.Use {
+				v, ok := vals(r, g)
+				s.Values, s.Shown = append(s.Values, v), append(s.Shown, ok)
+			}
+			ss = append(ss, s)
+		}
+		return ss
+	}
+	d.Charts.AE = lineChart("chart-ae", "A&E attendances per 1,000 in the cohort, by month",
+		"Lines by month over the last 24 months, for all practices and, where there is a pilot, for pilot practices and the others. Gaps are months whose count is under 5. The figures are in the table below.",
+		months, mk(func(r useRow, g int) (float64, bool) { return r.aeVal[g], r.aeOK[g] }), "")
+	d.Charts.Emergency = lineChart("chart-emergency", "Emergency admissions per 1,000 in the cohort, by month",
+		"Lines by month over the last 24 months, for all practices and, where there is a pilot, for pilot practices and the others. Gaps are months whose count is under 5. The figures are in the table below.",
+		months, mk(func(r useRow, g int) (float64, bool) { return r.emVal[g], r.emOK[g] }), "")
+	up := series{Name: "Moved up (towards Red)", Stroke: colourRed}
+	down := series{Name: "Moved down (towards Green)", Stroke: colourGreen}
+	var moveMonths []string
+	for _, m := range d.Moves {
+		moveMonths = append(moveMonths, m.Month)
+		up.Values, up.Shown = append(up.Values, float64(mv.vals[m.up])), append(up.Shown, mv.visible(m.up))
+		down.Values, down.Shown = append(down.Values, float64(mv.vals[m.down])), append(down.Shown, mv.visible(m.down))
+	}
+	d.Charts.Moves = columnChart("chart-moves", "Tier moves by month",
+		"Paired columns by month over the last 24 months: tier decisions that moved a patient up towards Red, and down towards Green. Months under 5 have no column. The figures are in the table below.",
+		moveMonths, []series{up, down})
+}
+
+// dashboardPage is the LCN dashboard: aggregates only, small numbers
+// suppressed, with charts and their tables.
+func (s *Server) dashboardPage(c *Call) error {
+	if c.Decision.Scope != joinedup.ScopeAggregate {
+		return &apiError{http.StatusForbidden, "forbidden", "the dashboard shows aggregates only"}
+	}
+	d, err := buildDashboard(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += " (aggregates, small numbers suppressed)"
+	return c.Page(http.StatusOK, "dashboard.html", "LCN dashboard", d)
+}
+
+// dashboardCSV is the dashboard's figures as CSV: the same cells, protected
+// the same way, so the download never shows what the page withholds.
+func (s *Server) dashboardCSV(c *Call) error {
+	if c.Decision.Scope != joinedup.ScopeAggregate {
+		return &apiError{http.StatusForbidden, "forbidden", "the dashboard shows aggregates only"}
+	}
+	d, err := buildDashboard(c)
+	if err != nil {
+		return err
+	}
+	c.Audit.What += " (aggregates, small numbers suppressed)"
+	c.W.Header().Set("Content-Disposition", `attachment; filename="lcn-dashboard-`+c.Now.Format(time.DateOnly)+`.csv"`)
+	return c.Stream(http.StatusOK, "text/csv; charset=utf-8", func(w io.Writer) error { return d.writeCSV(w) })
+}
+
+// writeCSV writes the figures in long form: one figure a line.
+func (d *dashboardData) writeCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rec := func(fields ...string) {
+		for i, f := range fields {
+			fields[i] = csvSafe(f)
+		}
+		_ = cw.Write(fields)
+	}
+	rec("section", "row", "locality", "practice", "period", "measure", "value")
+	asOf := d.AsOf.Format(time.DateOnly)
+	for _, r := range append(append([]dashRow(nil), d.Rows...), d.Groups...) {
+		practice := ""
+		if r.Kind == "practice" {
+			practice = r.Practice
+			pilot := r.Pilot
+			if pilot == "" {
+				pilot = "not in pilot"
+			}
+			rec("practices", r.Kind, r.Locality, practice, asOf, "Pilot since", pilot)
+		}
+		loc := r.Locality
+		for k := range nCols {
+			rec("practices", r.Kind, loc, practice, asOf, dashColumns[k], r.Cells[k])
+		}
+		rec("practices", r.Kind, loc, practice, asOf, "Care-plan coverage", r.Coverage)
+	}
+	for _, m := range d.Use {
+		for g := range 3 {
+			if g > 0 && !d.HasPilot {
+				break
+			}
+			rec("hospital use", "group", d.GroupName[g], "", m.Month, "A&E attendances", m.AE[g])
+			rec("hospital use", "group", d.GroupName[g], "", m.Month, "A&E attendances per 1,000", m.AERate[g])
+			rec("hospital use", "group", d.GroupName[g], "", m.Month, "Emergency admissions", m.Emergency[g])
+			rec("hospital use", "group", d.GroupName[g], "", m.Month, "Emergency admissions per 1,000", m.EmergencyRate[g])
+		}
+	}
+	for _, m := range d.Moves {
+		rec("tier movement", "total", "All localities", "", m.Month, "Moved up", m.Up)
+		rec("tier movement", "total", "All localities", "", m.Month, "Moved down", m.Down)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a name from being read as a formula by a spreadsheet.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestProtect: small counts are hidden, and so is whatever would let one
+// be worked out from the sums shown.
+func TestProtect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// practices per locality; every locality sums to its total and the
+		// totals to a grand total.
+		localities [][]int
+		want       []string // practices, then locality totals, then grand total
+	}{
+		{"nothing small", [][]int{{7, 9}, {12}}, []string{"7", "9", "12", "16", "12", "28"}},
+		{"one small practice: the next smallest goes too", [][]int{{7, 2, 9}, {12, 30}},
+			[]string{"[c]", "<5", "9", "12", "30", "18", "42", "60"}},
+		{"two small practices protect each other", [][]int{{3, 2, 9}, {12}},
+			[]string{"<5", "<5", "9", "12", "14", "12", "26"}},
+		{"a locality of one small practice: another locality and its smallest practice go too", [][]int{{3}, {12, 8}, {40, 9}},
+			[]string{"<5", "12", "[c]", "40", "9", "<5", "[c]", "49", "72"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s sdcTable
+			var practices, totals []int
+			grand := 0
+			for _, loc := range tc.localities {
+				n := 0
+				var cells []int
+				for _, v := range loc {
+					cells = append(cells, s.cell(v))
+					n += v
+				}
+				practices = append(practices, cells...)
+				tot := s.cell(n)
+				s.sum(tot, cells...)
+				totals = append(totals, tot)
+				grand += n
+			}
+			g := s.cell(grand)
+			s.sum(g, totals...)
+			s.protect()
+			var got []string
+			for _, i := range slices.Concat(practices, totals, []int{g}) {
+				got = append(got, s.show(i))
+			}
+			for i, d := range s.derivable() {
+				if d && s.primary[i] {
+					t.Errorf("small count %d at %d can be worked out", s.vals[i], i)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("shown %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDerivable: the check finds a count determined only by combining
+// sums, and not one that no combination pins down.
+func TestDerivable(t *testing.T) {
+	var s sdcTable
+	// a + b = 10, a + c = 8, b + c = 12 (three sums, three hidden):
+	// together they determine each.
+	a, b, c := s.cell(3), s.cell(7), s.cell(5)
+	ab, ac, bc := s.cell(10), s.cell(8), s.cell(12)
+	s.sum(ab, a, b)
+	s.sum(ac, a, c)
+	s.sum(bc, b, c)
+	s.hidden[b], s.hidden[c] = true, true
+	if d := s.derivable(); !d[a] || !d[b] || !d[c] {
+		t.Errorf("combined sums determine every count: %v", d[:3])
+	}
+	s.hidden[bc] = true
+	if d := s.derivable(); d[a] || d[b] || d[c] {
+		t.Errorf("with b+c hidden none is determined: %v", d[:3])
+	}
+}
