@@ -1,7 +1,8 @@
 // Package demo prepares a JoinedUp installation for a demonstration: a
 // synthetic Lambeth and Southwark population, imported and stratified under
-// the shipped policy, staff accounts for every role, care teams and some
-// confirmed tiers, so every page has realistic work on it.
+// the shipped policy, the community services directory, staff accounts for
+// every role, care teams and some confirmed tiers, so every page has
+// realistic work on it.
 package demo
 
 import (
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/password"
 	"github.com/joinedup/joinedup/policies"
@@ -157,6 +159,11 @@ func populate(ctx context.Context, db *store.DB, opt Options) error {
 	}
 	if _, err := stratify.Run(ctx, db, stratify.RunOptions{Policy: p, AsOf: opt.AsOf, Now: opt.Now}); err != nil {
 		return fmt.Errorf("stratify: %w", err)
+	}
+	done()
+	done = step("loading the community and voluntary services directory…")
+	if _, err := directory.LoadDemo(ctx, db, opt.Now()); err != nil {
+		return fmt.Errorf("load the services directory: %w", err)
 	}
 	done()
 	return nil

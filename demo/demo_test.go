@@ -71,3 +71,14 @@ func TestPrepare(t *testing.T) {
 		t.Fatal("the previous password still signs in")
 	}
 }
+
+func TestPrepareLoadsDirectory(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if _, err := demo.Prepare(context.Background(), db, demo.Options{Patients: 200, Seed: 3, WorkDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM directory_services").Scan(&n); err != nil || n < 20 {
+		t.Fatalf("directory services %d, %v", n, err)
+	}
+}
