@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -32,8 +33,8 @@ type consentJSON struct {
 
 // referralJSON is what a referral shares with the organisation it went to.
 type referralJSON struct {
-	Reason      string    `json:"reason"`
-	WhatMatters string    `json:"what_matters_to_me"`
+	Reason      string    `json:"reason,omitempty"`
+	WhatMatters string    `json:"what_matters_to_me,omitempty"`
 	Created     time.Time `json:"created"`
 }
 
@@ -57,7 +58,7 @@ type patientFull struct {
 // the fields a consented referral shares, and nothing clinical.
 type patientReferralShare struct {
 	ID        string         `json:"id"`
-	Name      string         `json:"name"`
+	Name      string         `json:"name,omitempty"`
 	Phone     string         `json:"phone,omitempty"`
 	Referrals []referralJSON `json:"referrals"`
 }
@@ -79,11 +80,20 @@ func (s *Server) patientSummary(c *Call) error {
 		if err != nil {
 			return err
 		}
-		out := patientReferralShare{ID: p.ID, Name: p.Name(), Phone: p.Phone, Referrals: []referralJSON{}}
-		for _, r := range refs {
-			out.Referrals = append(out.Referrals, referralJSON{Reason: r.Reason, WhatMatters: r.WhatMatters, Created: r.Created})
+		// Only what the patient's consent to share with voluntary
+		// organisations covers: the same rule the referral itself follows.
+		cons, err := store.LatestConsent(ctx, c.Q, p.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
-		c.Audit.What += " (referral share: name, contact, referral reason, what matters)"
+		shared := joinedup.ConsentedFields(cons.Voluntary, cons.VoluntaryFields)
+		who := joinedup.Share(p, "", "", shared)
+		out := patientReferralShare{ID: p.ID, Name: who.Name, Phone: who.Contact, Referrals: []referralJSON{}}
+		for _, r := range refs {
+			sh := joinedup.Share(p, r.Reason, r.WhatMatters, shared)
+			out.Referrals = append(out.Referrals, referralJSON{Reason: sh.Reason, WhatMatters: sh.WhatMatters, Created: r.Created})
+		}
+		c.Audit.What += " (referral share: " + strings.Join(shared, ", ") + ")"
 		return c.JSON(http.StatusOK, out)
 	case joinedup.ScopeFull:
 		facts, err := store.LoadFacts(ctx, c.Q, p.ID)

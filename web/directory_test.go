@@ -179,6 +179,14 @@ func TestLinkWorkerSeesOnlyConsentedFields(t *testing.T) {
 		if len(patient) != 2 || patient["name"] != "Rita Test" || patient["reason"] != "lonely since bereavement" {
 			t.Fatalf("link worker sees %v", patient)
 		}
+		// The patient summary shows the link worker the same consented
+		// fields, and nothing else.
+		sum := f.do("GET", "/api/patients/"+f.R.ID, "", lw)
+		if body := sum.Body.String(); sum.Code != 200 || !strings.Contains(body, `"name":"Rita Test"`) ||
+			!strings.Contains(body, "lonely since bereavement") || strings.Contains(body, "phone") ||
+			strings.Contains(body, "singing in the choir") || strings.Contains(body, "nhs_number") || strings.Contains(body, "conditions") {
+			t.Fatalf("link worker's patient summary: %d %s", sum.Code, body)
+		}
 		page := f.do("GET", "/referrals", "", lw)
 		for _, body := range []string{w.Body.String(), page.Body.String()} {
 			for _, never := range []string{"singing in the choir", f.R.Phone, "diabetes", "Diabetes", string(f.R.NHSNumber), "annual review"} {
