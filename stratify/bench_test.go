@@ -190,4 +190,3 @@ rf AS (
     UNION ALL SELECT o.patient_id, o.code, o.code_system FROM observations o JOIN ltc ON ltc.patient_id = o.patient_id) x
     JOIN bench_codes b ON b.code = x.code AND b.system = x.code_system AND b.grp IN ('frailty', 'lives-alone'))
 SELECT COUNT(*) FROM (SELECT patient_id FROM rf GROUP BY patient_id HAVING SUM(f) >= 2) cohort`
-
