@@ -12,16 +12,10 @@ import (
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		return parse(newFlags(e, "audit", "verify|patient NHSNUMBER [flags]"), []string{"--help"})
-	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(ctx, e, args[1:])
-	case "patient":
-		return runAuditPatient(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown audit subcommand %q (verify or patient)", args[0])}
+	return runSubcommand(ctx, e, "audit", "verify|patient NHSNUMBER [flags]", args, []command{
+		{"verify", "", runAuditVerify},
+		{"patient", "", runAuditPatient},
+	})
 }
 
 // runAuditVerify checks the whole hash chain: exit 0 with the count and the

@@ -16,17 +16,10 @@ import (
 )
 
 func runClient(ctx context.Context, e *env, args []string) error {
-	const usage = "add|list [flags]"
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		return parse(newFlags(e, "client", usage), []string{"--help"})
-	}
-	switch args[0] {
-	case "add":
-		return runClientAdd(ctx, e, args[1:])
-	case "list":
-		return runClientList(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown client subcommand %q (add or list)", args[0])}
+	return runSubcommand(ctx, e, "client", "add|list [flags]", args, []command{
+		{"add", "", runClientAdd},
+		{"list", "", runClientList},
+	})
 }
 
 // runClientAdd registers a system client with its public keys. Only public

@@ -14,17 +14,14 @@ import (
 )
 
 func runDirectory(ctx context.Context, e *env, args []string) error {
-	const usage = "import FILE | demo | sync [--accept-within-working-days N] [--quiet-days N] [--db URL]"
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		return parse(newFlags(e, "directory", usage), []string{"--help"})
+	importer := func(sub string) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error { return runDirectoryImport(ctx, e, sub, args) }
 	}
-	switch args[0] {
-	case "import", "demo":
-		return runDirectoryImport(ctx, e, args[0], args[1:])
-	case "sync":
-		return runDirectorySync(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown directory subcommand %q (import, demo, sync)", args[0])}
+	return runSubcommand(ctx, e, "directory", "import FILE | demo | sync [--accept-within-working-days N] [--quiet-days N] [--db URL]", args, []command{
+		{"import", "", importer("import")},
+		{"demo", "", importer("demo")},
+		{"sync", "", runDirectorySync},
+	})
 }
 
 // runDirectoryImport loads an Open Referral UK file (or the demo

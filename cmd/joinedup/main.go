@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/joinedup/joinedup/store"
@@ -105,6 +106,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "joinedup: unknown command %q (see joinedup --help)\n", args[0])
 	return exitUsage
+}
+
+// runSubcommand runs the subcommand of name that args start with, printing
+// usage for none or --help and a usage error for one it does not know.
+func runSubcommand(ctx context.Context, e *env, name, usage string, args []string, subs []command) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		return parse(newFlags(e, name, usage), []string{"--help"})
+	}
+	var names []string
+	for _, c := range subs {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+		names = append(names, c.name)
+	}
+	return usageError{fmt.Sprintf("unknown %s subcommand %q (%s)", name, args[0], strings.Join(names, ", "))}
 }
 
 // flagErrHelp ends a command that printed its help.

@@ -130,3 +130,21 @@ func TestPolicyAndStratifyCommands(t *testing.T) {
 		t.Fatalf("agreement: %d %q", code, out)
 	}
 }
+
+func TestSubcommandDispatch(t *testing.T) {
+	for _, tt := range []struct{ cmd, choices string }{
+		{"audit", "verify, patient"},
+		{"user", "add, list, disable"},
+		{"client", "add, list"},
+		{"directory", "import, demo, sync"},
+	} {
+		if code, _, _ := runCLI(t, tt.cmd, "--help"); code != exitOK {
+			t.Errorf("%s --help: exit %d", tt.cmd, code)
+		}
+		code, _, errOut := runCLI(t, tt.cmd, "frob")
+		want := `unknown ` + tt.cmd + ` subcommand "frob" (` + tt.choices + `)`
+		if code != exitUsage || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("%s frob: exit %d, %q; want exit 2 and %q", tt.cmd, code, errOut, want)
+		}
+	}
+}

@@ -20,20 +20,11 @@ import (
 var stdin io.Reader = os.Stdin
 
 func runUser(ctx context.Context, e *env, args []string) error {
-	const usage = "add|list|disable [flags]"
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fs := newFlags(e, "user", usage)
-		return parse(fs, []string{"--help"})
-	}
-	switch args[0] {
-	case "add":
-		return runUserAdd(ctx, e, args[1:])
-	case "list":
-		return runUserList(ctx, e, args[1:])
-	case "disable":
-		return runUserDisable(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown user subcommand %q (add, list or disable)", args[0])}
+	return runSubcommand(ctx, e, "user", "add|list|disable [flags]", args, []command{
+		{"add", "", runUserAdd},
+		{"list", "", runUserList},
+		{"disable", "", runUserDisable},
+	})
 }
 
 func runUserAdd(ctx context.Context, e *env, args []string) error {
