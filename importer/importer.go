@@ -3,7 +3,6 @@ package importer
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -558,12 +557,7 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 
 // commit writes a batch in one transaction and tallies it.
 func (im *importer) commit(ctx context.Context, b *store.Batch) error {
-	var res store.WriteResult
-	err := im.db.InTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		res, err = im.db.Write(ctx, tx, b)
-		return err
-	})
+	res, err := im.db.WriteBatch(ctx, b)
 	if err != nil {
 		return err
 	}

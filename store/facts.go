@@ -92,10 +92,10 @@ func PatientID(p joinedup.Patient) string {
 
 // Write upserts every record in b in q (normally a transaction) and bumps
 // the facts version of each patient whose records changed. It writes a row
-// at a time, which suits small batches on either engine; (*DB).Write picks
-// the fastest way for the database's engine.
+// at a time, which suits small batches on either engine; (*DB).WriteBatch
+// picks the fastest way for the database's engine.
 func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
-	return write(ctx, q, false, b)
+	return write(ctx, sqlWriter{q: q}, b)
 }
 
 // Write is the package Write, using multi-row statements on PostgreSQL
@@ -103,14 +103,37 @@ func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
 // statement per table on SQLite (in-process, where a statement's cost grows
 // with its parameter count).
 func (db *DB) Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
-	return write(ctx, q, db.Engine == Postgres, b)
+	return write(ctx, sqlWriter{q: q, multi: db.Engine == Postgres}, b)
 }
 
-func write(ctx context.Context, q Querier, multi bool, b *Batch) (WriteResult, error) {
+// rowWriter is how write puts rows in the database: one engine's fastest way.
+type rowWriter interface {
+	// upsert writes rows (t.cols order, without content_hash) and returns
+	// how many were written and, for patient-scoped tables, their patients.
+	upsert(ctx context.Context, t table, rows [][]any) (int, []string, error)
+	// bump raises the facts version of the patients.
+	bump(ctx context.Context, patients []string) error
+}
+
+// sqlWriter writes through database/sql statements.
+type sqlWriter struct {
+	q     Querier
+	multi bool
+}
+
+func (w sqlWriter) upsert(ctx context.Context, t table, rows [][]any) (int, []string, error) {
+	return upsert(ctx, w.q, w.multi, t, rows)
+}
+
+func (w sqlWriter) bump(ctx context.Context, patients []string) error {
+	return bumpFactsVersion(ctx, w.q, patients)
+}
+
+func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 	res := WriteResult{Written: map[string]int{}}
 	changed := map[string]bool{}
 	step := func(kind string, t table, rows [][]any) error {
-		n, ps, err := upsert(ctx, q, multi, t, rows)
+		n, ps, err := w.upsert(ctx, t, rows)
 		if err != nil {
 			return err
 		}
@@ -168,7 +191,7 @@ func write(ctx context.Context, q Querier, multi bool, b *Batch) (WriteResult, e
 		res.ChangedPatients = append(res.ChangedPatients, p)
 	}
 	slices.Sort(res.ChangedPatients)
-	if err := bumpFactsVersion(ctx, q, res.ChangedPatients); err != nil {
+	if err := w.bump(ctx, res.ChangedPatients); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -162,7 +162,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if db.Engine == Postgres {
 		dialect = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(dialect, db.DB, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(dialect, db.DB, sub, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(db.goMigrations()...))
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}

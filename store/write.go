@@ -131,6 +131,14 @@ func upsertSQL(t table, n int) string {
 	b.WriteString(strings.Join(t.cols, ", "))
 	b.WriteString(") VALUES ")
 	writeValues(&b, n, len(t.cols))
+	writeOnConflict(&b, t)
+	return b.String()
+}
+
+// writeOnConflict writes the upsert's conflict clause: a changed row
+// replaces the stored one unless it is older, and patient-scoped tables
+// return the patient of each row written.
+func writeOnConflict(b *strings.Builder, t table) {
 	b.WriteString(" ON CONFLICT (")
 	b.WriteString(strings.Join(t.key, ", "))
 	b.WriteString(") DO UPDATE SET ")
@@ -143,17 +151,16 @@ func upsertSQL(t table, n int) string {
 			b.WriteString(", ")
 		}
 		first = false
-		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+		fmt.Fprintf(b, "%s = excluded.%s", c, c)
 	}
-	fmt.Fprintf(&b, " WHERE %s.content_hash <> excluded.content_hash", t.name)
+	fmt.Fprintf(b, " WHERE %s.content_hash <> excluded.content_hash", t.name)
 	if t.versioned {
-		fmt.Fprintf(&b, " AND (%[1]s.last_updated IS NULL OR excluded.last_updated IS NULL OR excluded.last_updated >= %[1]s.last_updated)", t.name)
+		fmt.Fprintf(b, " AND (%[1]s.last_updated IS NULL OR excluded.last_updated IS NULL OR excluded.last_updated >= %[1]s.last_updated)", t.name)
 	}
 	if t.patientCol >= 0 {
 		b.WriteString(" RETURNING ")
 		b.WriteString(t.cols[t.patientCol])
 	}
-	return b.String()
 }
 
 // writeValues writes n rows of ncols placeholders: ($1, $2), ($3, $4)…
