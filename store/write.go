@@ -236,7 +236,12 @@ func dedupe(t table, rows [][]any) [][]any {
 	for _, r := range rows {
 		kb.Reset()
 		for _, i := range keyIdx {
-			fmt.Fprint(&kb, r[i], "\x1f")
+			if s, ok := r[i].(string); ok {
+				kb.WriteString(s)
+			} else {
+				fmt.Fprint(&kb, r[i])
+			}
+			kb.WriteByte(0x1f)
 		}
 		k := kb.String()
 		j, dup := seen[k]
