@@ -43,6 +43,11 @@ type Options struct {
 	// (the database may be nil): the floor an import's throughput is
 	// measured against.
 	DecodeOnly bool
+	// Writers is how many transactions write Bulk Data NDJSON at once,
+	// each on its own connection, with a patient's records always on the
+	// same one. 0 means one per CPU (at most 4) on PostgreSQL, and one on
+	// SQLite, which writes one transaction at a time anyway.
+	Writers int
 }
 
 // Counts tally one resource type.
@@ -158,6 +163,9 @@ func (im *importer) pipeline(ctx context.Context, files []input) error {
 			return ctx.Err()
 		}
 	}
+	if n := writers(im.db, im.opt); n > 1 {
+		im.committers = newCommitters(ctx, im, n)
+	}
 	var readErr error
 	for _, f := range files {
 		if readErr = ctx.Err(); readErr != nil {
@@ -167,12 +175,24 @@ func (im *importer) pipeline(ctx context.Context, files []input) error {
 			readErr = fmt.Errorf("import %s: %w", f.path, readErr)
 			break
 		}
+		if im.committers != nil {
+			// The next file's records may refer to this file's.
+			if readErr = im.submit(im.committers.drain); readErr != nil {
+				break
+			}
+		}
 		im.mu.Lock()
 		im.sum.Files++
 		im.mu.Unlock()
 	}
 	close(work)
-	if err := <-written; err != nil {
+	err := <-written
+	if im.committers != nil {
+		if cerr := im.committers.close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		// The writer's failure is the cause; the reader only stopped.
 		return fmt.Errorf("import: %w", err)
 	}
@@ -295,6 +315,8 @@ type importer struct {
 	mu sync.Mutex
 	// submit hands a batch's write to the writing goroutine.
 	submit func(job func() error) error
+	// committers write NDJSON batches in parallel, when there are several.
+	committers *committers
 }
 
 // tally updates the counts of one resource type.
@@ -382,7 +404,7 @@ func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error 
 			im.opt.Progress(path, e.Index)
 		}
 	}
-	return im.submit(func() error { return im.write(ctx, path, batch) })
+	return im.submit(func() error { return im.write(ctx, path, batch, false) })
 }
 
 func typeRank(t string) int {
@@ -437,7 +459,7 @@ func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error 
 		}
 		if len(batch) >= im.opt.BatchSize {
 			full := batch
-			if err := im.submit(func() error { return im.write(ctx, path, full) }); err != nil {
+			if err := im.submit(func() error { return im.write(ctx, path, full, true) }); err != nil {
 				return err
 			}
 			batch = make([]pending, 0, im.opt.BatchSize)
@@ -446,13 +468,13 @@ func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error 
 			im.opt.Progress(path, n)
 		}
 	}
-	return im.submit(func() error { return im.write(ctx, path, batch) })
+	return im.submit(func() error { return im.write(ctx, path, batch, true) })
 }
 
 // write links a batch's records to their patients and organisations,
 // rejects those whose patient cannot be found, and writes the rest in one
-// transaction.
-func (im *importer) write(ctx context.Context, path string, batch []pending) error {
+// transaction, or, when split, in one transaction per committer.
+func (im *importer) write(ctx context.Context, path string, batch []pending, split bool) error {
 	if len(batch) == 0 || im.opt.DecodeOnly {
 		return nil
 	}
@@ -493,6 +515,11 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 		}
 	}
 	if len(missing) > 0 {
+		if im.committers != nil {
+			if err := im.committers.drainPatients(); err != nil {
+				return err
+			}
+		}
 		slices.Sort(missing)
 		missing = slices.Compact(missing)
 		found, err := store.PatientIDsBySource(ctx, im.db, im.opt.Source, missing)
@@ -551,6 +578,9 @@ func (im *importer) write(ctx context.Context, path string, batch []pending) err
 		case joinedup.Carer:
 			b.Carers = append(b.Carers, v)
 		}
+	}
+	if split && im.committers != nil {
+		return im.committers.dispatch(&b)
 	}
 	return im.commit(ctx, &b)
 }

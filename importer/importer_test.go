@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
+	"github.com/joinedup/joinedup/synth"
 )
 
 var ctx = context.Background()
@@ -241,4 +243,68 @@ func TestGPCSVExtract(t *testing.T) {
 			t.Fatalf("re-import %+v", again.ByType)
 		}
 	})
+}
+
+// TestParallelWritersMatchOne shows that writing on several connections at
+// once, with small batches so every file spans many of them, reaches
+// exactly the state of one writer, and the same summary; a second run
+// changes nothing. The synthetic population's files are one type each; the
+// mixed file holds patients and records that refer to them, in one file.
+func TestParallelWritersMatchOne(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.WriteDir(ctx, synth.Config{Patients: 300, Seed: 7}, dir, false); err != nil {
+		t.Fatal(err)
+	}
+	mixed := filepath.Join(t.TempDir(), "mixed.ndjson")
+	var lines []byte
+	for _, name := range []string{"Patient.ndjson", "Condition.ndjson"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, b...)
+	}
+	if err := os.WriteFile(mixed, lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, input := range []string{dir, mixed} {
+		t.Run(filepath.Base(input), func(t *testing.T) {
+			var want string
+			var wantSum map[string]importer.Counts
+			for _, writers := range []int{1, 3} {
+				db := storetest.Open(t, store.Postgres)
+				sum, rejects := importAll(t, db, importer.Options{Writers: writers, BatchSize: 97}, input)
+				if len(rejects) != 0 {
+					t.Fatalf("%d writers: rejects %+v", writers, rejects)
+				}
+				got, err := store.Checksum(ctx, db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotSum := map[string]importer.Counts{}
+				for typ, c := range sum.ByType {
+					gotSum[typ] = *c
+				}
+				if writers == 1 {
+					want, wantSum = got, gotSum
+					continue
+				}
+				if got != want {
+					t.Errorf("%d writers: checksum %s, one writer %s", writers, got, want)
+				}
+				if !maps.Equal(gotSum, wantSum) {
+					t.Errorf("%d writers: summary %v, one writer %v", writers, gotSum, wantSum)
+				}
+				again, _ := importAll(t, db, importer.Options{Writers: writers, BatchSize: 97}, input)
+				for typ, c := range again.ByType {
+					if c.Imported != 0 {
+						t.Errorf("re-run imported %d %s", c.Imported, typ)
+					}
+				}
+				if after, _ := store.Checksum(ctx, db); after != want {
+					t.Errorf("re-run changed the checksum")
+				}
+			}
+		})
+	}
 }
