@@ -36,7 +36,7 @@ type committers struct {
 	// patients is set while some of those batches hold patients, which
 	// records read after them may refer to.
 	patients bool
-	done    sync.WaitGroup
+	done     sync.WaitGroup
 
 	mu  sync.Mutex
 	err error // the first failure; later batches are dropped
