@@ -22,6 +22,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	rejectsPath := fs.String("rejects", "", "write rejected records to this `file`, one JSON line each")
 	source := fs.String("source", importer.DefaultSource, "`name` of the sending system for FHIR input; records are matched on re-import by source and id")
 	batch := fs.Int("batch", 5000, "NDJSON/CSV records per transaction")
+	writers := fs.Int("writers", 0, "NDJSON transactions written at once on PostgreSQL (0: one per CPU, at most 4)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return exitCodeError{code: exitUsage, err: err}
 	}
 	defer db.Close()
-	opt := importer.Options{Source: *source, BatchSize: *batch}
+	opt := importer.Options{Source: *source, BatchSize: *batch, Writers: *writers}
 	var rejects *os.File
 	if *rejectsPath != "" {
 		rejects, err = os.Create(*rejectsPath)
