@@ -30,10 +30,13 @@ func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID 
 		EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.patient_id = p.id AND g.user_id = $3
 			AND g.granted_at <= $4 AND g.expires_at > $4),
 		EXISTS (SELECT 1 FROM mdt_cases mc JOIN mdt_meetings mm ON mm.id = mc.meeting_id WHERE mc.patient_id = p.id
-			AND mm.organisation_id = $2 AND mm.starts_at >= $5)
-		FROM patients p WHERE p.id = $1`,
+			AND mm.organisation_id = $2 AND mm.starts_at >= $5),
+		COALESCE(lc.social_care, FALSE), COALESCE(lc.voluntary, FALSE)
+		FROM patients p LEFT JOIN consents lc ON lc.patient_id = p.id AND lc.id = (SELECT c.id FROM consents c WHERE c.patient_id = p.id
+			ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1)
+		WHERE p.id = $1`,
 		patientID, u.OrganisationID, u.ID, now, dbTime(now.Add(-joinedup.MDTCaseAccess))).
-		Scan(&rel.Registered, &rel.CareTeam, &rel.Referred, &rel.BreakGlass, &rel.OnMDT)
+		Scan(&rel.Registered, &rel.CareTeam, &rel.Referred, &rel.BreakGlass, &rel.OnMDT, &rel.ConsentSocialCare, &rel.ConsentVoluntary)
 	if errors.Is(err, sql.ErrNoRows) {
 		return joinedup.Relationship{}, nil
 	}
@@ -45,11 +48,6 @@ func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID 
 		// discussed there.
 		rel.Registered, rel.Referred, rel.OnMDT = false, false, false
 	}
-	c, err := LatestConsent(ctx, q, patientID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return rel, err
-	}
-	rel.ConsentSocialCare, rel.ConsentVoluntary = c.SocialCare, c.Voluntary
 	return rel, nil
 }
 

@@ -103,17 +103,30 @@ func splitSQL(s string) []string {
 	return append(out, s[start:])
 }
 
-// TestAuditConcurrentAppendsStayLinear appends from many goroutines at once
-// and expects one unbroken chain.
+// TestAuditConcurrentAppendsStayLinear appends from many goroutines at once,
+// reads and writes mixed, and expects one unbroken chain in which each
+// caller's entry is the one it was told it got.
 func TestAuditConcurrentAppendsStayLinear(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		var wg sync.WaitGroup
-		errs := make(chan error, 40)
-		for i := range 40 {
+		const n = 60
+		errs := make(chan error, n)
+		got := make([]joinedup.AuditEntry, n)
+		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := db.Audit(ctx, joinedup.AuditEntry{At: t0, Username: fmt.Sprint("u", i), Outcome: joinedup.OutcomeAllowed})
+				e := joinedup.AuditEntry{At: t0, Username: fmt.Sprint("u", i), Outcome: joinedup.OutcomeAllowed}
+				var err error
+				if i%10 == 0 {
+					// A write's entry, in the write's transaction.
+					err = db.InTx(ctx, func(tx *sql.Tx) error {
+						got[i], err = store.AppendAudit(ctx, tx, e)
+						return err
+					})
+				} else {
+					got[i], err = db.Audit(ctx, e)
+				}
 				errs <- err
 			}()
 		}
@@ -124,8 +137,21 @@ func TestAuditConcurrentAppendsStayLinear(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n, err := store.VerifyAudit(ctx, db); err != nil || n != 40 {
-			t.Fatalf("VerifyAudit = %d, %v", n, err)
+		if v, err := store.VerifyAudit(ctx, db); err != nil || v != n {
+			t.Fatalf("VerifyAudit = %d, %v", v, err)
+		}
+		stored, err := store.AuditEntries(ctx, db, store.AuditFilter{Limit: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySeq := map[int64]joinedup.AuditEntry{}
+		for _, e := range stored {
+			bySeq[e.Seq] = e
+		}
+		for i, e := range got {
+			if s, ok := bySeq[e.Seq]; !ok || s.Username != fmt.Sprint("u", i) || s.Hash != e.Hash {
+				t.Errorf("caller %d was given entry %d (%s), stored as %+v", i, e.Seq, e.Hash, s)
+			}
 		}
 	})
 }

@@ -346,6 +346,43 @@ func AssessmentHistory(ctx context.Context, q Querier, patientID string) ([]Stor
 	return out, rows.Err()
 }
 
+// PastAssessment is what a history of assessments shows of each: the
+// columns stored beside the detail, so listing them decodes no evidence.
+type PastAssessment struct {
+	ID            string
+	CreatedAt     time.Time
+	AsOf          time.Time
+	Eligible      bool
+	SuggestedTier joinedup.Tier
+	LTCs          int // long-term conditions found
+	RiskFactors   int // risk factors found
+}
+
+// PastAssessments returns a summary of every assessment of the
+// patient, newest first, as AssessmentHistory orders them.
+func PastAssessments(ctx context.Context, q Querier, patientID string) ([]PastAssessment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, created_at, as_of, eligible, suggested_tier, ltc_count, risk_factor_count
+		FROM assessments WHERE patient_id = $1 ORDER BY created_at DESC, id DESC`, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read assessment history of %s: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []PastAssessment
+	for rows.Next() {
+		var (
+			s        PastAssessment
+			at, asOf nt
+			tier     string
+		)
+		if err := rows.Scan(&s.ID, &at, &asOf, &s.Eligible, &tier, &s.LTCs, &s.RiskFactors); err != nil {
+			return nil, fmt.Errorf("read assessment history of %s: %w", patientID, err)
+		}
+		s.CreatedAt, s.AsOf, s.SuggestedTier = at.t(), asOf.t(), joinedup.Tier(tier)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // SaveDecision stores a tier decision and makes it the patient's current
 // tier.
 func SaveDecision(ctx context.Context, q Querier, d *joinedup.TierDecision) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -22,34 +23,111 @@ import (
 // appends, so each sees the head the previous one left and the chain stays
 // linear however many requests append at once.
 func AppendAudit(ctx context.Context, q Querier, e joinedup.AuditEntry) (joinedup.AuditEntry, error) {
-	e.At = dbTime(e.At)
-	err := q.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").Scan(&e.Seq, &e.PrevHash)
+	es := []joinedup.AuditEntry{e}
+	if err := appendAudits(ctx, q, es, false); err != nil {
+		return e, err
+	}
+	return es[0], nil
+}
+
+// appendAudits adds es to the end of the audit chain in order, filling in
+// their sequence numbers and hashes: one update of the chain head (which
+// locks it, as AppendAudit explains), one more to move its hash on, and the
+// inserts, however many entries there are. multi inserts them in
+// multi-row statements.
+func appendAudits(ctx context.Context, q Querier, es []joinedup.AuditEntry, multi bool) error {
+	var last int64
+	var prev string
+	err := q.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash", len(es)).Scan(&last, &prev)
 	if err != nil {
-		return e, fmt.Errorf("append audit entry: lock chain head: %w", err)
+		return fmt.Errorf("append audit entry: lock chain head: %w", err)
 	}
-	e.Hash = AuditHash(e)
-	if _, err := q.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", e.Hash); err != nil {
-		return e, fmt.Errorf("append audit entry %d: %w", e.Seq, err)
+	rows := make([][]any, len(es))
+	for i := range es {
+		e := &es[i]
+		e.At, e.Seq, e.PrevHash = dbTime(e.At), last-int64(len(es)-1-i), prev
+		e.Hash = AuditHash(*e)
+		prev = e.Hash
+		rows[i] = []any{e.Seq, e.At, e.UserID, e.Username, string(e.Role), e.OrganisationID, e.PatientID, string(e.Action),
+			e.What, e.Reason, string(e.Outcome), e.BreakGlass, e.PrevHash, e.Hash}
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, username, role, organisation_id, patient_id,
-		action, what, reason, outcome, break_glass, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.Seq, e.At, e.UserID, e.Username, string(e.Role), e.OrganisationID, e.PatientID, string(e.Action),
-		e.What, e.Reason, string(e.Outcome), e.BreakGlass, e.PrevHash, e.Hash)
+	if _, err := q.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", prev); err != nil {
+		return fmt.Errorf("append audit entry %d: %w", last, err)
+	}
+	err = insertMany(ctx, q, multi, "audit_log", []string{"seq", "at", "user_id", "username", "role", "organisation_id", "patient_id",
+		"action", "what", "reason", "outcome", "break_glass", "prev_hash", "hash"}, rows, "")
 	if err != nil {
-		return e, fmt.Errorf("append audit entry %d: %w", e.Seq, err)
+		return fmt.Errorf("append audit entries %d to %d: %w", es[0].Seq, last, err)
 	}
-	return e, nil
+	return nil
+}
+
+// auditQueue gathers the entries that DB.Audit callers are waiting to
+// append while an append is already running, so the next append writes
+// them all in one transaction (group commit).
+type auditQueue struct {
+	mu      sync.Mutex
+	running bool
+	waiting []*auditWaiter
+}
+
+// auditWaiter is one DB.Audit call waiting for its entry to be stored.
+type auditWaiter struct {
+	e   joinedup.AuditEntry
+	err error
+	// wake is sent true when the waiter is to append the queue itself,
+	// false once its entry is stored (or failed to be).
+	wake chan bool
 }
 
 // Audit appends e in a transaction of its own, for entries that record a
-// read or a refusal rather than a write.
+// read or a refusal rather than a write, and returns once it is committed.
+//
+// Requests reading at once would otherwise queue one by one for the chain
+// head, each paying for its own commit; instead the entries that arrive
+// while an append is running are appended together by the next one, in one
+// transaction, in the order they arrived. Each caller still returns only
+// when its own entry is stored.
 func (db *DB) Audit(ctx context.Context, e joinedup.AuditEntry) (joinedup.AuditEntry, error) {
+	w := &auditWaiter{e: e, wake: make(chan bool, 1)}
+	q := &db.audits
+	q.mu.Lock()
+	q.waiting = append(q.waiting, w)
+	lead := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if !lead && !<-w.wake {
+		return w.e, w.err
+	}
+	// This caller appends everything waiting, its own entry included,
+	// then hands the queue to the first caller that arrived meanwhile.
+	q.mu.Lock()
+	batch := q.waiting
+	q.waiting = nil
+	q.mu.Unlock()
+	es := make([]joinedup.AuditEntry, len(batch))
+	for i, b := range batch {
+		es[i] = b.e
+	}
+	// One caller giving up must not lose the others' entries.
+	ctx = context.WithoutCancel(ctx)
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		e, err = AppendAudit(ctx, tx, e)
-		return err
+		return appendAudits(ctx, tx, es, db.Engine == Postgres)
 	})
-	return e, err
+	for i, b := range batch {
+		b.e, b.err = es[i], err
+		if b != w {
+			b.wake <- false
+		}
+	}
+	q.mu.Lock()
+	if len(q.waiting) > 0 {
+		q.waiting[0].wake <- true
+	} else {
+		q.running = false
+	}
+	q.mu.Unlock()
+	return w.e, w.err
 }
 
 // AuditHash is the chain hash of e: SHA-256 over the previous entry's hash

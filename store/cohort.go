@@ -63,14 +63,25 @@ type CohortRow struct {
 }
 
 // relatedCTE selects the ids of the patients user u has a relationship
-// with at now, as RelationshipFor decides one patient. Its arguments are
-// $1 organisation, $2 user id, $3 now.
+// with at now, as RelationshipFor decides one patient; a patient related in
+// more than one way appears more than once, so use it as a set (IN). Its
+// arguments are $1 organisation, $2 user id, $3 now.
 const relatedCTE = `related AS (
 	SELECT id AS patient_id FROM patients WHERE practice_id = $1
-	UNION SELECT patient_id FROM care_team_members WHERE (user_id = $2 OR organisation_id = $1)
+	UNION ALL SELECT patient_id FROM care_team_members WHERE (user_id = $2 OR organisation_id = $1)
 		AND period_start <= $3 AND (period_end IS NULL OR period_end > $3)
-	UNION SELECT patient_id FROM referrals WHERE organisation_id = $1
+	UNION ALL SELECT patient_id FROM referrals WHERE organisation_id = $1
 		AND created_at <= $3 AND (closed_at IS NULL OR closed_at > $3))`
+
+// relatedPatient is relatedCTE for one patient p: true when the user has
+// a relationship with p, by the same rules and with the same arguments.
+// Where the candidates are few (a worklist's tasks), testing each is
+// cheaper than listing everyone related.
+const relatedPatient = `(p.practice_id = $1
+	OR EXISTS (SELECT 1 FROM care_team_members rm WHERE rm.patient_id = p.id AND (rm.user_id = $2 OR rm.organisation_id = $1)
+		AND rm.period_start <= $3 AND (rm.period_end IS NULL OR rm.period_end > $3))
+	OR EXISTS (SELECT 1 FROM referrals rr WHERE rr.patient_id = p.id AND rr.organisation_id = $1
+		AND rr.created_at <= $3 AND (rr.closed_at IS NULL OR rr.closed_at > $3)))`
 
 // socialCareConsent keeps only patients whose latest consent shares with
 // social care, as joinedup.Authorize requires for that role.
@@ -89,16 +100,20 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		return fmt.Sprintf("$%d", len(args))
 	}
 	var b strings.Builder
-	b.WriteString(` FROM related r JOIN patients p ON p.id = r.patient_id
+	b.WriteString(` FROM patients p
 	LEFT JOIN organisations o ON o.id = p.practice_id
 	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
 	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
 	WHERE p.deceased IS NULL`)
 	if f.Caseload {
-		b.WriteString(` AND EXISTS (SELECT 1 FROM care_team_members m WHERE m.patient_id = p.id AND m.user_id = $2
+		// A current place of the viewer's own on the care team is itself
+		// a relationship, so the related set need not be worked out.
+		b.WriteString(` AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
 			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))`)
 	} else {
-		b.WriteString(` AND ca.eligible = TRUE`)
+		// The related set is a semi-join (IN), not a join: both engines
+		// look each candidate up in it rather than walk it per row.
+		b.WriteString(` AND p.id IN (SELECT patient_id FROM related) AND ca.eligible = TRUE`)
 	}
 	if f.Viewer.Role == joinedup.RoleCommunitySocialCare {
 		b.WriteString(socialCareConsent)
@@ -262,10 +277,10 @@ func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now tim
 	if viewer.Role == joinedup.RoleCommunitySocialCare {
 		consent = socialCareConsent
 	}
-	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+` SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version,
+	rows, err := q.QueryContext(ctx, `SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version,
 		p.nhs_number, p.given_name, p.family_name
-		FROM tasks t JOIN related r ON r.patient_id = t.patient_id JOIN patients p ON p.id = t.patient_id
-		WHERE t.status = 'open' AND (t.assignee_user = $2 OR t.assignee_org = $1)`+consent+
+		FROM tasks t JOIN patients p ON p.id = t.patient_id
+		WHERE t.status = 'open' AND (t.assignee_user = $2 OR t.assignee_org = $1) AND `+relatedPatient+consent+
 		fmt.Sprintf(" ORDER BY t.due IS NULL, t.due, t.priority, t.created_at, t.id LIMIT %d", max(limit, 1)), relatedArgs(viewer, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("worklist of %s: %w", viewer.Username, err)

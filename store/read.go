@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/joinedup/joinedup"
 )
@@ -265,6 +266,25 @@ func LoadFacts(ctx context.Context, q Querier, patientID string) (*joinedup.Fact
 		return nil, fmt.Errorf("patient %s: %w", patientID, ErrNotFound)
 	}
 	return out, nil
+}
+
+// UpcomingAppointments returns the patient's appointments starting at or
+// after from, neither cancelled nor entered in error, in id order: what a
+// page listing what is booked needs, without the rest of the record.
+func UpcomingAppointments(ctx context.Context, q Querier, patientID string, from time.Time) ([]joinedup.Appointment, error) {
+	f := &joinedup.Facts{}
+	err := loadAppointments(ctx, q, "patient_id = $1 AND start_time >= $2 AND status NOT IN ('cancelled', 'entered-in-error')",
+		[]any{patientID, dbTime(from)}, map[string]*joinedup.Facts{patientID: f})
+	return f.Appointments, err
+}
+
+// UnplannedEncounters returns the patient's A&E attendances and hospital
+// admissions (planned or not) starting at or after since, in id order.
+func UnplannedEncounters(ctx context.Context, q Querier, patientID string, since time.Time) ([]joinedup.Encounter, error) {
+	f := &joinedup.Facts{}
+	err := loadEncounters(ctx, q, "patient_id = $1 AND start_time >= $2 AND class IN ($3, $4)",
+		[]any{patientID, dbTime(since), joinedup.EncounterEmergency, joinedup.EncounterInpatient}, map[string]*joinedup.Facts{patientID: f})
+	return f.Encounters, err
 }
 
 func queryFacts(ctx context.Context, q Querier, what, cols, tableName, cond string, args []any, scan func(*sql.Rows) error) error {

@@ -56,6 +56,8 @@ type DB struct {
 	Engine Engine
 	// Applied lists the migrations OpenAndMigrate applied, if any.
 	Applied []int64
+
+	audits auditQueue
 }
 
 // ParseURL splits a database URL into the engine and the driver's data source

@@ -73,6 +73,32 @@ func GetUser(ctx context.Context, q Querier, id string) (joinedup.User, error) {
 	return u, nil
 }
 
+// DisplayNames maps each of the given user ids that exists to its display
+// name, in one query.
+func DisplayNames(ctx context.Context, q Querier, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id, display_name FROM users WHERE id IN ("+placeholders(1, len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read user names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("read user names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
 // UserByUsername returns the user with the given username and its password
 // hash ("" when it has none).
 func UserByUsername(ctx context.Context, q Querier, username string) (joinedup.User, string, error) {
@@ -179,6 +205,23 @@ func GetSession(ctx context.Context, q Querier, tokenHash string) (Session, erro
 	}
 	s.Created, s.LastSeen = created.t(), seen.t()
 	return s, nil
+}
+
+// SessionUser returns the session stored under tokenHash and its user, in
+// one query: what every signed-in request reads first.
+func SessionUser(ctx context.Context, q Querier, tokenHash string) (Session, joinedup.User, error) {
+	s := Session{TokenHash: tokenHash}
+	var created, seen nt
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT u."+strings.ReplaceAll(userCols, ", ", ", u.")+`, s.created_at, s.last_seen_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash), &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, u, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return s, u, fmt.Errorf("read session: %w", err)
+	}
+	s.UserID, s.Created, s.LastSeen = u.ID, created.t(), seen.t()
+	return s, u, nil
 }
 
 // TouchSession records activity on a session, restarting its idle timer.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,76 +25,52 @@ import (
 const loadUsers = 50
 
 // BenchmarkPages drives the worklist and patient pages with loadUsers
-// concurrent users, on a loopback listener, over a synthetic population of
-// JOINEDUP_BENCH_PATIENTS patients (default 2,000), generated, imported
-// and stratified as an LCN's would be. JOINEDUP_BENCH_ENGINE=postgres uses
-// PostgreSQL (JOINEDUP_TEST_POSTGRES); the default is SQLite. Each
+// concurrent users, on a loopback listener. By default it runs over a
+// synthetic population of JOINEDUP_BENCH_PATIENTS patients (default 2,000),
+// generated, imported and stratified as an LCN's would be;
+// JOINEDUP_BENCH_ENGINE=postgres uses PostgreSQL (JOINEDUP_TEST_POSTGRES),
+// the default is SQLite. JOINEDUP_BENCH_DB instead names a database already
+// imported and stratified (`joinedup import`, `joinedup stratify`), such as
+// a million-patient one: it is migrated, and the benchmark's users, sessions
+// and care-team places are added to it, once, however often it runs. Each
 // sub-benchmark sends b.N requests in all and reports the latency
 // percentiles and requests per second; GET /healthz under the same load is
 // the baseline.
 //
 //	JOINEDUP_BENCH_PATIENTS=20000 go test -run '^$' -bench BenchmarkPages -benchtime 5000x ./web/
+//	JOINEDUP_BENCH_DB='postgres://localhost/lcn1m' go test -run '^$' -bench BenchmarkPages -benchtime 5000x ./web/
 func BenchmarkPages(b *testing.B) {
-	n := 2000
-	if s := os.Getenv("JOINEDUP_BENCH_PATIENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("JOINEDUP_BENCH_PATIENTS: %v", err)
-		}
-	}
-	engine := store.SQLite
-	if os.Getenv("JOINEDUP_BENCH_ENGINE") == "postgres" {
-		engine = store.Postgres
-	}
-	db := storetest.Open(b, engine)
 	now := time.Now().UTC()
-	start := time.Now()
-	synthPopulation(b, db, n, 0, now.Truncate(24*time.Hour))
-	b.Logf("%d patients on %s, generated, imported and stratified in %v", n, engine, time.Since(start).Round(time.Second))
-
-	// The GP works at the largest practice; the care coordinator is on
-	// the care team of 200 of its cohort.
-	var practice string
-	if err := db.QueryRowContext(ctx, `SELECT practice_id FROM patients WHERE practice_id IS NOT NULL
-		GROUP BY practice_id ORDER BY COUNT(*) DESC, practice_id LIMIT 1`).Scan(&practice); err != nil {
-		b.Fatal(err)
-	}
-	rows, err := db.QueryContext(ctx, `SELECT p.id FROM patients p JOIN current_assessments ca ON ca.patient_id = p.id
-		WHERE p.practice_id = $1 ORDER BY ca.eligible DESC, p.id LIMIT 500`, practice)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var patients []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+	var db *store.DB
+	if u := os.Getenv("JOINEDUP_BENCH_DB"); u != "" {
+		var err error
+		if db, err = store.OpenAndMigrate(ctx, u); err != nil {
+			b.Fatalf("JOINEDUP_BENCH_DB: %v", err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM patients").Scan(&n); err != nil {
 			b.Fatal(err)
 		}
-		patients = append(patients, id)
-	}
-	rows.Close()
-	if len(patients) == 0 {
-		b.Fatal("no patients at the largest practice")
-	}
-	tokens := map[joinedup.Role]string{}
-	for _, r := range []joinedup.Role{joinedup.RoleGP, joinedup.RoleCareCoordinator} {
-		u, err := store.CreateUser(ctx, db, joinedup.User{Username: "load-" + string(r), DisplayName: "Load " + string(r), Role: r, OrganisationID: practice}, "", now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tok := randomToken()
-		if err := store.CreateSession(ctx, db, tokenHash(tok), u.ID, now); err != nil {
-			b.Fatal(err)
-		}
-		tokens[r] = tok
-		if r == joinedup.RoleCareCoordinator {
-			for _, p := range patients[:min(200, len(patients))] {
-				if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p, UserID: u.ID, Role: "care coordinator", Start: now.Add(-time.Hour)}); err != nil {
-					b.Fatal(err)
-				}
+		b.Logf("%d patients on %s (JOINEDUP_BENCH_DB)", n, db.Engine)
+	} else {
+		n := 2000
+		if s := os.Getenv("JOINEDUP_BENCH_PATIENTS"); s != "" {
+			var err error
+			if n, err = strconv.Atoi(s); err != nil {
+				b.Fatalf("JOINEDUP_BENCH_PATIENTS: %v", err)
 			}
 		}
+		engine := store.SQLite
+		if os.Getenv("JOINEDUP_BENCH_ENGINE") == "postgres" {
+			engine = store.Postgres
+		}
+		db = storetest.Open(b, engine)
+		start := time.Now()
+		synthPopulation(b, db, n, 0, now.Truncate(24*time.Hour))
+		b.Logf("%d patients on %s, generated, imported and stratified in %v", n, engine, time.Since(start).Round(time.Second))
 	}
+	patients, tokens := loadUsersOf(b, db, now)
 	srv := httptest.NewServer(New(db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadUsers, MaxConnsPerHost: loadUsers}}
@@ -154,4 +131,83 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 		})
 	}
+}
+
+// loadUsersOf prepares the benchmark's users on db: a GP at the largest
+// practice and a care coordinator there on the care team of 200 of its
+// patients, the eligible first. It adds only what is missing, so it can
+// run again and again on the same database, and returns up to 500 of the
+// practice's patients (the eligible first) and a new session token for
+// each user.
+func loadUsersOf(b *testing.B, db *store.DB, now time.Time) ([]string, map[joinedup.Role]string) {
+	b.Helper()
+	var practice string
+	if err := db.QueryRowContext(ctx, `SELECT practice_id FROM patients WHERE practice_id IS NOT NULL
+		GROUP BY practice_id ORDER BY COUNT(*) DESC, practice_id LIMIT 1`).Scan(&practice); err != nil {
+		b.Fatalf("find the largest practice: %v", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT p.id FROM patients p JOIN current_assessments ca ON ca.patient_id = p.id
+		WHERE p.practice_id = $1 ORDER BY ca.eligible DESC, p.id LIMIT 500`, practice)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var patients []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		patients = append(patients, id)
+	}
+	rows.Close()
+	if len(patients) == 0 {
+		b.Fatal("no assessed patients at the largest practice: import and stratify first")
+	}
+	tokens := map[joinedup.Role]string{}
+	for _, r := range []joinedup.Role{joinedup.RoleGP, joinedup.RoleCareCoordinator} {
+		name := "load-" + string(r)
+		u, _, err := store.UserByUsername(ctx, db, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			u, err = store.CreateUser(ctx, db, joinedup.User{Username: name, DisplayName: "Load " + string(r), Role: r, OrganisationID: practice}, "", now)
+		case err == nil && u.OrganisationID != practice:
+			b.Fatalf("user %s exists at %s, not at the largest practice %s", name, u.OrganisationID, practice)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", u.ID); err != nil {
+			b.Fatal(err)
+		}
+		tok := randomToken()
+		if err := store.CreateSession(ctx, db, tokenHash(tok), u.ID, now); err != nil {
+			b.Fatal(err)
+		}
+		tokens[r] = tok
+		if r != joinedup.RoleCareCoordinator {
+			continue
+		}
+		team := map[string]bool{}
+		rows, err := db.QueryContext(ctx, "SELECT patient_id FROM care_team_members WHERE user_id = $1 AND period_end IS NULL", u.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				b.Fatal(err)
+			}
+			team[id] = true
+		}
+		rows.Close()
+		for _, p := range patients[:min(200, len(patients))] {
+			if team[p] {
+				continue
+			}
+			if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p, UserID: u.ID, Role: "care coordinator", Start: now.Add(-time.Hour)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return patients, tokens
 }

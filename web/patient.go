@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ type patientData struct {
 	Assessment   joinedup.Assessment
 	Current      *joinedup.TierDecision
 	Decisions    []decisionView
-	History      []store.StoredAssessment
+	History      []store.PastAssessment
 	CareTeam     []careTeamView
 	Tasks        []joinedup.Task
 	Appointments []appointmentView
@@ -127,30 +128,40 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
-	for i := len(decs) - 1; i >= 0; i-- { // newest first
-		dec := decs[i]
-		if _, ok := names[dec.DecidedBy]; !ok {
-			names[dec.DecidedBy] = dec.DecidedBy
-			if u, err := store.GetUser(ctx, c.Q, dec.DecidedBy); err == nil {
-				names[dec.DecidedBy] = u.DisplayName
-			}
-		}
-		d.Decisions = append(d.Decisions, decisionView{TierDecision: dec, By: names[dec.DecidedBy]})
-	}
-	if d.History, err = store.AssessmentHistory(ctx, c.Q, p.ID); err != nil {
+	if d.History, err = store.PastAssessments(ctx, c.Q, p.ID); err != nil {
 		return nil, err
 	}
 	team, err := store.CurrentCareTeam(ctx, c.Q, p.ID, c.Now)
 	if err != nil {
 		return nil, err
 	}
+	// Who decided and who is on the team, by name, in one query.
+	var ids []string
+	for _, dec := range decs {
+		ids = append(ids, dec.DecidedBy)
+	}
+	for _, m := range team {
+		if m.UserID != "" {
+			ids = append(ids, m.UserID)
+		}
+	}
+	slices.Sort(ids)
+	names, err := store.DisplayNames(ctx, c.Q, slices.Compact(ids))
+	if err != nil {
+		return nil, err
+	}
+	for i := len(decs) - 1; i >= 0; i-- { // oldest first
+		dec := decs[i]
+		by, ok := names[dec.DecidedBy]
+		if !ok {
+			by = dec.DecidedBy
+		}
+		d.Decisions = append(d.Decisions, decisionView{TierDecision: dec, By: by})
+	}
 	for _, m := range team {
 		who := m.Name
-		if m.UserID != "" {
-			if u, err := store.GetUser(ctx, c.Q, m.UserID); err == nil {
-				who = u.DisplayName
-			}
+		if n, ok := names[m.UserID]; ok && m.UserID != "" {
+			who = n
 		}
 		switch org := orgName[m.OrganisationID]; {
 		case org != "" && who != "":
@@ -172,12 +183,19 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	facts, err := store.LoadFacts(ctx, c.Q, p.ID)
+	// Only the part of the record the page shows: what is booked, and the
+	// last two years' A&E attendances and admissions.
+	appts, err := store.UpcomingAppointments(ctx, c.Q, p.ID, c.Now)
 	if err != nil {
 		return nil, err
 	}
-	d.Appointments = upcoming(facts.Appointments, c.Now)
-	d.Timeline = unplanned(facts.Encounters, c.Now.AddDate(-2, 0, 0))
+	since := c.Now.AddDate(-2, 0, 0)
+	encs, err := store.UnplannedEncounters(ctx, c.Q, p.ID, since)
+	if err != nil {
+		return nil, err
+	}
+	d.Appointments = upcoming(appts, c.Now)
+	d.Timeline = unplanned(encs, since)
 	d.CanDecide = d.Assessed && d.Assessment.Eligible &&
 		joinedup.Authorize(c.User, joinedup.ActionDecideTier, joinedup.Relationship{CareTeam: true}).Allowed
 	d.Form.Tier = d.Assessment.SuggestedTier
