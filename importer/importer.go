@@ -128,6 +128,9 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 	if opt.DecodeOnly {
 		return im.sum, nil
 	}
+	if err := db.Analyze(ctx); err != nil {
+		return im.sum, err
+	}
 	n, err := store.CountChangedPatients(ctx, db)
 	im.sum.AwaitingStratification = n
 	return im.sum, err

@@ -101,3 +101,4 @@ func Counts(ctx context.Context, q Querier) (map[string]int, error) {
 	}
 	return out, nil
 }
+

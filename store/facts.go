@@ -386,3 +386,22 @@ func MarkAssessed(ctx context.Context, q Querier, patientID string, factsVersion
 	}
 	return nil
 }
+
+// Analyze refreshes the planner's statistics of the tables an import
+// writes. After a bulk load they are stale until autovacuum catches up, and
+// meanwhile the planner may scan whole tables it would otherwise reach
+// through an index.
+func (db *DB) Analyze(ctx context.Context) error {
+	stmt := "PRAGMA optimize"
+	if db.Engine == Postgres {
+		names := make([]string, len(contentTables))
+		for i, t := range contentTables {
+			names[i] = t.name
+		}
+		stmt = "ANALYZE " + strings.Join(names, ", ")
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
