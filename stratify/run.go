@@ -32,7 +32,8 @@ type RunOptions struct {
 	Progress func(done int)
 	// Assessed, when set, is called with each patient's facts and new
 	// assessment, one at a time: a dry run's caller can tally what the
-	// per-practice changes do not tell (a caseload per coordinator).
+	// per-practice changes do not tell (a caseload per coordinator). The
+	// facts are those the policy can use (see Reads), not the whole record.
 	Assessed func(f *joinedup.Facts, a *joinedup.Assessment)
 }
 
@@ -141,7 +142,7 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 		batch, versions = batch[:0], versions[:0]
 		return nil
 	}
-	err = store.EachFacts(ctx, db, store.FactsFilter{Changed: opt.Changed}, func(f *joinedup.Facts, v int64) error {
+	err = store.EachFacts(ctx, db, store.FactsFilter{Changed: opt.Changed, Only: Reads(opt.Policy, opt.AsOf)}, func(f *joinedup.Facts, v int64) error {
 		batch = append(batch, f)
 		versions = append(versions, v)
 		if len(batch) == batchSize {
