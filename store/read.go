@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -133,6 +134,71 @@ type FactsFilter struct {
 	Changed bool
 	// PatientIDs, when not empty, limits the walk to these patients.
 	PatientIDs []string
+	// Only narrows the facts loaded for each patient; its zero value loads
+	// every fact.
+	Only FactsProjection
+}
+
+// FactsProjection narrows the facts EachFacts loads to those a reader can
+// use, so that the rows no reader looks at are never read or decoded. Each
+// field only ever leaves facts out, and always fewer than its words say: a
+// reader that applies the same code lists and windows itself sees exactly
+// what it would see after a full load.
+type FactsProjection struct {
+	// Codes, when not nil, keeps only the conditions and observations with
+	// a coding whose code is one of these (in any code system).
+	Codes []string
+	// MedicationsSince, EncountersSince and AppointmentsSince, when not
+	// zero, leave out the medications authored, and the encounters and
+	// appointments started, before them, and those with no date. They are
+	// applied with a margin of two days, so neither the text form of times
+	// on SQLite nor the session time zone on PostgreSQL can lose a fact.
+	MedicationsSince, EncountersSince, AppointmentsSince time.Time
+	// NoCarers leaves carers out.
+	NoCarers bool
+}
+
+// sinceMargin widens FactsProjection's windows.
+const sinceMargin = 48 * time.Hour
+
+// codesSQL is the filter on conditions and observations for a code list:
+// the primary coding (held in columns) is in the list, or there is more
+// than one coding, so one after the first might be. The codings are JSON
+// written by jsonText, where a second coding always follows "},{". The
+// codes are written as literals: a long list of parameters is slow to bind
+// on SQLite. It returns "" (no filter) for a code no literal can hold.
+func codesSQL(codes []string) string {
+	for _, c := range codes {
+		if strings.ContainsRune(c, 0) {
+			return ""
+		}
+	}
+	var b strings.Builder
+	b.WriteString("(code IN (")
+	seen := make(map[string]bool, len(codes))
+	n := 0
+	for _, c := range codes {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		b.WriteString(quote(c))
+	}
+	if n == 0 {
+		b.WriteString("''")
+	}
+	b.WriteString(`) OR codes LIKE '%},{%')`)
+	return b.String()
+}
+
+// quote writes s as an SQL string literal, which both engines read the same
+// way (PostgreSQL with its default standard_conforming_strings).
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // factsChunk is how many patients EachFacts loads at a time: large enough
@@ -144,6 +210,7 @@ const factsChunk = 2000
 // whatever the population. FactsVersion is passed so an assessment can
 // record which state of the facts it saw.
 func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *joinedup.Facts, factsVersion int64) error) error {
+	only := filter.Only.where()
 	if len(filter.PatientIDs) > 0 {
 		for start := 0; start < len(filter.PatientIDs); start += factsChunk {
 			ids := filter.PatientIDs[start:min(start+factsChunk, len(filter.PatientIDs))]
@@ -151,7 +218,7 @@ func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *jo
 			for i, id := range ids {
 				args[i] = id
 			}
-			if err := loadChunk(ctx, q, "id IN ("+placeholders(1, len(ids))+")", "patient_id IN ("+placeholders(1, len(ids))+")", args, fn); err != nil {
+			if err := loadChunk(ctx, q, "id IN ("+placeholders(1, len(ids))+")", "patient_id IN ("+placeholders(1, len(ids))+")", args, only, fn); err != nil {
 				return err
 			}
 		}
@@ -193,15 +260,49 @@ func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *jo
 		if filter.Changed {
 			patientCond += " AND facts_version > assessed_version"
 		}
-		if err := loadChunk(ctx, q, patientCond, factCond, args, fn); err != nil {
+		if err := loadChunk(ctx, q, patientCond, factCond, args, only, fn); err != nil {
 			return err
 		}
 	}
 }
 
+// projection is a FactsProjection as the SQL each fact table's query adds.
+type projection struct {
+	codes string               // on conditions and observations; "" for none
+	since map[string]time.Time // table → lower bound of its time column
+	only  FactsProjection
+}
+
+func (p FactsProjection) where() projection {
+	w := projection{only: p, since: map[string]time.Time{}}
+	if p.Codes != nil {
+		w.codes = codesSQL(p.Codes)
+	}
+	for tableName, t := range map[string]time.Time{"medications": p.MedicationsSince, "encounters": p.EncountersSince,
+		"appointments": p.AppointmentsSince} {
+		if !t.IsZero() {
+			w.since[tableName] = t.Add(-sinceMargin).UTC()
+		}
+	}
+	return w
+}
+
+// cond returns the chunk's condition on a fact table, narrowed by the
+// projection, and its arguments.
+func (p projection) cond(tableName, timeCol, chunkCond string, args []any) (string, []any) {
+	if p.codes != "" && (tableName == "conditions" || tableName == "observations") {
+		chunkCond += " AND " + p.codes
+	}
+	if t, ok := p.since[tableName]; ok {
+		args = append(args[:len(args):len(args)], t)
+		chunkCond += fmt.Sprintf(" AND %s >= $%d", timeCol, len(args))
+	}
+	return chunkCond, args
+}
+
 // loadChunk loads the patients matching patientCond and their facts, then
 // calls fn per patient in id order.
-func loadChunk(ctx context.Context, q Querier, patientCond, factCond string, args []any, fn func(*joinedup.Facts, int64) error) error {
+func loadChunk(ctx context.Context, q Querier, patientCond, factCond string, args []any, only projection, fn func(*joinedup.Facts, int64) error) error {
 	rows, err := q.QueryContext(ctx, "SELECT "+patientCols+", facts_version FROM patients WHERE "+patientCond+" ORDER BY id", args...)
 	if err != nil {
 		return fmt.Errorf("load patients: %w", err)
@@ -228,11 +329,19 @@ func loadChunk(ctx context.Context, q Querier, patientCond, factCond string, arg
 	if len(facts) == 0 {
 		return nil
 	}
-	loaders := []func(context.Context, Querier, string, []any, map[string]*joinedup.Facts) error{
-		loadConditions, loadObservations, loadMedications, loadEncounters, loadAppointments, loadCarers,
+	loaders := []struct {
+		tableName, timeCol string
+		load               func(context.Context, Querier, string, []any, map[string]*joinedup.Facts) error
+	}{
+		{"conditions", "", loadConditions}, {"observations", "", loadObservations}, {"medications", "authored", loadMedications},
+		{"encounters", "start_time", loadEncounters}, {"appointments", "start_time", loadAppointments}, {"carers", "", loadCarers},
 	}
-	for _, load := range loaders {
-		if err := load(ctx, q, factCond, args, index); err != nil {
+	for _, l := range loaders {
+		if l.tableName == "carers" && only.only.NoCarers {
+			continue
+		}
+		cond, args := only.cond(l.tableName, l.timeCol, factCond, args)
+		if err := l.load(ctx, q, cond, args, index); err != nil {
 			return err
 		}
 	}

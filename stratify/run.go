@@ -32,7 +32,8 @@ type RunOptions struct {
 	Progress func(done int)
 	// Assessed, when set, is called with each patient's facts and new
 	// assessment, one at a time: a dry run's caller can tally what the
-	// per-practice changes do not tell (a caseload per coordinator).
+	// per-practice changes do not tell (a caseload per coordinator). The
+	// facts are those the policy can use (see Reads), not the whole record.
 	Assessed func(f *joinedup.Facts, a *joinedup.Assessment)
 }
 
@@ -102,15 +103,8 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 	if opt.DryRun {
 		sum.WhatIf = map[string]*Change{}
 	}
-	var (
-		batch    []*joinedup.Facts
-		versions []int64
-		done     int
-	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
+	var done int
+	flush := func(batch []*joinedup.Facts, versions []int64) error {
 		as := assessAll(opt.Policy, batch, opt.AsOf, opt.Workers)
 		for i := range as {
 			sum.Total.add(&as[i])
@@ -138,21 +132,56 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 		if opt.Progress != nil {
 			opt.Progress(done)
 		}
-		batch, versions = batch[:0], versions[:0]
 		return nil
 	}
-	err = store.EachFacts(ctx, db, store.FactsFilter{Changed: opt.Changed}, func(f *joinedup.Facts, v int64) error {
-		batch = append(batch, f)
-		versions = append(versions, v)
-		if len(batch) == batchSize {
-			return flush()
+
+	// The next batch is loaded while this one is assessed and written:
+	// reading facts and writing assessments take about as long, and
+	// neither waits for the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan loaded, 1)
+	var loadErr error
+	go func() {
+		defer close(batches)
+		var b loaded
+		send := func() error {
+			select {
+			case batches <- b:
+				b = loaded{}
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-		return nil
-	})
-	if err != nil {
-		return sum, err
+		loadErr = store.EachFacts(ctx, db, store.FactsFilter{Changed: opt.Changed, Only: Reads(opt.Policy, opt.AsOf)}, func(f *joinedup.Facts, v int64) error {
+			b.facts = append(b.facts, f)
+			b.versions = append(b.versions, v)
+			if len(b.facts) == batchSize {
+				return send()
+			}
+			return nil
+		})
+		if loadErr == nil && len(b.facts) > 0 {
+			loadErr = send()
+		}
+	}()
+	for b := range batches {
+		if err := flush(b.facts, b.versions); err != nil {
+			cancel()
+			for range batches {
+				// Let the loader see the cancellation and stop.
+			}
+			return sum, err
+		}
 	}
-	return sum, flush()
+	return sum, loadErr
+}
+
+// loaded is a batch of patients' facts and the facts versions they had.
+type loaded struct {
+	facts    []*joinedup.Facts
+	versions []int64
 }
 
 // assessAll assesses a batch on several cores; Assess is pure, so the
