@@ -35,7 +35,10 @@ const loadUsers = 50
 // and care-team places are added to it, once, however often it runs. Each
 // sub-benchmark sends b.N requests in all and reports the latency
 // percentiles and requests per second; GET /healthz under the same load is
-// the baseline.
+// the baseline. Users ask again as soon as they are answered (a closed
+// loop: the heaviest load 50 people could make), unless
+// JOINEDUP_BENCH_THINK gives a mean time to read a page before the next
+// click (exponentially distributed), as people using the pages do.
 //
 //	JOINEDUP_BENCH_PATIENTS=20000 go test -run '^$' -bench BenchmarkPages -benchtime 5000x ./web/
 //	JOINEDUP_BENCH_DB='postgres://localhost/lcn1m' go test -run '^$' -bench BenchmarkPages -benchtime 5000x ./web/
@@ -70,6 +73,13 @@ func BenchmarkPages(b *testing.B) {
 		synthPopulation(b, db, n, 0, now.Truncate(24*time.Hour))
 		b.Logf("%d patients on %s, generated, imported and stratified in %v", n, engine, time.Since(start).Round(time.Second))
 	}
+	var think time.Duration
+	if s := os.Getenv("JOINEDUP_BENCH_THINK"); s != "" {
+		var err error
+		if think, err = time.ParseDuration(s); err != nil {
+			b.Fatalf("JOINEDUP_BENCH_THINK: %v", err)
+		}
+	}
 	patients, tokens := loadUsersOf(b, db, now)
 	srv := httptest.NewServer(New(db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
@@ -98,6 +108,9 @@ func BenchmarkPages(b *testing.B) {
 					rng := rand.New(rand.NewPCG(uint64(u), 1))
 					tok := tokens[roles[u%len(roles)]]
 					for {
+						if think > 0 {
+							time.Sleep(time.Duration(rng.ExpFloat64() * float64(think)))
+						}
 						i := next.Add(1) - 1
 						if i >= int64(b.N) {
 							return
