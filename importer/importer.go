@@ -320,6 +320,23 @@ type importer struct {
 	submit func(job func() error) error
 	// committers write NDJSON batches in parallel, when there are several.
 	committers *committers
+	// known maps the ids records refer to their patient by to the
+	// patient's id, for the patients this import has read, so the other
+	// files of a Bulk Data export link their records without a database
+	// look-up per batch. Past maxKnown entries, patients are looked up.
+	known map[string]string
+}
+
+// maxKnown bounds the patients an import remembers (about 150 bytes each).
+const maxKnown = 2_000_000
+
+func (im *importer) remember(ref, patientID string) {
+	if im.known == nil {
+		im.known = map[string]string{}
+	}
+	if _, ok := im.known[ref]; ok || len(im.known) < maxKnown {
+		im.known[ref] = patientID
+	}
 }
 
 // tally updates the counts of one resource type.
@@ -500,8 +517,10 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 		case joinedup.Patient:
 			v.ID = store.PatientID(v)
 			patients[fhir.Ref{Type: "Patient", ID: v.Source.ID}] = v.ID
+			im.remember(v.Source.ID, v.ID)
 			if batch[i].id != "" {
 				patients[fhir.Ref{Type: "Patient", ID: batch[i].id}] = v.ID
+				im.remember(batch[i].id, v.ID)
 			}
 			batch[i].rec = v
 		}
@@ -513,9 +532,15 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 		if s.IsZero() || s.ID == "" {
 			continue
 		}
-		if _, ok := patients[fhir.Ref{Type: "Patient", ID: s.ID}]; !ok {
-			missing = append(missing, s.ID)
+		ref := fhir.Ref{Type: "Patient", ID: s.ID}
+		if _, ok := patients[ref]; ok {
+			continue
 		}
+		if id, ok := im.known[s.ID]; ok {
+			patients[ref] = id
+			continue
+		}
+		missing = append(missing, s.ID)
 	}
 	if len(missing) > 0 {
 		if im.committers != nil {
