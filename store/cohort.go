@@ -100,20 +100,23 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		return fmt.Sprintf("$%d", len(args))
 	}
 	var b strings.Builder
-	b.WriteString(` FROM patients p
-	LEFT JOIN organisations o ON o.id = p.practice_id
-	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
-	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
-	WHERE p.deceased IS NULL`)
 	if f.Caseload {
 		// A current place of the viewer's own on the care team is itself
 		// a relationship, so the related set need not be worked out.
-		b.WriteString(` AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
+		b.WriteString(` FROM patients p
+	LEFT JOIN organisations o ON o.id = p.practice_id
+	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
+	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
+	WHERE p.deceased IS NULL AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
 			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))`)
 	} else {
-		// The related set is a semi-join (IN), not a join: both engines
-		// look each candidate up in it rather than walk it per row.
-		b.WriteString(` AND p.id IN (SELECT patient_id FROM related) AND ca.eligible = TRUE`)
+		// The related patients in the cohort (eligibleCTE) are found
+		// before any patient row is read.
+		b.WriteString(` FROM eligible ca
+	JOIN patients p ON p.id = ca.patient_id
+	LEFT JOIN organisations o ON o.id = p.practice_id
+	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
+	WHERE p.deceased IS NULL`)
 	}
 	if f.Viewer.Role == joinedup.RoleCommunitySocialCare {
 		b.WriteString(socialCareConsent)
@@ -152,6 +155,17 @@ func cohortWhere(f CohortFilter) (string, []any) {
 	return b.String(), args
 }
 
+// eligibleCTE selects the current assessments of the related patients in
+// the cohort. A practice list is tens of thousands of patients and the
+// cohort a few hundred of them: materialised, it is worked out from the
+// related ids and the small index of eligible assessments alone, so only
+// the cohort's patient rows are read, rather than every related patient's
+// row being read and most thrown away, as planners otherwise choose when
+// they cannot estimate the related set's size.
+const eligibleCTE = `eligible AS MATERIALIZED (
+	SELECT patient_id, eligible, suggested_tier, data_gap_count FROM current_assessments
+	WHERE eligible = TRUE AND patient_id IN (SELECT patient_id FROM related))`
+
 // relatedArgs are the arguments of relatedCTE.
 func relatedArgs(u joinedup.User, now time.Time) []any {
 	org := u.OrganisationID
@@ -175,7 +189,7 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 	// The total comes with the page (a window count), so the related set
 	// is worked out once per page rather than once for the count and again
 	// for the rows: the worklist's largest cost under load.
-	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
+	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+", "+eligibleCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
 		p.language, p.interpreter_required, p.practice_id, COALESCE(o.name, ''), COALESCE(ca.eligible, FALSE), COALESCE(ca.suggested_tier, ''),
 		ct.tier, ct.overridden, COALESCE(ca.data_gap_count, 0), COUNT(*) OVER ()`+from+
 		fmt.Sprintf(" ORDER BY %s, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", tierRank, f.Limit, max(f.Offset, 0)), args...)
@@ -215,7 +229,7 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 	}
 	if len(out) == 0 && f.Offset > 0 {
 		// A page past the end has no row to carry the total.
-		if err := q.QueryRowContext(ctx, "WITH "+relatedCTE+" SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		if err := q.QueryRowContext(ctx, "WITH "+relatedCTE+", "+eligibleCTE+" SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count cohort for %s: %w", f.Viewer.Username, err)
 		}
 	}
