@@ -101,4 +101,3 @@ func Counts(ctx context.Context, q Querier) (map[string]int, error) {
 	}
 	return out, nil
 }
-
