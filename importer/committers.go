@@ -80,45 +80,9 @@ func (c *committers) dispatch(b *store.Batch) error {
 	if err := c.failed(); err != nil {
 		return err
 	}
-	parts := make([]store.Batch, len(c.in))
-	part := func(patientID string) *store.Batch {
-		return &parts[maphash.String(c.seed, patientID)%uint64(len(parts))]
-	}
-	// Organisations are few and referred to by everything: the first
-	// committer writes them.
-	parts[0].Organisations = b.Organisations
-	for _, p := range b.Patients {
-		id := p.ID
-		if id == "" {
-			id = store.PatientID(p)
-		}
-		q := part(id)
-		q.Patients = append(q.Patients, p)
-	}
-	for _, x := range b.Conditions {
-		q := part(x.PatientID)
-		q.Conditions = append(q.Conditions, x)
-	}
-	for _, x := range b.Observations {
-		q := part(x.PatientID)
-		q.Observations = append(q.Observations, x)
-	}
-	for _, x := range b.Medications {
-		q := part(x.PatientID)
-		q.Medications = append(q.Medications, x)
-	}
-	for _, x := range b.Encounters {
-		q := part(x.PatientID)
-		q.Encounters = append(q.Encounters, x)
-	}
-	for _, x := range b.Appointments {
-		q := part(x.PatientID)
-		q.Appointments = append(q.Appointments, x)
-	}
-	for _, x := range b.Carers {
-		q := part(x.PatientID)
-		q.Carers = append(q.Carers, x)
-	}
+	parts := b.Split(len(c.in), func(patientID string) int {
+		return int(maphash.String(c.seed, patientID) % uint64(len(c.in)))
+	})
 	if len(b.Patients) > 0 {
 		c.patients = true
 	}

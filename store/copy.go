@@ -77,15 +77,14 @@ func (w *copyWriter) upsert(ctx context.Context, t table, rows [][]any) (int, []
 	}
 	w.staged[stage] = true
 
+	dates := dateColumns(t)
 	values := make([][]any, len(rows))
 	for i, r := range rows {
-		if len(r) != len(t.cols)-1 {
-			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		v, err := appendRow(make([]any, 0, len(t.cols)), t, r)
+		if err != nil {
+			return 0, nil, err
 		}
-		v := make([]any, len(t.cols))
-		copy(v, r)
-		v[len(r)] = contentHash(r)
-		if err := copyValues(t, v); err != nil {
+		if err := copyDates(t, dates, v); err != nil {
 			return 0, nil, fmt.Errorf("upsert %s: %w", t.name, err)
 		}
 		values[i] = v
@@ -126,23 +125,31 @@ func (w *copyWriter) bump(ctx context.Context, patients []string) error {
 	return nil
 }
 
-// copyValues converts the values the row functions give for database/sql
-// to what COPY's binary format takes: a DATE column's "YYYY-MM-DD" text
-// becomes a time.
-func copyValues(t table, v []any) error {
+// dateColumns are the indexes of t's DATE columns, whose values the row
+// functions give as "YYYY-MM-DD" text for database/sql.
+func dateColumns(t table) []int {
+	var out []int
 	for i, c := range t.cols {
+		if c == "birth_date" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// copyDates turns the DATE columns' text into times, which COPY's binary
+// format takes.
+func copyDates(t table, dates []int, v []any) error {
+	for _, i := range dates {
 		s, ok := v[i].(string)
-		if !ok || !dateColumns[c] {
+		if !ok {
 			continue
 		}
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return fmt.Errorf("column %s: %w", c, err)
+			return fmt.Errorf("column %s: %w", t.cols[i], err)
 		}
 		v[i] = d
 	}
 	return nil
 }
-
-// dateColumns are the DATE columns among the tables the importer writes.
-var dateColumns = map[string]bool{"birth_date": true}

@@ -72,6 +72,38 @@ func (b *Batch) Reset() {
 	b.Carers = b.Carers[:0]
 }
 
+// Split divides b into n batches by patient: part names the batch each
+// patient's records go to. Organisations, which everything refers to, go
+// to the first.
+func (b *Batch) Split(n int, part func(patientID string) int) []Batch {
+	parts := make([]Batch, n)
+	parts[0].Organisations = b.Organisations
+	for _, p := range b.Patients {
+		id := p.ID
+		if id == "" {
+			id = PatientID(p)
+		}
+		q := &parts[part(id)]
+		q.Patients = append(q.Patients, p)
+	}
+	splitBy(parts, b.Conditions, part, func(x *joinedup.Condition) string { return x.PatientID }, func(q *Batch) *[]joinedup.Condition { return &q.Conditions })
+	splitBy(parts, b.Observations, part, func(x *joinedup.Observation) string { return x.PatientID }, func(q *Batch) *[]joinedup.Observation { return &q.Observations })
+	splitBy(parts, b.Medications, part, func(x *joinedup.Medication) string { return x.PatientID }, func(q *Batch) *[]joinedup.Medication { return &q.Medications })
+	splitBy(parts, b.Encounters, part, func(x *joinedup.Encounter) string { return x.PatientID }, func(q *Batch) *[]joinedup.Encounter { return &q.Encounters })
+	splitBy(parts, b.Appointments, part, func(x *joinedup.Appointment) string { return x.PatientID }, func(q *Batch) *[]joinedup.Appointment { return &q.Appointments })
+	splitBy(parts, b.Carers, part, func(x *joinedup.Carer) string { return x.PatientID }, func(q *Batch) *[]joinedup.Carer { return &q.Carers })
+	return parts
+}
+
+// splitBy appends each of xs to the list field of the part its patient
+// belongs to, in order.
+func splitBy[T any](parts []Batch, xs []T, part func(string) int, patient func(*T) string, field func(*Batch) *[]T) {
+	for i := range xs {
+		f := field(&parts[part(patient(&xs[i]))])
+		*f = append(*f, xs[i])
+	}
+}
+
 // WriteResult counts what a write changed, per resource kind.
 type WriteResult struct {
 	// Written counts records inserted or changed, by FHIR resource type

@@ -94,11 +94,10 @@ func upsertEach(ctx context.Context, q Querier, t table, rows [][]any) (int, []s
 	var patients []string
 	args := make([]any, len(t.cols))
 	for _, r := range rows {
-		if len(r) != len(t.cols)-1 {
-			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		var err error
+		if args, err = appendRow(args[:0], t, r); err != nil {
+			return 0, nil, err
 		}
-		copy(args, r)
-		args[len(r)] = contentHash(r)
 		if t.patientCol < 0 {
 			res, err := stmt.ExecContext(ctx, args...)
 			if err != nil {
@@ -120,6 +119,16 @@ func upsertEach(ctx context.Context, q Querier, t table, rows [][]any) (int, []s
 		}
 	}
 	return written, patients, nil
+}
+
+// appendRow appends a row's values (t.cols order, without content_hash)
+// and then its content hash to dst.
+func appendRow(dst []any, t table, r []any) ([]any, error) {
+	if len(r) != len(t.cols)-1 {
+		return dst, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+	}
+	dst = append(dst, r...)
+	return append(dst, contentHash(r)), nil
 }
 
 // upsertSQL is the upsert statement for n rows.
@@ -188,11 +197,10 @@ func writeValues(b *strings.Builder, n, ncols int) {
 func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
 	args := make([]any, 0, len(rows)*len(t.cols))
 	for _, r := range rows {
-		if len(r) != len(t.cols)-1 {
-			return 0, nil, fmt.Errorf("upsert %s: row has %d values, want %d", t.name, len(r), len(t.cols)-1)
+		var err error
+		if args, err = appendRow(args, t, r); err != nil {
+			return 0, nil, err
 		}
-		args = append(args, r...)
-		args = append(args, contentHash(r))
 	}
 	query := upsertSQL(t, len(rows))
 	if t.patientCol < 0 {
