@@ -133,7 +133,14 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	if len(in) == 0 {
 		return nil, nil
 	}
-	type current struct{ id, hash string }
+	// The patient's practice is kept beside the current assessment for the
+	// practice's lists; it is read here, from the patient row, so no
+	// caller can leave it out.
+	type current struct {
+		had                  bool
+		id, hash             string
+		practice, registered sql.NullString
+	}
 	cur := make(map[string]current, len(in))
 	ids := make([]any, len(in))
 	for i, a := range in {
@@ -141,15 +148,15 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	for start := 0; start < len(ids); start += 1000 {
 		chunk := ids[start:min(start+1000, len(ids))]
-		rows, err := q.QueryContext(ctx, "SELECT patient_id, assessment_id, detail_hash FROM current_assessments WHERE patient_id IN ("+
-			placeholders(1, len(chunk))+")", chunk...)
+		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id
+			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id IN (`+placeholders(1, len(chunk))+")", chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("read current assessments: %w", err)
 		}
 		for rows.Next() {
 			var p string
 			var c current
-			if err := rows.Scan(&p, &c.id, &c.hash); err != nil {
+			if err := rows.Scan(&p, &c.registered, &c.had, &c.id, &c.hash, &c.practice); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read current assessments: %w", err)
 			}
@@ -164,6 +171,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	out := make([]SavedAssessment, len(in))
 	var history, currents [][]any
 	var prevIDs []any
+	var moved [][2]any // practice, patient
 	prevOf := map[string]int{}
 	now = now.UTC()
 	for i, item := range in {
@@ -174,9 +182,13 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		}
 		sum := sha256.Sum256(detail)
 		hash := hex.EncodeToString(sum[:16])
-		c, had := cur[a.PatientID]
+		c := cur[a.PatientID]
+		had := c.had
 		if had && c.hash == hash {
 			out[i] = SavedAssessment{ID: c.id}
+			if c.practice != c.registered {
+				moved = append(moved, [2]any{c.registered, a.PatientID})
+			}
 			continue
 		}
 		id := NewID()
@@ -188,7 +200,8 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		asOf := a.AsOf.UTC().Format(time.DateOnly)
 		history = append(history, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier),
 			len(a.LTCs), len(a.RiskFactors), len(a.DataGaps), item.FactsVersion, string(detail), now})
-		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash})
+		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash,
+			c.registered})
 	}
 
 	// Previous assessments are read only for the patients whose assessment
@@ -223,11 +236,18 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		return nil, err
 	}
 	if err := insertMany(ctx, q, multi, "current_assessments", []string{"patient_id", "assessment_id", "policy_version", "as_of", "eligible",
-		"suggested_tier", "data_gap_count", "detail_hash"}, currents,
+		"suggested_tier", "data_gap_count", "detail_hash", "practice_id"}, currents,
 		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
 		as_of = excluded.as_of, eligible = excluded.eligible, suggested_tier = excluded.suggested_tier,
-		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash`); err != nil {
+		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash, practice_id = excluded.practice_id`); err != nil {
 		return nil, err
+	}
+	// An unchanged assessment of a patient who has since moved practice
+	// still follows the patient to the new practice's lists.
+	for _, m := range moved {
+		if _, err := q.ExecContext(ctx, "UPDATE current_assessments SET practice_id = $1 WHERE patient_id = $2", m[0], m[1]); err != nil {
+			return nil, fmt.Errorf("move assessment of patient %s: %w", m[1], err)
+		}
 	}
 	// assessed_version only moves forward, so an assessment of older facts
 	// never hides a newer change from the next incremental run.

@@ -62,19 +62,26 @@ type CohortRow struct {
 	DataGaps      int
 }
 
-// relatedCTE selects the ids of the patients user u has a relationship
-// with at now, as RelationshipFor decides one patient; a patient related in
+// linkedCTE selects the ids of the patients user u is linked with at now
+// other than by registration: a current place on the care team (the user
+// or the organisation) or an open referral to the organisation. With
+// registration at the organisation (patients.practice_id) these are the
+// relationships RelationshipFor decides one patient by. A patient linked in
 // more than one way appears more than once, so use it as a set (IN). Its
 // arguments are $1 organisation, $2 user id, $3 now.
-const relatedCTE = `related AS (
-	SELECT id AS patient_id FROM patients WHERE practice_id = $1
-	UNION ALL SELECT patient_id FROM care_team_members WHERE (user_id = $2 OR organisation_id = $1)
+const linkedCTE = `linked AS (
+	SELECT patient_id FROM care_team_members WHERE (user_id = $2 OR organisation_id = $1)
 		AND period_start <= $3 AND (period_end IS NULL OR period_end > $3)
 	UNION ALL SELECT patient_id FROM referrals WHERE organisation_id = $1
 		AND created_at <= $3 AND (closed_at IS NULL OR closed_at > $3))`
 
-// relatedPatient is relatedCTE for one patient p: true when the user has
-// a relationship with p, by the same rules and with the same arguments.
+// relatedRow is true when the patient row p is registered at the
+// organisation or linked (linkedCTE): the relationship, checked on the
+// patient row itself, which is the authority on registration.
+const relatedRow = `(p.practice_id = $1 OR p.id IN (SELECT patient_id FROM linked))`
+
+// relatedPatient is relatedRow without the linked set: true when the user
+// has a relationship with p, by the same rules and with the same arguments.
 // Where the candidates are few (a worklist's tasks), testing each is
 // cheaper than listing everyone related.
 const relatedPatient = `(p.practice_id = $1
@@ -92,7 +99,7 @@ const socialCareConsent = ` AND COALESCE((SELECT c.social_care FROM consents c W
 const tierRank = `CASE COALESCE(ct.tier, ca.suggested_tier) WHEN 'red' THEN 0 WHEN 'amber' THEN 1 WHEN 'green' THEN 2 ELSE 3 END`
 
 // cohortWhere builds the FROM and WHERE of a cohort query and its
-// arguments, after the three of relatedCTE.
+// arguments, after the three of linkedCTE.
 func cohortWhere(f CohortFilter) (string, []any) {
 	args := relatedArgs(f.Viewer, f.Now)
 	arg := func(v any) string {
@@ -111,12 +118,13 @@ func cohortWhere(f CohortFilter) (string, []any) {
 			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))`)
 	} else {
 		// The related patients in the cohort (eligibleCTE) are found
-		// before any patient row is read.
+		// before any patient row is read; the relationship is then
+		// checked on the row.
 		b.WriteString(` FROM eligible ca
 	JOIN patients p ON p.id = ca.patient_id
 	LEFT JOIN organisations o ON o.id = p.practice_id
 	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
-	WHERE p.deceased IS NULL`)
+	WHERE p.deceased IS NULL AND ` + relatedRow)
 	}
 	if f.Viewer.Role == joinedup.RoleCommunitySocialCare {
 		b.WriteString(socialCareConsent)
@@ -155,18 +163,21 @@ func cohortWhere(f CohortFilter) (string, []any) {
 	return b.String(), args
 }
 
-// eligibleCTE selects the current assessments of the related patients in
-// the cohort. A practice list is tens of thousands of patients and the
-// cohort a few hundred of them: materialised, it is worked out from the
-// related ids and the small index of eligible assessments alone, so only
-// the cohort's patient rows are read, rather than every related patient's
-// row being read and most thrown away, as planners otherwise choose when
-// they cannot estimate the related set's size.
+// eligibleCTE selects the current assessments in the cohort of the
+// patients the user may be related to: those the assessment places at the
+// organisation, and those linked to it. A practice list is tens of
+// thousands of patients and the cohort a few hundred of them; both halves
+// are read from the small indexes of eligible assessments, so only the
+// cohort's patient rows are read, never the whole practice list.
+// Materialised, so no planner is tempted to start from the patients.
 const eligibleCTE = `eligible AS MATERIALIZED (
 	SELECT patient_id, eligible, suggested_tier, data_gap_count FROM current_assessments
-	WHERE eligible = TRUE AND patient_id IN (SELECT patient_id FROM related))`
+	WHERE eligible = TRUE AND practice_id = $1
+	UNION
+	SELECT patient_id, eligible, suggested_tier, data_gap_count FROM current_assessments
+	WHERE eligible = TRUE AND patient_id IN (SELECT patient_id FROM linked))`
 
-// relatedArgs are the arguments of relatedCTE.
+// relatedArgs are the arguments of linkedCTE and relatedPatient.
 func relatedArgs(u joinedup.User, now time.Time) []any {
 	org := u.OrganisationID
 	if org == "" {
@@ -189,7 +200,7 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 	// The total comes with the page (a window count), so the related set
 	// is worked out once per page rather than once for the count and again
 	// for the rows: the worklist's largest cost under load.
-	rows, err := q.QueryContext(ctx, "WITH "+relatedCTE+", "+eligibleCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
+	rows, err := q.QueryContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
 		p.language, p.interpreter_required, p.practice_id, COALESCE(o.name, ''), COALESCE(ca.eligible, FALSE), COALESCE(ca.suggested_tier, ''),
 		ct.tier, ct.overridden, COALESCE(ca.data_gap_count, 0), COUNT(*) OVER ()`+from+
 		fmt.Sprintf(" ORDER BY %s, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", tierRank, f.Limit, max(f.Offset, 0)), args...)
@@ -229,7 +240,7 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 	}
 	if len(out) == 0 && f.Offset > 0 {
 		// A page past the end has no row to carry the total.
-		if err := q.QueryRowContext(ctx, "WITH "+relatedCTE+", "+eligibleCTE+" SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		if err := q.QueryRowContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+" SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count cohort for %s: %w", f.Viewer.Username, err)
 		}
 	}

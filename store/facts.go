@@ -144,8 +144,10 @@ type rowWriter interface {
 	// upsert writes rows (t.cols order, without content_hash) and returns
 	// how many were written and, for patient-scoped tables, their patients.
 	upsert(ctx context.Context, t table, rows [][]any) (int, []string, error)
-	// bump raises the facts version of the patients.
-	bump(ctx context.Context, patients []string) error
+	// bump raises the facts version of the patients, and keeps the
+	// practice held beside the current assessments of the registered (the
+	// patients whose own rows were written) in step with their rows.
+	bump(ctx context.Context, patients, registered []string) error
 }
 
 // sqlWriter writes through database/sql statements.
@@ -158,17 +160,24 @@ func (w sqlWriter) upsert(ctx context.Context, t table, rows [][]any) (int, []st
 	return upsert(ctx, w.q, w.multi, t, rows)
 }
 
-func (w sqlWriter) bump(ctx context.Context, patients []string) error {
-	return bumpFactsVersion(ctx, w.q, patients)
+func (w sqlWriter) bump(ctx context.Context, patients, registered []string) error {
+	if err := bumpFactsVersion(ctx, w.q, patients); err != nil {
+		return err
+	}
+	return followPractice(ctx, w.q, registered)
 }
 
 func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 	res := WriteResult{Written: map[string]int{}}
 	changed := map[string]bool{}
+	var registered []string
 	step := func(kind string, t table, rows [][]any) error {
 		n, ps, err := w.upsert(ctx, t, rows)
 		if err != nil {
 			return err
+		}
+		if t.name == patientsTable.name {
+			registered = ps
 		}
 		if n > 0 {
 			res.Written[kind] += n
@@ -224,7 +233,7 @@ func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 		res.ChangedPatients = append(res.ChangedPatients, p)
 	}
 	slices.Sort(res.ChangedPatients)
-	if err := w.bump(ctx, res.ChangedPatients); err != nil {
+	if err := w.bump(ctx, res.ChangedPatients, registered); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -241,6 +250,25 @@ func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
 		query := "UPDATE patients SET facts_version = facts_version + 1 WHERE id IN (" + placeholders(1, len(chunk)) + ")"
 		if _, err := q.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("mark changed patients: %w", err)
+		}
+	}
+	return nil
+}
+
+// followPractice copies the practice of each patient's row to the
+// patient's current assessment, where it differs.
+func followPractice(ctx context.Context, q Querier, ids []string) error {
+	const per = 1000
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		query := "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
+			"AND current_assessments.patient_id IN (" + placeholders(1, len(chunk)) + ") AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
 	}
 	return nil

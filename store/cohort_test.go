@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"database/sql"
+	"slices"
+	"testing"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+// TestCohortFollowsRegistration moves an assessed patient between
+// practices, by each write path, and expects the patient on the new
+// practice's list and off the old one's, at once and without a new
+// assessment: the practice held beside the assessment must never keep a
+// patient from a GP's list, nor show one to a GP no longer related.
+func TestCohortFollowsRegistration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := sample()
+		loc, prac := b.Organisations[0], b.Organisations[1]
+		other := joinedup.Organisation{ODS: "G85002", Name: "Other Practice", Kind: joinedup.OrgPractice, ParentID: loc.ID,
+			Source: joinedup.Source{System: "test", ID: "prac2"}}
+		other.ID = store.OrganisationID(other)
+		b.Organisations = append(b.Organisations, other)
+		write(t, db, b)
+		p1 := b.Patients[0]
+		storetest.Assess(t, db, t0, map[string]bool{p1.ID: true, b.Patients[1].ID: false})
+
+		list := func(practiceID string) []string {
+			t.Helper()
+			gp := joinedup.User{ID: "gp-" + practiceID, Username: "gp", Role: joinedup.RoleGP, OrganisationID: practiceID}
+			rows, total, err := store.ListCohort(ctx, db, store.CohortFilter{Viewer: gp, Now: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range rows {
+				ids = append(ids, r.Patient.ID)
+			}
+			if total != len(ids) {
+				t.Fatalf("total %d for %d rows", total, len(ids))
+			}
+			return ids
+		}
+		expect := func(step, at string, want []string) {
+			t.Helper()
+			if got := list(at); !slices.Equal(got, want) {
+				t.Fatalf("%s: list of %s = %v, want %v", step, at, got, want)
+			}
+		}
+		expect("assessed", prac.ID, []string{p1.ID})
+		expect("assessed", other.ID, nil)
+
+		move := func(to string, version string) *store.Batch {
+			p := p1
+			p.PracticeID, p.Source.VersionID = to, version
+			return &store.Batch{Patients: []joinedup.Patient{p}}
+		}
+		write(t, db, move(other.ID, "2"))
+		expect("moved row by row", prac.ID, nil)
+		expect("moved row by row", other.ID, []string{p1.ID})
+
+		if _, err := db.WriteBatch(ctx, move(prac.ID, "3")); err != nil {
+			t.Fatal(err)
+		}
+		expect("moved back in bulk", prac.ID, []string{p1.ID})
+		expect("moved back in bulk", other.ID, nil)
+
+		// Were the copy ever stale, the patient row still decides who
+		// is related…
+		if _, err := db.ExecContext(ctx, "UPDATE current_assessments SET practice_id = $1 WHERE patient_id = $2", other.ID, p1.ID); err != nil {
+			t.Fatal(err)
+		}
+		expect("stale copy", other.ID, nil)
+		// …and saving the same assessment again puts it right.
+		storetest.Assess(t, db, t0, map[string]bool{p1.ID: true})
+		var got sql.NullString
+		if err := db.QueryRowContext(ctx, "SELECT practice_id FROM current_assessments WHERE patient_id = $1", p1.ID).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String != prac.ID {
+			t.Fatalf("practice beside the unchanged assessment = %q, want %q", got.String, prac.ID)
+		}
+		expect("reassessed", prac.ID, []string{p1.ID})
+	})
+}
