@@ -201,7 +201,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		history = append(history, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier),
 			len(a.LTCs), len(a.RiskFactors), len(a.DataGaps), item.FactsVersion, string(detail), now})
 		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash,
-			c.registered})
+			nullString(c.registered.String)})
 	}
 
 	// Previous assessments are read only for the patients whose assessment
@@ -231,12 +231,14 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		}
 	}
 
-	if err := insertMany(ctx, q, multi, "assessments", []string{"patient_id", "id", "policy_version", "as_of", "eligible", "suggested_tier",
-		"ltc_count", "risk_factor_count", "data_gap_count", "facts_version", "detail", "created_at"}, history, ""); err != nil {
+	if err := insertColumns(ctx, q, multi, "assessments", []column{{"patient_id", "text"}, {"id", "text"}, {"policy_version", "text"},
+		{"as_of", "date"}, {"eligible", "bool"}, {"suggested_tier", "text"}, {"ltc_count", "int"}, {"risk_factor_count", "int"},
+		{"data_gap_count", "int"}, {"facts_version", "bigint"}, {"detail", "text"}, {"created_at", "timestamp"}}, history, ""); err != nil {
 		return nil, err
 	}
-	if err := insertMany(ctx, q, multi, "current_assessments", []string{"patient_id", "assessment_id", "policy_version", "as_of", "eligible",
-		"suggested_tier", "data_gap_count", "detail_hash", "practice_id"}, currents,
+	if err := insertColumns(ctx, q, multi, "current_assessments", []column{{"patient_id", "text"}, {"assessment_id", "text"},
+		{"policy_version", "text"}, {"as_of", "date"}, {"eligible", "bool"}, {"suggested_tier", "text"}, {"data_gap_count", "int"},
+		{"detail_hash", "text"}, {"practice_id", "text"}}, currents,
 		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
 		as_of = excluded.as_of, eligible = excluded.eligible, suggested_tier = excluded.suggested_tier,
 		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash, practice_id = excluded.practice_id`); err != nil {
@@ -251,17 +253,145 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	// assessed_version only moves forward, so an assessment of older facts
 	// never hides a newer change from the next incremental run.
+	if err := markAssessed(ctx, q, multi, in); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// markAssessed records the facts version each assessment saw: on
+// PostgreSQL in one statement for the batch (a statement per patient is a
+// round trip each), on SQLite through one prepared statement.
+func markAssessed(ctx context.Context, q Querier, multi bool, in []AssessmentInput) error {
+	if multi {
+		ids := make([]string, len(in))
+		versions := make([]int64, len(in))
+		for i, item := range in {
+			ids[i], versions[i] = item.Assessment.PatientID, item.FactsVersion
+		}
+		_, err := q.ExecContext(ctx, `UPDATE patients SET assessed_version = v.facts_version
+			FROM (SELECT UNNEST($1::text[]) AS id, UNNEST($2::bigint[]) AS facts_version) v
+			WHERE patients.id = v.id AND patients.assessed_version < v.facts_version`, ids, versions)
+		if err != nil {
+			return fmt.Errorf("mark %d patients assessed: %w", len(in), err)
+		}
+		return nil
+	}
 	mark, err := q.PrepareContext(ctx, "UPDATE patients SET assessed_version = $1 WHERE id = $2 AND assessed_version < $1")
 	if err != nil {
-		return nil, fmt.Errorf("mark patients assessed: %w", err)
+		return fmt.Errorf("mark patients assessed: %w", err)
 	}
 	defer mark.Close()
 	for _, item := range in {
 		if _, err := mark.ExecContext(ctx, item.FactsVersion, item.Assessment.PatientID); err != nil {
-			return nil, fmt.Errorf("mark patient %s assessed: %w", item.Assessment.PatientID, err)
+			return fmt.Errorf("mark patient %s assessed: %w", item.Assessment.PatientID, err)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// column is a column insertColumns writes, with its PostgreSQL type: one
+// of text, date (given as "YYYY-MM-DD"), bool, int, bigint and timestamp.
+type column struct{ name, typ string }
+
+// insertColumns inserts rows, each statement followed by suffix. On
+// PostgreSQL (multi) the rows go as one array per column, unnested into
+// rows by one small statement: the server neither parses a statement the
+// size of the batch nor binds thousands of parameters. Otherwise it is
+// insertMany.
+func insertColumns(ctx context.Context, q Querier, multi bool, tableName string, cols []column, rows [][]any, suffix string) error {
+	names := make([]string, len(cols))
+	for j, c := range cols {
+		names[j] = c.name
+	}
+	if !multi || len(rows) == 0 {
+		return insertMany(ctx, q, multi, tableName, names, rows, suffix)
+	}
+	arrays := make([]any, len(cols))
+	var from, sel strings.Builder
+	for j, c := range cols {
+		var err error
+		if arrays[j], err = columnArray(rows, j, c.typ); err != nil {
+			return fmt.Errorf("insert into %s, column %s: %w", tableName, c.name, err)
+		}
+		if j > 0 {
+			from.WriteString(", ")
+			sel.WriteString(", ")
+		}
+		arrayType := c.typ
+		if c.typ == "date" {
+			arrayType = "text"
+		}
+		fmt.Fprintf(&from, "$%d::%s[]", j+1, arrayType)
+		if c.typ == "date" {
+			fmt.Fprintf(&sel, "CAST(c%d AS DATE)", j)
+		} else {
+			fmt.Fprintf(&sel, "c%d", j)
+		}
+	}
+	aliases := make([]string, len(cols))
+	for j := range cols {
+		aliases[j] = fmt.Sprintf("c%d", j)
+	}
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM UNNEST(%s) AS v(%s)%s", tableName, strings.Join(names, ", "),
+		sel.String(), from.String(), strings.Join(aliases, ", "), suffix)
+	if _, err := q.ExecContext(ctx, stmt, arrays...); err != nil {
+		return fmt.Errorf("insert into %s: %w", tableName, err)
+	}
+	return nil
+}
+
+// columnArray is column j of rows as a slice of typ, a nil value being
+// NULL.
+func columnArray(rows [][]any, j int, typ string) (any, error) {
+	switch typ {
+	case "text", "date":
+		out := make([]*string, len(rows))
+		for i, r := range rows {
+			switch v := r[j].(type) {
+			case nil:
+			case string:
+				out[i] = &v
+			default:
+				return nil, fmt.Errorf("row %d: %T for %s", i, v, typ)
+			}
+		}
+		return out, nil
+	case "bool":
+		out := make([]bool, len(rows))
+		for i, r := range rows {
+			v, ok := r[j].(bool)
+			if !ok {
+				return nil, fmt.Errorf("row %d: %T for %s", i, r[j], typ)
+			}
+			out[i] = v
+		}
+		return out, nil
+	case "int", "bigint":
+		out := make([]int64, len(rows))
+		for i, r := range rows {
+			switch v := r[j].(type) {
+			case int:
+				out[i] = int64(v)
+			case int64:
+				out[i] = v
+			default:
+				return nil, fmt.Errorf("row %d: %T for %s", i, v, typ)
+			}
+		}
+		return out, nil
+	case "timestamp":
+		out := make([]time.Time, len(rows))
+		for i, r := range rows {
+			v, ok := r[j].(time.Time)
+			if !ok {
+				return nil, fmt.Errorf("row %d: %T for %s", i, r[j], typ)
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("no array of %s", typ)
 }
 
 // insertMany inserts rows, each statement followed by suffix (e.g. an ON

@@ -172,7 +172,7 @@ func sortBy[T any](xs []T, less func(a, b T) bool) {
 // facts.
 func Encounters(ctx context.Context, q Querier, patientID string) ([]joinedup.Encounter, error) {
 	f := &joinedup.Facts{}
-	err := loadEncounters(ctx, q, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
+	err := loadTable(ctx, q, encounterFacts, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
 	return f.Encounters, err
 }
 
@@ -180,6 +180,6 @@ func Encounters(ctx context.Context, q Querier, patientID string) ([]joinedup.En
 // their facts.
 func Appointments(ctx context.Context, q Querier, patientID string) ([]joinedup.Appointment, error) {
 	f := &joinedup.Facts{}
-	err := loadAppointments(ctx, q, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
+	err := loadTable(ctx, q, appointmentFacts, "patient_id = $1", []any{patientID}, map[string]*joinedup.Facts{patientID: f})
 	return f.Appointments, err
 }

@@ -266,6 +266,136 @@ func EachFacts(ctx context.Context, q Querier, filter FactsFilter, fn func(f *jo
 	}
 }
 
+// EachFacts is the package EachFacts. A walk of the whole population
+// streams each table once, in patient order, on a connection of its own,
+// merging the streams as it goes: one sequential pass over each table
+// rather than a look-up per patient, whose reads land all over tables that
+// are stored in the order records arrived rather than by patient.
+func (db *DB) EachFacts(ctx context.Context, filter FactsFilter, fn func(f *joinedup.Facts, factsVersion int64) error) error {
+	if filter.Changed || len(filter.PatientIDs) > 0 {
+		// A few patients are cheaper to look up than to find in a pass.
+		return EachFacts(ctx, db, filter, fn)
+	}
+	return db.streamFacts(ctx, filter.Only.where(), fn)
+}
+
+// streamFacts is EachFacts over every patient, by merging one stream per
+// table. The patients are read first: every stream's snapshot is then no
+// older than the facts versions read, so an assessment never records
+// that it saw facts newer than those it was given (a change it missed is
+// found again by the next incremental run).
+func (db *DB) streamFacts(ctx context.Context, only projection, fn func(*joinedup.Facts, int64) error) error {
+	// Both engines compare the ids byte by byte, as Go does, so a stream
+	// that runs ahead of the patients is noticed at once.
+	order := "id"
+	factOrder := "patient_id, id"
+	if db.Engine == Postgres {
+		order = `id COLLATE "C"`
+		factOrder = `patient_id COLLATE "C", id COLLATE "C"`
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	patients, err := db.QueryContext(ctx, "SELECT "+patientCols+", facts_version FROM patients ORDER BY "+order)
+	if err != nil {
+		return fmt.Errorf("walk patients: %w", err)
+	}
+	defer patients.Close()
+	if !patients.Next() {
+		if err := patients.Err(); err != nil {
+			return fmt.Errorf("walk patients: %w", err)
+		}
+		return nil
+	}
+	var streams []*factStream
+	defer func() {
+		for _, s := range streams {
+			s.rows.Close()
+		}
+	}()
+	for _, t := range only.tables() {
+		cond, args := only.cond(t.name, t.timeCol, "1 = 1", nil)
+		rows, err := db.QueryContext(ctx, "SELECT "+t.cols+" FROM "+t.name+" WHERE "+cond+" ORDER BY "+factOrder, args...)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", t.name, err)
+		}
+		s := &factStream{t: t, rows: rows}
+		streams = append(streams, s)
+		if err := s.next(); err != nil {
+			return err
+		}
+	}
+	for {
+		var v int64
+		p, err := scanPatient(scanPlus{patients, &v})
+		if err != nil {
+			return fmt.Errorf("walk patients: %w", err)
+		}
+		f := &joinedup.Facts{Patient: p}
+		for _, s := range streams {
+			if err := s.take(p.ID, f); err != nil {
+				return err
+			}
+		}
+		if err := fn(f, v); err != nil {
+			return err
+		}
+		if !patients.Next() {
+			break
+		}
+	}
+	if err := patients.Err(); err != nil {
+		return fmt.Errorf("walk patients: %w", err)
+	}
+	for _, s := range streams {
+		if s.ok {
+			return fmt.Errorf("load %s: a row of patient %s, who is not among the patients", s.t.name, s.patient)
+		}
+	}
+	return nil
+}
+
+// factStream is one table's facts, in patient order, read a row ahead.
+type factStream struct {
+	t       factTable
+	rows    *sql.Rows
+	ok      bool // a row has been read and not yet taken
+	patient string
+	add     func(*joinedup.Facts)
+}
+
+func (s *factStream) next() error {
+	if !s.rows.Next() {
+		s.ok = false
+		if err := s.rows.Err(); err != nil {
+			return fmt.Errorf("load %s: %w", s.t.name, err)
+		}
+		return nil
+	}
+	var err error
+	if s.patient, s.add, err = s.t.scan(s.rows); err != nil {
+		return fmt.Errorf("load %s: %w", s.t.name, err)
+	}
+	s.ok = true
+	return nil
+}
+
+// take adds the stream's rows of patient id to f. A row of a patient
+// before id was passed over: its patient is not among those walked, which
+// the schema's foreign keys forbid, or the orders differ. Either way the
+// walk stops rather than assess anyone without some of their facts.
+func (s *factStream) take(id string, f *joinedup.Facts) error {
+	for s.ok && s.patient <= id {
+		if s.patient < id {
+			return fmt.Errorf("load %s: a row of patient %s, who is not among the patients, or out of order", s.t.name, s.patient)
+		}
+		s.add(f)
+		if err := s.next(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // projection is a FactsProjection as the SQL each fact table's query adds.
 type projection struct {
 	codes string               // on conditions and observations; "" for none
@@ -285,6 +415,18 @@ func (p FactsProjection) where() projection {
 		}
 	}
 	return w
+}
+
+// tables are the fact tables the projection reads.
+func (p projection) tables() []factTable {
+	var out []factTable
+	for _, t := range factTables {
+		if t.name == carerFacts.name && p.only.NoCarers {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // cond returns the chunk's condition on a fact table, narrowed by the
@@ -329,19 +471,9 @@ func loadChunk(ctx context.Context, q Querier, patientCond, factCond string, arg
 	if len(facts) == 0 {
 		return nil
 	}
-	loaders := []struct {
-		tableName, timeCol string
-		load               func(context.Context, Querier, string, []any, map[string]*joinedup.Facts) error
-	}{
-		{"conditions", "", loadConditions}, {"observations", "", loadObservations}, {"medications", "authored", loadMedications},
-		{"encounters", "start_time", loadEncounters}, {"appointments", "start_time", loadAppointments}, {"carers", "", loadCarers},
-	}
-	for _, l := range loaders {
-		if l.tableName == "carers" && only.only.NoCarers {
-			continue
-		}
-		cond, args := only.cond(l.tableName, l.timeCol, factCond, args)
-		if err := l.load(ctx, q, cond, args, index); err != nil {
+	for _, t := range only.tables() {
+		cond, args := only.cond(t.name, t.timeCol, factCond, args)
+		if err := loadTable(ctx, q, t, cond, args, index); err != nil {
 			return err
 		}
 	}
@@ -382,7 +514,7 @@ func LoadFacts(ctx context.Context, q Querier, patientID string) (*joinedup.Fact
 // page listing what is booked needs, without the rest of the record.
 func UpcomingAppointments(ctx context.Context, q Querier, patientID string, from time.Time) ([]joinedup.Appointment, error) {
 	f := &joinedup.Facts{}
-	err := loadAppointments(ctx, q, "patient_id = $1 AND start_time >= $2 AND status NOT IN ('cancelled', 'entered-in-error')",
+	err := loadTable(ctx, q, appointmentFacts, "patient_id = $1 AND start_time >= $2 AND status NOT IN ('cancelled', 'entered-in-error')",
 		[]any{patientID, dbTime(from)}, map[string]*joinedup.Facts{patientID: f})
 	return f.Appointments, err
 }
@@ -391,9 +523,45 @@ func UpcomingAppointments(ctx context.Context, q Querier, patientID string, from
 // admissions (planned or not) starting at or after since, in id order.
 func UnplannedEncounters(ctx context.Context, q Querier, patientID string, since time.Time) ([]joinedup.Encounter, error) {
 	f := &joinedup.Facts{}
-	err := loadEncounters(ctx, q, "patient_id = $1 AND start_time >= $2 AND class IN ($3, $4)",
+	err := loadTable(ctx, q, encounterFacts, "patient_id = $1 AND start_time >= $2 AND class IN ($3, $4)",
 		[]any{patientID, dbTime(since), joinedup.EncounterEmergency, joinedup.EncounterInpatient}, map[string]*joinedup.Facts{patientID: f})
 	return f.Encounters, err
+}
+
+// factTable is how one table of facts is read into Facts.
+type factTable struct {
+	name    string
+	cols    string
+	timeCol string // what FactsProjection's window applies to, if any
+	// scan reads the row rows is at, returning its patient and how to
+	// add it to that patient's facts.
+	scan func(rows *sql.Rows) (patientID string, add func(*joinedup.Facts), err error)
+}
+
+var (
+	conditionFacts   = factTable{"conditions", sourceSelect + ", codes, clinical_status, onset, recorded, abated", "", scanCondition}
+	observationFacts = factTable{"observations", sourceSelect + ", codes, status, effective, value, unit, value_code, components", "",
+		scanObservation}
+	medicationFacts  = factTable{"medications", sourceSelect + ", kind, codes, status, authored, repeat", "authored", scanMedication}
+	encounterFacts   = factTable{"encounters", sourceSelect + ", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider", "start_time", scanEncounter}
+	appointmentFacts = factTable{"appointments", sourceSelect + ", start_time, end_time, status, specialty, service", "start_time", scanAppointment}
+	carerFacts       = factTable{"carers", sourceSelect + ", name, relationship, phone", "", scanCarer}
+	factTables       = []factTable{conditionFacts, observationFacts, medicationFacts, encounterFacts, appointmentFacts, carerFacts}
+)
+
+// loadTable adds the rows of t matching cond to the facts of the patients
+// in index, in (patient, id) order; rows of other patients are skipped.
+func loadTable(ctx context.Context, q Querier, t factTable, cond string, args []any, index map[string]*joinedup.Facts) error {
+	return queryFacts(ctx, q, t.name, t.cols, t.name, cond, args, func(rows *sql.Rows) error {
+		patientID, add, err := t.scan(rows)
+		if err != nil {
+			return err
+		}
+		if f := index[patientID]; f != nil {
+			add(f)
+		}
+		return nil
+	})
 }
 
 func queryFacts(ctx context.Context, q Querier, what, cols, tableName, cond string, args []any, scan func(*sql.Rows) error) error {
@@ -419,190 +587,142 @@ func sourceDest(patientID, id *string, s *joinedup.Source, ver *sql.NullString, 
 	return []any{patientID, id, &s.System, &s.ID, ver, updated}
 }
 
-func loadConditions(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "conditions", sourceSelect+", codes, clinical_status, onset, recorded, abated", "conditions", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				c                        joinedup.Condition
-				ver                      sql.NullString
-				updated, on, rec, abated nt
-				codes                    string
-			)
-			dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &codes, &c.ClinicalStatus, &on, &rec, &abated)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
-			c.Onset, c.Recorded, c.Abated = on.t(), rec.t(), abated.t()
-			if err := decodeCodings(codes, &c.Codes); err != nil {
-				return fmt.Errorf("condition %s codes: %w", c.ID, err)
-			}
-			f := index[c.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Conditions = append(f.Conditions, c)
-			return nil
-		})
+func scanCondition(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		c                        joinedup.Condition
+		ver                      sql.NullString
+		updated, on, rec, abated nt
+		codes                    string
+	)
+	dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &codes, &c.ClinicalStatus, &on, &rec, &abated)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
+	c.Onset, c.Recorded, c.Abated = on.t(), rec.t(), abated.t()
+	if err := decodeCodings(codes, &c.Codes); err != nil {
+		return "", nil, fmt.Errorf("condition %s codes: %w", c.ID, err)
+	}
+	return c.PatientID, func(f *joinedup.Facts) { f.Conditions = append(f.Conditions, c) }, nil
 }
 
-func loadObservations(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "observations", sourceSelect+", codes, status, effective, value, unit, value_code, components", "observations", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				o                     joinedup.Observation
-				ver                   sql.NullString
-				updated, eff          nt
-				codes, unit           string
-				value                 sql.NullFloat64
-				valueCode, components sql.NullString
-			)
-			dest := append(sourceDest(&o.PatientID, &o.ID, &o.Source, &ver, &updated), &codes, &o.Status, &eff, &value, &unit, &valueCode, &components)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			o.Source.VersionID, o.Source.LastUpdated = ver.String, updated.t()
-			o.Effective = eff.t()
-			if err := decodeCodings(codes, &o.Codes); err != nil {
-				return fmt.Errorf("observation %s codes: %w", o.ID, err)
-			}
-			if value.Valid {
-				o.Value = &joinedup.Quantity{Value: value.Float64, Unit: unit}
-			}
-			if valueCode.Valid {
-				o.ValueCode = new(joinedup.Coding)
-				if err := json.Unmarshal([]byte(valueCode.String), o.ValueCode); err != nil {
-					return fmt.Errorf("observation %s value code: %w", o.ID, err)
-				}
-			}
-			if components.Valid {
-				var cs []componentJSON
-				if err := json.Unmarshal([]byte(components.String), &cs); err != nil {
-					return fmt.Errorf("observation %s components: %w", o.ID, err)
-				}
-				for _, c := range cs {
-					o.Components = append(o.Components, joinedup.Component{Codes: c.Codes, Value: c.Value})
-				}
-			}
-			f := index[o.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Observations = append(f.Observations, o)
-			return nil
-		})
+func scanObservation(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		o                     joinedup.Observation
+		ver                   sql.NullString
+		updated, eff          nt
+		codes, unit           string
+		value                 sql.NullFloat64
+		valueCode, components sql.NullString
+	)
+	dest := append(sourceDest(&o.PatientID, &o.ID, &o.Source, &ver, &updated), &codes, &o.Status, &eff, &value, &unit, &valueCode, &components)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	o.Source.VersionID, o.Source.LastUpdated = ver.String, updated.t()
+	o.Effective = eff.t()
+	if err := decodeCodings(codes, &o.Codes); err != nil {
+		return "", nil, fmt.Errorf("observation %s codes: %w", o.ID, err)
+	}
+	if value.Valid {
+		o.Value = &joinedup.Quantity{Value: value.Float64, Unit: unit}
+	}
+	if valueCode.Valid {
+		o.ValueCode = new(joinedup.Coding)
+		if err := json.Unmarshal([]byte(valueCode.String), o.ValueCode); err != nil {
+			return "", nil, fmt.Errorf("observation %s value code: %w", o.ID, err)
+		}
+	}
+	if components.Valid {
+		var cs []componentJSON
+		if err := json.Unmarshal([]byte(components.String), &cs); err != nil {
+			return "", nil, fmt.Errorf("observation %s components: %w", o.ID, err)
+		}
+		for _, c := range cs {
+			o.Components = append(o.Components, joinedup.Component{Codes: c.Codes, Value: c.Value})
+		}
+	}
+	return o.PatientID, func(f *joinedup.Facts) { f.Observations = append(f.Observations, o) }, nil
 }
 
-func loadMedications(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "medications", sourceSelect+", kind, codes, status, authored, repeat", "medications", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				m             joinedup.Medication
-				ver           sql.NullString
-				updated, auth nt
-				codes, kind   string
-			)
-			dest := append(sourceDest(&m.PatientID, &m.ID, &m.Source, &ver, &updated), &kind, &codes, &m.Status, &auth, &m.Repeat)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			m.Source.VersionID, m.Source.LastUpdated = ver.String, updated.t()
-			m.Kind, m.Authored = joinedup.MedicationKind(kind), auth.t()
-			if err := decodeCodings(codes, &m.Codes); err != nil {
-				return fmt.Errorf("medication %s codes: %w", m.ID, err)
-			}
-			f := index[m.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Medications = append(f.Medications, m)
-			return nil
-		})
+func scanMedication(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		m             joinedup.Medication
+		ver           sql.NullString
+		updated, auth nt
+		codes, kind   string
+	)
+	dest := append(sourceDest(&m.PatientID, &m.ID, &m.Source, &ver, &updated), &kind, &codes, &m.Status, &auth, &m.Repeat)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	m.Source.VersionID, m.Source.LastUpdated = ver.String, updated.t()
+	m.Kind, m.Authored = joinedup.MedicationKind(kind), auth.t()
+	if err := decodeCodings(codes, &m.Codes); err != nil {
+		return "", nil, fmt.Errorf("medication %s codes: %w", m.ID, err)
+	}
+	return m.PatientID, func(f *joinedup.Facts) { f.Medications = append(f.Medications, m) }, nil
 }
 
-func loadEncounters(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "encounters", sourceSelect+", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider", "encounters", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				e                          joinedup.Encounter
-				ver                        sql.NullString
-				updated, start, end        nt
-				types, specialty, admitSrc string
-			)
-			dest := append(sourceDest(&e.PatientID, &e.ID, &e.Source, &ver, &updated), &e.Class, &types, &specialty, &start, &end, &admitSrc, &e.Emergency, &e.ServiceProvider)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			e.Source.VersionID, e.Source.LastUpdated = ver.String, updated.t()
-			e.Start, e.End = start.t(), end.t()
-			for _, c := range []struct {
-				s    string
-				into *joinedup.Codings
-			}{{types, &e.Types}, {specialty, &e.Specialty}, {admitSrc, &e.AdmitSource}} {
-				if err := decodeCodings(c.s, c.into); err != nil {
-					return fmt.Errorf("encounter %s codes: %w", e.ID, err)
-				}
-			}
-			f := index[e.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Encounters = append(f.Encounters, e)
-			return nil
-		})
+func scanEncounter(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		e                          joinedup.Encounter
+		ver                        sql.NullString
+		updated, start, end        nt
+		types, specialty, admitSrc string
+	)
+	dest := append(sourceDest(&e.PatientID, &e.ID, &e.Source, &ver, &updated), &e.Class, &types, &specialty, &start, &end, &admitSrc, &e.Emergency, &e.ServiceProvider)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	e.Source.VersionID, e.Source.LastUpdated = ver.String, updated.t()
+	e.Start, e.End = start.t(), end.t()
+	for _, c := range []struct {
+		s    string
+		into *joinedup.Codings
+	}{{types, &e.Types}, {specialty, &e.Specialty}, {admitSrc, &e.AdmitSource}} {
+		if err := decodeCodings(c.s, c.into); err != nil {
+			return "", nil, fmt.Errorf("encounter %s codes: %w", e.ID, err)
+		}
+	}
+	return e.PatientID, func(f *joinedup.Facts) { f.Encounters = append(f.Encounters, e) }, nil
 }
 
-func loadAppointments(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "appointments", sourceSelect+", start_time, end_time, status, specialty, service", "appointments", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				a                   joinedup.Appointment
-				ver                 sql.NullString
-				updated, start, end nt
-				specialty           string
-			)
-			dest := append(sourceDest(&a.PatientID, &a.ID, &a.Source, &ver, &updated), &start, &end, &a.Status, &specialty, &a.Service)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			a.Source.VersionID, a.Source.LastUpdated = ver.String, updated.t()
-			a.Start, a.End = start.t(), end.t()
-			if err := decodeCodings(specialty, &a.Specialty); err != nil {
-				return fmt.Errorf("appointment %s specialty: %w", a.ID, err)
-			}
-			f := index[a.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Appointments = append(f.Appointments, a)
-			return nil
-		})
+func scanAppointment(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		a                   joinedup.Appointment
+		ver                 sql.NullString
+		updated, start, end nt
+		specialty           string
+	)
+	dest := append(sourceDest(&a.PatientID, &a.ID, &a.Source, &ver, &updated), &start, &end, &a.Status, &specialty, &a.Service)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	a.Source.VersionID, a.Source.LastUpdated = ver.String, updated.t()
+	a.Start, a.End = start.t(), end.t()
+	if err := decodeCodings(specialty, &a.Specialty); err != nil {
+		return "", nil, fmt.Errorf("appointment %s specialty: %w", a.ID, err)
+	}
+	return a.PatientID, func(f *joinedup.Facts) { f.Appointments = append(f.Appointments, a) }, nil
 }
 
-func loadCarers(ctx context.Context, q Querier, cond string, args []any, index map[string]*joinedup.Facts) error {
-	return queryFacts(ctx, q, "carers", sourceSelect+", name, relationship, phone", "carers", cond, args,
-		func(rows *sql.Rows) error {
-			var (
-				c       joinedup.Carer
-				ver     sql.NullString
-				updated nt
-				rel     string
-			)
-			dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &c.Name, &rel, &c.Phone)
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
-			if err := decodeCodings(rel, &c.Relationship); err != nil {
-				return fmt.Errorf("carer %s relationship: %w", c.ID, err)
-			}
-			f := index[c.PatientID]
-			if f == nil {
-				return nil // in the range, but not a patient being loaded
-			}
-			f.Carers = append(f.Carers, c)
-			return nil
-		})
+func scanCarer(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
+	var (
+		c       joinedup.Carer
+		ver     sql.NullString
+		updated nt
+		rel     string
+	)
+	dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &c.Name, &rel, &c.Phone)
+	if err := rows.Scan(dest...); err != nil {
+		return "", nil, err
+	}
+	c.Source.VersionID, c.Source.LastUpdated = ver.String, updated.t()
+	if err := decodeCodings(rel, &c.Relationship); err != nil {
+		return "", nil, fmt.Errorf("carer %s relationship: %w", c.ID, err)
+	}
+	return c.PatientID, func(f *joinedup.Facts) { f.Carers = append(f.Carers, c) }, nil
 }
 
 // OrganisationIDByODS returns the id of the organisation with this ODS code.

@@ -105,8 +105,9 @@ func open(ctx context.Context, raw string) (*DB, error) {
 		db, err = sql.Open("sqlite", sqliteDSN(dsn))
 		if err == nil {
 			// One writer at a time is SQLite's model; a small pool lets
-			// readers run beside it under WAL.
-			db.SetMaxOpenConns(4)
+			// readers run beside it under WAL: enough for a population
+			// walk's streams (DB.EachFacts) and a writer.
+			db.SetMaxOpenConns(8)
 		}
 	case Postgres:
 		db, err = sql.Open("pgx", dsn)
