@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -107,8 +108,13 @@ type SavedAssessment struct {
 	// assessment (same policy, as-of date and findings): nothing new is
 	// stored, so re-running stratification adds no history.
 	Changed bool
+	// HadPrevious says there was a current assessment before, and
+	// WasEligible whether it found the patient eligible.
+	HadPrevious, WasEligible bool
 	// Previous is the assessment that was current before, when Changed
-	// and there was one: what drift is measured against.
+	// and its findings differ from the new one's: what drift is measured
+	// against. Where only the as-of date moved there is no drift to
+	// measure, and it is not read.
 	Previous *joinedup.Assessment
 }
 
@@ -137,8 +143,8 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	// practice's lists; it is read here, from the patient row, so no
 	// caller can leave it out.
 	type current struct {
-		had                  bool
-		id, hash             string
+		had, eligible        bool
+		id, hash, asOf       string
 		practice, registered sql.NullString
 	}
 	cur := make(map[string]current, len(in))
@@ -148,7 +154,8 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	for start := 0; start < len(ids); start += 1000 {
 		chunk := ids[start:min(start+1000, len(ids))]
-		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id
+		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id,
+			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), '')
 			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id IN (`+placeholders(1, len(chunk))+")", chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("read current assessments: %w", err)
@@ -156,7 +163,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		for rows.Next() {
 			var p string
 			var c current
-			if err := rows.Scan(&p, &c.registered, &c.had, &c.id, &c.hash, &c.practice); err != nil {
+			if err := rows.Scan(&p, &c.registered, &c.had, &c.id, &c.hash, &c.practice, &c.eligible, &c.asOf); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read current assessments: %w", err)
 			}
@@ -176,28 +183,25 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	now = now.UTC()
 	for i, item := range in {
 		a := item.Assessment
-		detail, err := json.Marshal(a)
+		detail, hash, err := encodeAssessment(a)
 		if err != nil {
-			return nil, fmt.Errorf("encode assessment of patient %s: %w", a.PatientID, err)
+			return nil, err
 		}
-		sum := sha256.Sum256(detail)
-		hash := hex.EncodeToString(sum[:16])
 		c := cur[a.PatientID]
-		had := c.had
-		if had && c.hash == hash {
-			out[i] = SavedAssessment{ID: c.id}
+		asOf := a.AsOf.UTC().Format(time.DateOnly)
+		if c.had && c.hash == hash && strings.HasPrefix(c.asOf, asOf) {
+			out[i] = SavedAssessment{ID: c.id, HadPrevious: true, WasEligible: c.eligible}
 			if c.practice != c.registered {
 				moved = append(moved, [2]any{c.registered, a.PatientID})
 			}
 			continue
 		}
 		id := NewID()
-		out[i] = SavedAssessment{ID: id, Changed: true}
-		if had {
+		out[i] = SavedAssessment{ID: id, Changed: true, HadPrevious: c.had, WasEligible: c.eligible}
+		if c.had && c.hash != hash {
 			prevIDs = append(prevIDs, c.id)
 			prevOf[c.id] = i
 		}
-		asOf := a.AsOf.UTC().Format(time.DateOnly)
 		history = append(history, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier),
 			len(a.LTCs), len(a.RiskFactors), len(a.DataGaps), item.FactsVersion, string(detail), now})
 		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash,
@@ -257,6 +261,37 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		return nil, err
 	}
 	return out, nil
+}
+
+// zeroAsOf is how an assessment with no as-of date encodes it.
+var zeroAsOf = []byte(`"as_of":"0001-01-01T00:00:00Z"`)
+
+// encodeAssessment returns the assessment as stored (JSON) and the hash of
+// its findings: everything but the as-of date, so that a run at a new date
+// that finds the same can tell so without reading the earlier assessment.
+func encodeAssessment(a joinedup.Assessment) (detail []byte, findingsHash string, err error) {
+	asOf := a.AsOf
+	a.AsOf = time.Time{}
+	findings, err := json.Marshal(a)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode assessment of patient %s: %w", a.PatientID, err)
+	}
+	sum := sha256.Sum256(findings)
+	// The as-of date is a top-level field written before any finding,
+	// so its first occurrence is the one to fill in.
+	i := bytes.Index(findings, zeroAsOf)
+	if i < 0 {
+		return nil, "", fmt.Errorf("encode assessment of patient %s: no as-of date in %.80s", a.PatientID, findings)
+	}
+	date, err := json.Marshal(asOf)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode assessment of patient %s: %w", a.PatientID, err)
+	}
+	detail = make([]byte, 0, len(findings)+len(date))
+	detail = append(detail, findings[:i+len(`"as_of":`)]...)
+	detail = append(detail, date...)
+	detail = append(detail, findings[i+len(zeroAsOf):]...)
+	return detail, hex.EncodeToString(sum[:16]), nil
 }
 
 // markAssessed records the facts version each assessment saw: on
@@ -346,17 +381,33 @@ func insertColumns(ctx context.Context, q Querier, multi bool, tableName string,
 func columnArray(rows [][]any, j int, typ string) (any, error) {
 	switch typ {
 	case "text", "date":
-		out := make([]*string, len(rows))
+		// A slice of strings is encoded far faster than one of pointers;
+		// pointers are only for a column with NULLs in it.
+		out := make([]string, len(rows))
+		var nulls []bool
 		for i, r := range rows {
 			switch v := r[j].(type) {
 			case nil:
+				if nulls == nil {
+					nulls = make([]bool, len(rows))
+				}
+				nulls[i] = true
 			case string:
-				out[i] = &v
+				out[i] = v
 			default:
 				return nil, fmt.Errorf("row %d: %T for %s", i, v, typ)
 			}
 		}
-		return out, nil
+		if nulls == nil {
+			return out, nil
+		}
+		withNulls := make([]*string, len(rows))
+		for i := range out {
+			if !nulls[i] {
+				withNulls[i] = &out[i]
+			}
+		}
+		return withNulls, nil
 	case "bool":
 		out := make([]bool, len(rows))
 		for i, r := range rows {

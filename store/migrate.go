@@ -19,6 +19,14 @@ func (db *DB) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(11,
 			&goose.GoFunc{RunTx: db.postgresOnly("ALTER TABLE patients SET (fillfactor = 50)")},
 			&goose.GoFunc{RunTx: db.postgresOnly("ALTER TABLE patients RESET (fillfactor)")}),
+		// Every stratification run replaces each patient's current
+		// assessment. With room left in each page, the replacement is a
+		// heap-only update that writes nothing in the table's indexes
+		// whenever the indexed columns (eligibility, tier, practice) stay
+		// as they were, as they do for almost everyone.
+		goose.NewGoMigration(14,
+			&goose.GoFunc{RunTx: db.postgresOnly("ALTER TABLE current_assessments SET (fillfactor = 50)")},
+			&goose.GoFunc{RunTx: db.postgresOnly("ALTER TABLE current_assessments RESET (fillfactor)")}),
 	}
 }
 

@@ -103,9 +103,32 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 	if opt.DryRun {
 		sum.WhatIf = map[string]*Change{}
 	}
-	var done int
+	// Batches are assessed and written by several savers at once, each in
+	// a transaction of its own; a batch's patients are nobody else's, so
+	// the order the batches land in changes nothing. mu guards the
+	// summary and the callbacks, which see one patient at a time.
+	var (
+		mu   sync.Mutex
+		done int
+	)
 	flush := func(batch []*joinedup.Facts, versions []int64) error {
 		as := assessAll(opt.Policy, batch, opt.AsOf, opt.Workers)
+		var part RunSummary
+		var err error
+		if opt.DryRun {
+			part.WhatIf = map[string]*Change{}
+			err = compare(ctx, db, batch, as, places, part.WhatIf)
+		} else {
+			err = db.InTx(ctx, func(tx *sql.Tx) error {
+				part = RunSummary{}
+				return save(ctx, db, tx, batch, versions, as, opt, &part)
+			})
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
 		for i := range as {
 			sum.Total.add(&as[i])
 			loc := places.locality(batch[i].Patient.PracticeID)
@@ -119,14 +142,19 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 				opt.Assessed(batch[i], &as[i])
 			}
 		}
-		var err error
-		if opt.DryRun {
-			err = compare(ctx, db, batch, as, places, sum.WhatIf)
-		} else {
-			err = db.InTx(ctx, func(tx *sql.Tx) error { return save(ctx, db, tx, batch, versions, as, opt, &sum) })
-		}
-		if err != nil {
-			return err
+		sum.Written += part.Written
+		sum.Drift += part.Drift
+		sum.TasksRaised += part.TasksRaised
+		for k, ch := range part.WhatIf {
+			into := sum.WhatIf[k]
+			if into == nil {
+				into = &Change{}
+				sum.WhatIf[k] = into
+			}
+			into.Enter += ch.Enter
+			into.Leave += ch.Leave
+			into.TierChange += ch.TierChange
+			into.Unchanged += ch.Unchanged
 		}
 		done += len(batch)
 		if opt.Progress != nil {
@@ -135,12 +163,11 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 		return nil
 	}
 
-	// The next batch is loaded while this one is assessed and written:
-	// reading facts and writing assessments take about as long, and
-	// neither waits for the other.
+	// The next batches are loaded while earlier ones are assessed and
+	// written.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan loaded, 1)
+	batches := make(chan loaded, savers(db))
 	var loadErr error
 	go func() {
 		defer close(batches)
@@ -166,16 +193,41 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 			loadErr = send()
 		}
 	}()
-	for b := range batches {
-		if err := flush(b.facts, b.versions); err != nil {
-			cancel()
-			for range batches {
-				// Let the loader see the cancellation and stop.
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	for range savers(db) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if ctx.Err() != nil {
+					continue // drain, so the loader sees the cancellation
+				}
+				if err := flush(b.facts, b.versions); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					cancel()
+				}
 			}
-			return sum, err
-		}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return sum, firstErr
 	}
 	return sum, loadErr
+}
+
+// savers is how many batches are written at once: two on PostgreSQL,
+// whose server works on each connection's statements in parallel; one on
+// SQLite, which writes one transaction at a time.
+func savers(db *store.DB) int {
+	if db.Engine == store.Postgres {
+		return 2
+	}
+	return 1
 }
 
 // loaded is a batch of patients' facts and the facts versions they had.
@@ -252,7 +304,7 @@ func save(ctx context.Context, db *store.DB, tx *sql.Tx, batch []*joinedup.Facts
 // tier by itself.
 func reviewTasks(p joinedup.Patient, s store.SavedAssessment, a *joinedup.Assessment, decided joinedup.Tier, asOf, now time.Time) []joinedup.Task {
 	var out []joinedup.Task
-	newlyEligible := a.Eligible && (s.Previous == nil || !s.Previous.Eligible)
+	newlyEligible := a.Eligible && (!s.HadPrevious || !s.WasEligible)
 	if newlyEligible && decided == "" {
 		out = append(out, joinedup.Task{
 			PatientID: a.PatientID, Kind: joinedup.TaskReviewSuggestedTier, AssigneeOrg: p.PracticeID,
