@@ -302,11 +302,21 @@ func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now tim
 	if viewer.Role == joinedup.RoleCommunitySocialCare {
 		consent = socialCareConsent
 	}
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version,
+	// The tasks assigned to the organisation, then those assigned to the
+	// user alone, are each walked in the order shown, stopping at the
+	// limit: a practice may have hundreds of open tasks, and the patient
+	// of each one passed over would otherwise be read.
+	lim := max(limit, 1)
+	branch := func(assignee string) string {
+		return `SELECT * FROM (SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version, t.created_at,
 		p.nhs_number, p.given_name, p.family_name
 		FROM tasks t JOIN patients p ON p.id = t.patient_id
-		WHERE t.status = 'open' AND (t.assignee_user = $2 OR t.assignee_org = $1) AND `+relatedPatient+consent+
-		fmt.Sprintf(" ORDER BY t.due IS NULL, t.due, t.priority, t.created_at, t.id LIMIT %d", max(limit, 1)), relatedArgs(viewer, now)...)
+		WHERE t.status = 'open' AND ` + assignee + ` AND ` + relatedPatient + consent +
+			fmt.Sprintf(" ORDER BY t.due NULLS LAST, t.priority, t.created_at, t.id LIMIT %d) w", lim)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, patient_id, kind, title, reason, due, priority, status, version, nhs_number, given_name, family_name
+		FROM (`+branch("t.assignee_org = $1")+` UNION ALL `+branch("t.assignee_user = $2 AND (t.assignee_org IS NULL OR t.assignee_org <> $1)")+`) u`+
+		fmt.Sprintf(" ORDER BY due NULLS LAST, priority, created_at, id LIMIT %d", lim), relatedArgs(viewer, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("worklist of %s: %w", viewer.Username, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
@@ -83,5 +84,55 @@ func TestCohortFollowsRegistration(t *testing.T) {
 			t.Fatalf("practice beside the unchanged assessment = %q, want %q", got.String, prac.ID)
 		}
 		expect("reassessed", prac.ID, []string{p1.ID})
+	})
+}
+
+// TestWorklistTasks checks the worklist's tasks: those assigned to the
+// user or the user's organisation, each once, soonest due first (undated
+// last), at most the limit, and never about a patient the user is no
+// longer related to.
+func TestWorklistTasks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := sample()
+		prac := b.Organisations[1]
+		write(t, db, b)
+		p1, p2 := b.Patients[0], b.Patients[1] // p2 is registered nowhere
+		gp := joinedup.User{ID: "gp1", Username: "gp1", Role: joinedup.RoleGP, OrganisationID: prac.ID}
+		day := func(d int) time.Time { return time.Date(2025, 3, d, 0, 0, 0, 0, time.UTC) }
+		raise := func(key string, patient, org, user string, due time.Time, priority int) {
+			t.Helper()
+			task := joinedup.Task{PatientID: patient, Kind: "review", Title: key, AssigneeOrg: org, AssigneeUser: user, Due: due,
+				Priority: priority, CreatedAt: t0, DedupeKey: key}
+			if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raise("org later", p1.ID, prac.ID, "", day(20), 2)
+		raise("org undated", p1.ID, prac.ID, "", time.Time{}, 1)
+		raise("user soonest", p1.ID, "", gp.ID, day(2), 3)
+		raise("both", p1.ID, prac.ID, gp.ID, day(10), 2)
+		raise("org same day, urgent", p1.ID, prac.ID, "", day(20), 1)
+		raise("someone else's", p1.ID, "", "gp2", day(1), 1)
+		raise("unrelated patient", p2.ID, prac.ID, "", day(1), 1)
+
+		titles := func(limit int) []string {
+			t.Helper()
+			items, err := store.WorklistTasks(ctx, db, gp, t0, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, w := range items {
+				out = append(out, w.Task.Title)
+			}
+			return out
+		}
+		want := []string{"user soonest", "both", "org same day, urgent", "org later", "org undated"}
+		if got := titles(10); !slices.Equal(got, want) {
+			t.Fatalf("worklist = %q, want %q", got, want)
+		}
+		if got := titles(2); !slices.Equal(got, want[:2]) {
+			t.Fatalf("worklist of 2 = %q, want %q", got, want[:2])
+		}
 	})
 }
