@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,6 +102,7 @@ func BenchmarkPages(b *testing.B) {
 			var next atomic.Int64
 			var failed atomic.Int64
 			var wg sync.WaitGroup
+			appCPU, dbCPU := processCPU(), postgresCPU()
 			b.ResetTimer()
 			began := time.Now()
 			for u := range loadUsers {
@@ -142,8 +146,59 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(pct(0.95), "p95-ms")
 			b.ReportMetric(pct(0.99), "p99-ms")
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			// CPU per request is steadier than latency on a shared machine:
+			// this process (server and load generator) and, when the
+			// database runs on this machine, its server processes.
+			b.ReportMetric(float64((processCPU()-appCPU).Microseconds())/1000/float64(b.N), "app-cpu-ms/req")
+			if dbCPU >= 0 {
+				b.ReportMetric(float64((postgresCPU()-dbCPU).Microseconds())/1000/float64(b.N), "db-cpu-ms/req")
+			}
 		})
 	}
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postgresCPU is the CPU time used by the PostgreSQL server processes on
+// this machine, the exited ones included (Linux), or -1 if there are none
+// to be seen.
+func postgresCPU() time.Duration {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	found := false
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open || s[open+1:end] != "postgres" {
+			continue
+		}
+		// After the command: state, then fields 4 on; utime, stime,
+		// cutime and cstime are fields 14 to 17.
+		fields := strings.Fields(s[end+1:])
+		if len(fields) < 15 {
+			continue
+		}
+		for _, v := range fields[11:15] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			ticks += n
+		}
+		found = true
+	}
+	if !found {
+		return -1
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 // loadUsersOf prepares the benchmark's users on db: a GP at the largest
