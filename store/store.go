@@ -109,6 +109,7 @@ func open(ctx context.Context, raw string) (*DB, error) {
 			// readers run beside it under WAL: enough for a population
 			// walk's streams (DB.EachFacts) and a writer.
 			db.SetMaxOpenConns(8)
+			db.SetMaxIdleConns(8)
 		}
 	case Postgres:
 		db, err = sql.Open("pgx", dsn)
@@ -119,7 +120,13 @@ func open(ctx context.Context, raw string) (*DB, error) {
 			// under load cost twice the server CPU per page of 8. Eight
 			// is also what a population walk needs (DB.EachFacts: one
 			// stream per table, and writers beside it).
-			db.SetMaxOpenConns(max(8, 2*runtime.NumCPU()))
+			// Idle connections are kept, up to the same number: by default
+			// database/sql keeps two, so under load the others were closed
+			// on release and opened again at once, and every new server
+			// backend starts with cold caches (several ms of server CPU).
+			n := max(8, 2*runtime.NumCPU())
+			db.SetMaxOpenConns(n)
+			db.SetMaxIdleConns(n)
 			db.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	}
