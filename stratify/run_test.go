@@ -340,3 +340,37 @@ func TestPolicyVersionsAreStoredWhole(t *testing.T) {
 		t.Fatalf("run with a stored policy: %v", err)
 	}
 }
+
+// TestNewDateDriftOnlyForChanges runs again a day later: every assessment
+// is new (history gains a row each), but drift is recorded only for the
+// patient whose facts changed, and no one already in the cohort is taken
+// for newly eligible.
+func TestNewDateDriftOnlyForChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db, base("p1"), base("p2"), bare("p3"))
+		run(t, db, stratify.RunOptions{})
+		p1 := base("p1")
+		p1.Encounters = append(p1.Encounters, enc("p1-e1", "IMP", day(2024, 3, 1), ""), enc("p1-e2", "IMP", day(2024, 5, 1), ""))
+		for i := range p1.Encounters {
+			p1.Encounters[i].Emergency = true
+		}
+		writeBatch(t, db, batchOf(store.OrganisationID(joinedup.Organisation{ODS: "G85001"}), p1))
+		s := run(t, db, stratify.RunOptions{AsOf: asOf.AddDate(0, 0, 1)})
+		if s.Written != 3 || s.TasksRaised != 0 {
+			t.Fatalf("run a day later: %+v", s)
+		}
+		for _, p := range []string{"p1", "p2", "p3"} {
+			if h, _ := store.AssessmentHistory(ctx, db, p); len(h) != 2 {
+				t.Fatalf("%s history: %d entries, want 2", p, len(h))
+			}
+		}
+		d1, _ := store.DriftEvents(ctx, db, "p1")
+		d2, _ := store.DriftEvents(ctx, db, "p2")
+		if !hasDrift(d1, joinedup.DriftTierUp) || len(d2) != 0 {
+			t.Fatalf("drift p1 %+v, p2 %+v", d1, d2)
+		}
+		if ts := reviewTasks(t, db, "p2"); len(ts) != 1 {
+			t.Fatalf("p2 review tasks after the second run: %+v", ts)
+		}
+	})
+}
