@@ -153,10 +153,10 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		ids[i] = a.Assessment.PatientID
 	}
 	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
+		cond, args := inSet(multi, ids[start:min(start+1000, len(ids))])
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id,
 			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), '')
-			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id IN (`+placeholders(1, len(chunk))+")", chunk...)
+			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id `+cond, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read current assessments: %w", err)
 		}
@@ -211,8 +211,8 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	// Previous assessments are read only for the patients whose assessment
 	// changed, which after the first run is a small share of them.
 	for start := 0; start < len(prevIDs); start += 1000 {
-		chunk := prevIDs[start:min(start+1000, len(prevIDs))]
-		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id IN ("+placeholders(1, len(chunk))+")", chunk...)
+		cond, args := inSet(multi, prevIDs[start:min(start+1000, len(prevIDs))])
+		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id "+cond, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read previous assessments: %w", err)
 		}
@@ -261,6 +261,21 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		return nil, err
 	}
 	return out, nil
+}
+
+// inSet returns the condition that a column is one of ids, and its
+// arguments: on PostgreSQL (multi) one array parameter, so the statement
+// stays small and is planned once per connection rather than parsed and
+// planned afresh with a parameter per id; elsewhere a list of parameters.
+func inSet(multi bool, ids []any) (string, []any) {
+	if multi {
+		strs := make([]string, len(ids))
+		for i, id := range ids {
+			strs[i], _ = id.(string)
+		}
+		return "= ANY($1::text[])", []any{strs}
+	}
+	return "IN (" + placeholders(1, len(ids)) + ")", ids
 }
 
 // zeroAsOf is how an assessment with no as-of date encodes it.
