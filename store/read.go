@@ -293,25 +293,31 @@ func (db *DB) streamFacts(ctx context.Context, only projection, fn func(*joinedu
 		order = `id COLLATE "C"`
 		factOrder = `patient_id COLLATE "C", id COLLATE "C"`
 	}
+	// Stopping early (an error, or fn's) cancels the queries before their
+	// results are closed, so the servers stop sending the rest of each
+	// table rather than the client reading it all to throw away.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var streams []*factStream
+	var patients *sql.Rows
+	defer func() {
+		cancel()
+		for _, s := range streams {
+			s.rows.Close()
+		}
+		if patients != nil {
+			patients.Close()
+		}
+	}()
 	patients, err := db.QueryContext(ctx, "SELECT "+patientCols+", facts_version FROM patients ORDER BY "+order)
 	if err != nil {
 		return fmt.Errorf("walk patients: %w", err)
 	}
-	defer patients.Close()
 	if !patients.Next() {
 		if err := patients.Err(); err != nil {
 			return fmt.Errorf("walk patients: %w", err)
 		}
 		return nil
 	}
-	var streams []*factStream
-	defer func() {
-		for _, s := range streams {
-			s.rows.Close()
-		}
-	}()
 	for _, t := range only.tables() {
 		cond, args := only.cond(t.name, t.timeCol, "1 = 1", nil)
 		rows, err := db.QueryContext(ctx, "SELECT "+t.cols+" FROM "+t.name+" WHERE "+cond+" ORDER BY "+factOrder, args...)

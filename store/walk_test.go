@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -63,6 +64,24 @@ func TestStreamedWalkMatchesLookups(t *testing.T) {
 			if i != len(streamed) || facts == 0 {
 				t.Fatalf("%s: look-ups saw %d patients, %d facts", name, i, facts)
 			}
+		}
+
+		// A walk stopped part way returns the reason, and leaves every
+		// connection usable.
+		stop := errors.New("stop")
+		n := 0
+		err := db.EachFacts(ctx, store.FactsFilter{}, func(*joinedup.Facts, int64) error {
+			if n++; n == 10 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || n != 10 {
+			t.Fatalf("stopped walk: %v after %d patients", err, n)
+		}
+		var count int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM patients").Scan(&count); err != nil || count != 300 {
+			t.Fatalf("after a stopped walk: %d patients, %v", count, err)
 		}
 	})
 }
