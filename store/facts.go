@@ -240,24 +240,31 @@ func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 }
 
 func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
-	const per = 1000
-	for start := 0; start < len(ids); start += per {
-		chunk := ids[start:min(start+per, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		query := "UPDATE patients SET facts_version = facts_version + 1 WHERE id IN (" + placeholders(1, len(chunk)) + ")"
-		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+	return inChunks(ids, func(in string, args []any) error {
+		if _, err := q.ExecContext(ctx, "UPDATE patients SET facts_version = facts_version + 1 WHERE id "+in, args...); err != nil {
 			return fmt.Errorf("mark changed patients: %w", err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // followPractice copies the practice of each patient's row to the
 // patient's current assessment, where it differs.
 func followPractice(ctx context.Context, q Querier, ids []string) error {
+	return inChunks(ids, func(in string, args []any) error {
+		query := "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
+			"AND current_assessments.patient_id " + in + " AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("move assessments with their patients: %w", err)
+		}
+		return nil
+	})
+}
+
+// inChunks calls fn with "IN ($1, …)" and its arguments for each run of up
+// to a thousand ids: statements stay within both engines' limits on
+// parameters.
+func inChunks(ids []string, fn func(in string, args []any) error) error {
 	const per = 1000
 	for start := 0; start < len(ids); start += per {
 		chunk := ids[start:min(start+per, len(ids))]
@@ -265,10 +272,8 @@ func followPractice(ctx context.Context, q Querier, ids []string) error {
 		for i, id := range chunk {
 			args[i] = id
 		}
-		query := "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
-			"AND current_assessments.patient_id IN (" + placeholders(1, len(chunk)) + ") AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
-		if _, err := q.ExecContext(ctx, query, args...); err != nil {
-			return fmt.Errorf("move assessments with their patients: %w", err)
+		if err := fn("IN ("+placeholders(1, len(chunk))+")", args); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -372,29 +372,23 @@ func HeldIDs(ctx context.Context, q Querier, table string, ids []string) (map[st
 		return nil, fmt.Errorf("held ids in %s: not patients or organisations", table)
 	}
 	out := map[string]bool{}
-	const per = 1000
-	for start := 0; start < len(ids); start += per {
-		chunk := ids[start:min(start+per, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, "SELECT id FROM "+table+" WHERE id IN ("+placeholders(1, len(chunk))+")", args...)
+	err := inChunks(ids, func(in string, args []any) error {
+		rows, err := q.QueryContext(ctx, "SELECT id FROM "+table+" WHERE id "+in, args...)
 		if err != nil {
-			return nil, fmt.Errorf("held ids in %s: %w", table, err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("held ids in %s: %w", table, err)
+				return err
 			}
 			out[id] = true
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("held ids in %s: %w", table, err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("held ids in %s: %w", table, err)
 	}
 	return out, nil
 }
