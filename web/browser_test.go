@@ -28,6 +28,23 @@ const chromiumPath = "/usr/bin/chromium"
 
 // needChromium skips without Chromium, except under CI, where a missing
 // browser must fail the build rather than silently skip its tests.
+// click clicks the first element matching the CSS selector sel. The
+// browser may replace the node between chromedp finding it and clicking it
+// (a page settling after load, on a busy machine); the click is then tried
+// again on the node now there, up to three times.
+func click(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		for range 3 {
+			err = chromedp.Click(sel, chromedp.ByQuery).Do(ctx)
+			if err == nil || !strings.Contains(err.Error(), "No node with given id") {
+				return err
+			}
+		}
+		return err
+	})
+}
+
 func needChromium(t *testing.T) string {
 	t.Helper()
 	path := chromiumPath
@@ -190,7 +207,7 @@ func signIn(_ context.Context, base, user string) chromedp.Action {
 			chromedp.WaitVisible("#username", chromedp.ByQuery),
 			chromedp.SendKeys("#username", user, chromedp.ByQuery),
 			chromedp.SendKeys("#password", "correct horse battery staple", chromedp.ByQuery),
-			chromedp.Click("#signin", chromedp.ByQuery),
+			click("#signin"),
 			// Only a signed-in page has the sign-out button: waiting for
 			// it means the post-sign-in navigation has finished, so the
 			// next navigation cannot abort it.
@@ -219,7 +236,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("worklist does not list the patient:\n%s", text)
 	}
 	checkPage(t, ctx, "worklist")
-	run("open patient", chromedp.Click(`a[href="/patients/`+f.R.ID+`"]`, chromedp.ByQuery), chromedp.WaitVisible("#suggested-tier", chromedp.ByQuery),
+	run("open patient", click(`a[href="/patients/`+f.R.ID+`"]`), chromedp.WaitVisible("#suggested-tier", chromedp.ByQuery),
 		chromedp.Text("main", &text, chromedp.ByQuery))
 	for _, want := range []string{"943 476 5919", "Type 2 diabetes mellitus", "Interpreter needed", "Clash", "Emergency admission"} {
 		if !strings.Contains(text, want) {
@@ -228,22 +245,22 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	checkPage(t, ctx, "patient")
 	// An override without a reason is refused with an error summary.
-	run("override without reason", chromedp.Click(`label[for="tier-red"]`, chromedp.ByQuery), chromedp.Click("#record-decision", chromedp.ByQuery),
+	run("override without reason", click(`label[for="tier-red"]`), click("#record-decision"),
 		chromedp.WaitVisible(".nhsuk-error-summary", chromedp.ByQuery))
 	checkPage(t, ctx, "patient-error")
-	run("override with reason", chromedp.Click(`label[for="tier-red"]`, chromedp.ByQuery),
-		chromedp.SendKeys("#reason", "Two falls since March and lives alone", chromedp.ByQuery), chromedp.Click("#record-decision", chromedp.ByQuery),
+	run("override with reason", click(`label[for="tier-red"]`),
+		chromedp.SendKeys("#reason", "Two falls since March and lives alone", chromedp.ByQuery), click("#record-decision"),
 		chromedp.WaitVisible("#decided", chromedp.ByQuery), chromedp.Text("#current-tier", &text, chromedp.ByQuery))
 	if !strings.Contains(text, "Red") || !strings.Contains(text, "overridden") {
 		t.Fatalf("current tier after override: %q", text)
 	}
-	run("edit plan", chromedp.Click("#edit-plan", chromedp.ByQuery), chromedp.WaitVisible("#plan-form", chromedp.ByQuery))
+	run("edit plan", click("#edit-plan"), chromedp.WaitVisible("#plan-form", chromedp.ByQuery))
 	checkPage(t, ctx, "careplan")
 	run("save plan", chromedp.SendKeys("#what_matters", "Getting back to singing with the Peckham community choir", chromedp.ByQuery),
 		chromedp.SendKeys("#goals-0-description", "Walk to Burgess Park twice a week", chromedp.ByQuery),
 		chromedp.SendKeys("#goals-0-owner", "Rita, with her link worker", chromedp.ByQuery),
 		chromedp.SetValue("#next_review", f.clock.Now().AddDate(0, 3, 0).Format(time.DateOnly), chromedp.ByQuery),
-		chromedp.Click("#save-plan", chromedp.ByQuery), chromedp.WaitVisible("#plan-saved", chromedp.ByQuery),
+		click("#save-plan"), chromedp.WaitVisible("#plan-saved", chromedp.ByQuery),
 		chromedp.Text("#plan-saved", &text, chromedp.ByQuery))
 	if !strings.Contains(text, "version 1") {
 		t.Fatalf("after saving: %q", text)
@@ -258,7 +275,7 @@ func TestBrowserJourney(t *testing.T) {
 	checkPage(t, ctx, "cohort")
 	run("not found", chromedp.Navigate(base+"/no-such-page"), chromedp.WaitVisible("h1", chromedp.ByQuery))
 	checkPage(t, ctx, "not-found")
-	run("sign out", chromedp.Click("#signout", chromedp.ByQuery), chromedp.WaitVisible("#username", chromedp.ByQuery),
+	run("sign out", click("#signout"), chromedp.WaitVisible("#username", chromedp.ByQuery),
 		chromedp.Navigate(base+"/patients/"+f.R.ID), chromedp.WaitVisible("#username", chromedp.ByQuery))
 	// The LCN manager's pages.
 	run("manager", signIn(ctx, base, "user-lcn-manager"), chromedp.WaitVisible("#results", chromedp.ByQuery))
@@ -286,13 +303,13 @@ func TestBrowserEditConflict(t *testing.T) {
 		}
 	}
 	if err := chromedp.Run(a, chromedp.SendKeys("#what_matters", "Seeing my grandchildren every week", chromedp.ByQuery),
-		chromedp.SetValue("#next_review", review, chromedp.ByQuery), chromedp.Click("#save-plan", chromedp.ByQuery),
+		chromedp.SetValue("#next_review", review, chromedp.ByQuery), click("#save-plan"),
 		chromedp.WaitVisible("#plan-saved", chromedp.ByQuery)); err != nil {
 		t.Fatalf("first save: %v", err)
 	}
 	var theirs, yours, field string
 	if err := chromedp.Run(b, chromedp.SendKeys("#what_matters", "Singing in the choir again", chromedp.ByQuery),
-		chromedp.SetValue("#next_review", review, chromedp.ByQuery), chromedp.Click("#save-plan", chromedp.ByQuery),
+		chromedp.SetValue("#next_review", review, chromedp.ByQuery), click("#save-plan"),
 		chromedp.WaitVisible("#conflict", chromedp.ByQuery), chromedp.Text("#their-version", &theirs, chromedp.ByQuery),
 		chromedp.Text("#your-version", &yours, chromedp.ByQuery), chromedp.Value("#what_matters", &field, chromedp.ByQuery)); err != nil {
 		t.Fatalf("second save: %v", err)

@@ -32,6 +32,6 @@ func TestBrowserDashboard(t *testing.T) {
 	checkPage(t, ctx, "dashboard-tables")
 	run("what if", chromedp.Navigate(base+"/policy/what-if"), chromedp.WaitVisible("#version", chromedp.ByQuery))
 	checkPage(t, ctx, "what-if")
-	run("run what if", chromedp.Click("#run-what-if", chromedp.ByQuery), chromedp.WaitVisible("#what-if-table", chromedp.ByQuery))
+	run("run what if", click("#run-what-if"), chromedp.WaitVisible("#what-if-table", chromedp.ByQuery))
 	checkPage(t, ctx, "what-if-result")
 }

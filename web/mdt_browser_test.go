@@ -39,8 +39,8 @@ func TestBrowserMDT(t *testing.T) {
 		t.Fatalf("meetings page lacks the meeting:\n%s", text)
 	}
 	checkPage(t, ctx, "mdt-meetings")
-	run("open meeting and build the list", chromedp.Click(`a[href="/mdt/meetings/`+m.ID+`"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#build-list", chromedp.ByQuery), chromedp.Click("#build-list", chromedp.ByQuery),
+	run("open meeting and build the list", click(`a[href="/mdt/meetings/`+m.ID+`"]`),
+		chromedp.WaitVisible("#build-list", chromedp.ByQuery), click("#build-list"),
 		chromedp.WaitVisible("#built", chromedp.ByQuery), chromedp.Text("#cases", &text, chromedp.ByQuery))
 	if !strings.Contains(text, "Rita Okafor") || !strings.Contains(text, "Due by tier") {
 		t.Fatalf("case list:\n%s", text)
@@ -50,11 +50,11 @@ func TestBrowserMDT(t *testing.T) {
 	checkPage(t, ctx, "mdt-print")
 	run("open the case", chromedp.Navigate(base+"/mdt/meetings/"+m.ID+"/patients/"+f.R.ID), chromedp.WaitVisible("#outcome-form", chromedp.ByQuery))
 	checkPage(t, ctx, "mdt-case")
-	run("record the outcome", chromedp.Click(`label[for="discussed-yes"]`, chromedp.ByQuery),
+	run("record the outcome", click(`label[for="discussed-yes"]`),
 		chromedp.SendKeys("#outcome", "Falls clinic referral agreed; carer assessment offered", chromedp.ByQuery),
 		chromedp.SendKeys("#action", "Refer to the falls clinic", chromedp.ByQuery),
 		chromedp.SetValue("#owner", "user:"+f.users[joinedup.RoleCareCoordinator].ID, chromedp.ByQuery),
-		chromedp.Click("#record-outcome", chromedp.ByQuery))
+		click("#record-outcome"))
 	run("see the summary", chromedp.WaitVisible("#outcome-"+f.R.ID, chromedp.ByQuery), chromedp.Text("main", &text, chromedp.ByQuery))
 	for _, want := range []string{"Outcome summary", "1 cases: 1 discussed", "Falls clinic referral agreed", "Discussed"} {
 		if !strings.Contains(text, want) {
