@@ -148,37 +148,35 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		practice, registered sql.NullString
 	}
 	cur := make(map[string]current, len(in))
-	ids := make([]any, len(in))
+	ids := make([]string, len(in))
 	for i, a := range in {
 		ids[i] = a.Assessment.PatientID
 	}
-	for start := 0; start < len(ids); start += 1000 {
-		cond, args := inSet(multi, ids[start:min(start+1000, len(ids))])
+	err := inChunks(multi, ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id,
 			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), '')
-			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id `+cond, args...)
+			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id `+in, args...)
 		if err != nil {
-			return nil, fmt.Errorf("read current assessments: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var p string
 			var c current
 			if err := rows.Scan(&p, &c.registered, &c.had, &c.id, &c.hash, &c.practice, &c.eligible, &c.asOf); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read current assessments: %w", err)
+				return err
 			}
 			cur[p] = c
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read current assessments: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read current assessments: %w", err)
 	}
 
 	out := make([]SavedAssessment, len(in))
 	var history, currents [][]any
-	var prevIDs []any
-	var moved [][2]any // practice, patient
+	var prevIDs, moved []string
 	prevOf := map[string]int{}
 	now = now.UTC()
 	for i, item := range in {
@@ -192,7 +190,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		if c.had && c.hash == hash && strings.HasPrefix(c.asOf, asOf) {
 			out[i] = SavedAssessment{ID: c.id, HadPrevious: true, WasEligible: c.eligible}
 			if c.practice != c.registered {
-				moved = append(moved, [2]any{c.registered, a.PatientID})
+				moved = append(moved, a.PatientID)
 			}
 			continue
 		}
@@ -210,29 +208,27 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 
 	// Previous assessments are read only for the patients whose assessment
 	// changed, which after the first run is a small share of them.
-	for start := 0; start < len(prevIDs); start += 1000 {
-		cond, args := inSet(multi, prevIDs[start:min(start+1000, len(prevIDs))])
-		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id "+cond, args...)
+	err = inChunks(multi, prevIDs, func(in string, args []any) error {
+		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id "+in, args...)
 		if err != nil {
-			return nil, fmt.Errorf("read previous assessments: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id, detail string
 			if err := rows.Scan(&id, &detail); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read previous assessments: %w", err)
+				return err
 			}
 			var prev joinedup.Assessment
 			if err := json.Unmarshal([]byte(detail), &prev); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("decode assessment %s: %w", id, err)
+				return fmt.Errorf("decode assessment %s: %w", id, err)
 			}
 			out[prevOf[id]].Previous = &prev
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read previous assessments: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read previous assessments: %w", err)
 	}
 
 	if err := insertColumns(ctx, q, multi, "assessments", []column{{"patient_id", "text"}, {"id", "text"}, {"policy_version", "text"},
@@ -250,10 +246,8 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	// An unchanged assessment of a patient who has since moved practice
 	// still follows the patient to the new practice's lists.
-	for _, m := range moved {
-		if _, err := q.ExecContext(ctx, "UPDATE current_assessments SET practice_id = $1 WHERE patient_id = $2", m[0], m[1]); err != nil {
-			return nil, fmt.Errorf("move assessment of patient %s: %w", m[1], err)
-		}
+	if err := followPractice(ctx, q, multi, moved); err != nil {
+		return nil, err
 	}
 	// assessed_version only moves forward, so an assessment of older facts
 	// never hides a newer change from the next incremental run.
@@ -261,21 +255,6 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		return nil, err
 	}
 	return out, nil
-}
-
-// inSet returns the condition that a column is one of ids, and its
-// arguments: on PostgreSQL (multi) one array parameter, so the statement
-// stays small and is planned once per connection rather than parsed and
-// planned afresh with a parameter per id; elsewhere a list of parameters.
-func inSet(multi bool, ids []any) (string, []any) {
-	if multi {
-		strs := make([]string, len(ids))
-		for i, id := range ids {
-			strs[i], _ = id.(string)
-		}
-		return "= ANY($1::text[])", []any{strs}
-	}
-	return "IN (" + placeholders(1, len(ids)) + ")", ids
 }
 
 // zeroAsOf is how an assessment with no as-of date encodes it.

@@ -84,6 +84,19 @@ func TestCohortFollowsRegistration(t *testing.T) {
 			t.Fatalf("practice beside the unchanged assessment = %q, want %q", got.String, prac.ID)
 		}
 		expect("reassessed", prac.ID, []string{p1.ID})
+
+		// The same again through the engine's fastest path.
+		if _, err := db.ExecContext(ctx, "UPDATE current_assessments SET practice_id = NULL WHERE patient_id = $1", p1.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, a, err := store.CurrentAssessment(ctx, db, p1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveAssessments(ctx, db, []store.AssessmentInput{{Assessment: a, FactsVersion: 1}}, t0); err != nil {
+			t.Fatal(err)
+		}
+		expect("reassessed in bulk", prac.ID, []string{p1.ID})
 	})
 }
 

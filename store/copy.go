@@ -117,14 +117,12 @@ func (w *copyWriter) upsert(ctx context.Context, t table, rows [][]any) (int, []
 
 func (w *copyWriter) bump(ctx context.Context, patients, registered []string) error {
 	if len(patients) > 0 {
-		if _, err := w.tx.Exec(ctx, "UPDATE patients SET facts_version = facts_version + 1 WHERE id = ANY($1)", patients); err != nil {
+		if _, err := w.tx.Exec(ctx, bumpSQL("= ANY($1)"), patients); err != nil {
 			return fmt.Errorf("mark changed patients: %w", err)
 		}
 	}
 	if len(registered) > 0 {
-		if _, err := w.tx.Exec(ctx, "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p "+
-			"WHERE p.id = current_assessments.patient_id AND current_assessments.patient_id = ANY($1) "+
-			"AND current_assessments.practice_id IS DISTINCT FROM p.practice_id", registered); err != nil {
+		if _, err := w.tx.Exec(ctx, followPracticeSQL("= ANY($1)"), registered); err != nil {
 			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
 	}

@@ -164,7 +164,7 @@ func (w sqlWriter) bump(ctx context.Context, patients, registered []string) erro
 	if err := bumpFactsVersion(ctx, w.q, patients); err != nil {
 		return err
 	}
-	return followPractice(ctx, w.q, registered)
+	return followPractice(ctx, w.q, false, registered)
 }
 
 func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
@@ -240,8 +240,8 @@ func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 }
 
 func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
-	return inChunks(ids, func(in string, args []any) error {
-		if _, err := q.ExecContext(ctx, "UPDATE patients SET facts_version = facts_version + 1 WHERE id "+in, args...); err != nil {
+	return inChunks(false, ids, func(in string, args []any) error {
+		if _, err := q.ExecContext(ctx, bumpSQL(in), args...); err != nil {
 			return fmt.Errorf("mark changed patients: %w", err)
 		}
 		return nil
@@ -250,24 +250,43 @@ func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
 
 // followPractice copies the practice of each patient's row to the
 // patient's current assessment, where it differs.
-func followPractice(ctx context.Context, q Querier, ids []string) error {
-	return inChunks(ids, func(in string, args []any) error {
-		query := "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
-			"AND current_assessments.patient_id " + in + " AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
-		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+func followPractice(ctx context.Context, q Querier, array bool, ids []string) error {
+	return inChunks(array, ids, func(in string, args []any) error {
+		if _, err := q.ExecContext(ctx, followPracticeSQL(in), args...); err != nil {
 			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
 		return nil
 	})
 }
 
-// inChunks calls fn with "IN ($1, …)" and its arguments for each run of up
-// to a thousand ids: statements stay within both engines' limits on
-// parameters.
-func inChunks(ids []string, fn func(in string, args []any) error) error {
+// bumpSQL raises the facts version of the patients whose id meets in.
+func bumpSQL(in string) string {
+	return "UPDATE patients SET facts_version = facts_version + 1 WHERE id " + in
+}
+
+// followPracticeSQL copies the practice of each patient whose id meets in
+// to the patient's current assessment, where it differs.
+func followPracticeSQL(in string) string {
+	return "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
+		"AND current_assessments.patient_id " + in + " AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
+}
+
+// inChunks calls fn with the condition that a column is one of ids, and
+// its arguments, for each run of up to a thousand ids, so statements stay
+// within both engines' limits on parameters. With array (PostgreSQL only)
+// the condition is "= ANY($1)" with one array parameter: the statement
+// stays small and is planned once per connection, rather than parsed and
+// planned afresh with a parameter per id. Otherwise it is "IN ($1, …)".
+func inChunks(array bool, ids []string, fn func(in string, args []any) error) error {
 	const per = 1000
 	for start := 0; start < len(ids); start += per {
 		chunk := ids[start:min(start+per, len(ids))]
+		if array {
+			if err := fn("= ANY($1::text[])", []any{chunk}); err != nil {
+				return err
+			}
+			continue
+		}
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id

@@ -372,7 +372,7 @@ func HeldIDs(ctx context.Context, q Querier, table string, ids []string) (map[st
 		return nil, fmt.Errorf("held ids in %s: not patients or organisations", table)
 	}
 	out := map[string]bool{}
-	err := inChunks(ids, func(in string, args []any) error {
+	err := inChunks(false, ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, "SELECT id FROM "+table+" WHERE id "+in, args...)
 		if err != nil {
 			return err
