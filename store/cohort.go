@@ -111,7 +111,6 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		// A current place of the viewer's own on the care team is itself
 		// a relationship, so the related set need not be worked out.
 		b.WriteString(` FROM patients p
-	LEFT JOIN organisations o ON o.id = p.practice_id
 	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
 	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
 	WHERE p.deceased IS NULL AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
@@ -122,7 +121,6 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		// checked on the row.
 		b.WriteString(` FROM eligible ca
 	JOIN patients p ON p.id = ca.patient_id
-	LEFT JOIN organisations o ON o.id = p.practice_id
 	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
 	WHERE p.deceased IS NULL AND ` + relatedRow)
 	}
@@ -133,7 +131,7 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		b.WriteString(" AND p.practice_id = " + arg(f.PracticeID))
 	}
 	if f.LocalityID != "" {
-		b.WriteString(" AND o.parent_id = " + arg(f.LocalityID))
+		b.WriteString(" AND p.practice_id IN (SELECT l.id FROM organisations l WHERE l.parent_id = " + arg(f.LocalityID) + ")")
 	}
 	if f.Tier != "" {
 		b.WriteString(" AND COALESCE(ct.tier, ca.suggested_tier) = " + arg(string(f.Tier)))
@@ -200,10 +198,16 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 	// The total comes with the page (a window count), so the related set
 	// is worked out once per page rather than once for the count and again
 	// for the rows: the worklist's largest cost under load.
-	rows, err := q.QueryContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
-		p.language, p.interpreter_required, p.practice_id, COALESCE(o.name, ''), COALESCE(ca.eligible, FALSE), COALESCE(ca.suggested_tier, ''),
-		ct.tier, ct.overridden, COALESCE(ca.data_gap_count, 0), COUNT(*) OVER ()`+from+
-		fmt.Sprintf(" ORDER BY %s, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", tierRank, f.Limit, max(f.Offset, 0)), args...)
+	// The practice's name is looked up for the page's rows alone, after
+	// the sort and the limit.
+	rows, err := q.QueryContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+` SELECT r.id, r.nhs_number, r.given_name, r.family_name, r.birth_date, r.sex,
+		r.language, r.interpreter_required, r.practice_id, COALESCE(o.name, ''), r.eligible, r.suggested_tier, r.tier, r.overridden, r.data_gap_count, r.total
+		FROM (SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex, p.language, p.interpreter_required, p.practice_id,
+			COALESCE(ca.eligible, FALSE) AS eligible, COALESCE(ca.suggested_tier, '') AS suggested_tier, ct.tier, ct.overridden,
+			COALESCE(ca.data_gap_count, 0) AS data_gap_count, COUNT(*) OVER () AS total, `+tierRank+` AS rank`+from+
+		fmt.Sprintf(" ORDER BY rank, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))+`) r
+		LEFT JOIN organisations o ON o.id = r.practice_id
+		ORDER BY r.rank, r.family_name, r.given_name, r.id`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list cohort for %s: %w", f.Viewer.Username, err)
 	}
@@ -296,8 +300,9 @@ type WorkItem struct {
 
 // WorklistTasks returns the open tasks assigned to the viewer or the
 // viewer's organisation, soonest due first, about patients the viewer has a
-// relationship with (as CohortFilter explains), at most limit of them.
-func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now time.Time, limit int) ([]WorkItem, error) {
+// relationship with (as CohortFilter explains): at most limit of them,
+// after the first offset.
+func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now time.Time, offset, limit int) ([]WorkItem, error) {
 	consent := ""
 	if viewer.Role == joinedup.RoleCommunitySocialCare {
 		consent = socialCareConsent
@@ -306,7 +311,8 @@ func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now tim
 	// user alone, are each walked in the order shown, stopping at the
 	// limit: a practice may have hundreds of open tasks, and the patient
 	// of each one passed over would otherwise be read.
-	lim := max(limit, 1)
+	offset = max(offset, 0)
+	lim := max(limit, 1) + offset
 	branch := func(assignee string) string {
 		return `SELECT * FROM (SELECT t.id, t.patient_id, t.kind, t.title, t.reason, t.due, t.priority, t.status, t.version, t.created_at,
 		p.nhs_number, p.given_name, p.family_name
@@ -316,7 +322,7 @@ func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now tim
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, patient_id, kind, title, reason, due, priority, status, version, nhs_number, given_name, family_name
 		FROM (`+branch("t.assignee_org = $1")+` UNION ALL `+branch("t.assignee_user = $2 AND (t.assignee_org IS NULL OR t.assignee_org <> $1)")+`) u`+
-		fmt.Sprintf(" ORDER BY due NULLS LAST, priority, created_at, id LIMIT %d", lim), relatedArgs(viewer, now)...)
+		fmt.Sprintf(" ORDER BY due NULLS LAST, priority, created_at, id LIMIT %d OFFSET %d", max(limit, 1), offset), relatedArgs(viewer, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("worklist of %s: %w", viewer.Username, err)
 	}

@@ -102,7 +102,7 @@ func TestCohortFollowsRegistration(t *testing.T) {
 
 // TestWorklistTasks checks the worklist's tasks: those assigned to the
 // user or the user's organisation, each once, soonest due first (undated
-// last), at most the limit, and never about a patient the user is no
+// last), a page at a time, and never about a patient the user is no
 // longer related to.
 func TestWorklistTasks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -128,9 +128,9 @@ func TestWorklistTasks(t *testing.T) {
 		raise("someone else's", p1.ID, "", "gp2", day(1), 1)
 		raise("unrelated patient", p2.ID, prac.ID, "", day(1), 1)
 
-		titles := func(limit int) []string {
+		titles := func(offset, limit int) []string {
 			t.Helper()
-			items, err := store.WorklistTasks(ctx, db, gp, t0, limit)
+			items, err := store.WorklistTasks(ctx, db, gp, t0, offset, limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,11 +141,63 @@ func TestWorklistTasks(t *testing.T) {
 			return out
 		}
 		want := []string{"user soonest", "both", "org same day, urgent", "org later", "org undated"}
-		if got := titles(10); !slices.Equal(got, want) {
+		if got := titles(0, 10); !slices.Equal(got, want) {
 			t.Fatalf("worklist = %q, want %q", got, want)
 		}
-		if got := titles(2); !slices.Equal(got, want[:2]) {
-			t.Fatalf("worklist of 2 = %q, want %q", got, want[:2])
+		for _, page := range []struct{ offset, limit int }{{0, 2}, {2, 2}, {4, 2}, {3, 10}, {5, 2}} {
+			wantPage := want[min(page.offset, len(want)):min(page.offset+page.limit, len(want))]
+			if got := titles(page.offset, page.limit); !slices.Equal(got, wantPage) {
+				t.Fatalf("worklist from %d, %d of them = %q, want %q", page.offset, page.limit, got, wantPage)
+			}
+		}
+	})
+}
+
+// TestListCohortByLocality lists the cohort of a care coordinator whose
+// team cares for patients in two localities: the locality filter keeps each locality's practices' patients,
+// and every row names its practice.
+func TestListCohortByLocality(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := sample()
+		loc, prac := b.Organisations[0], b.Organisations[1]
+		loc2 := joinedup.Organisation{ODS: "LOC02", Name: "South Southwark", Kind: joinedup.OrgLocality, Source: joinedup.Source{System: "test", ID: "loc2"}}
+		loc2.ID = store.OrganisationID(loc2)
+		prac2 := joinedup.Organisation{ODS: "G85009", Name: "Camberwell Practice", Kind: joinedup.OrgPractice, ParentID: loc2.ID,
+			Source: joinedup.Source{System: "test", ID: "prac9"}}
+		prac2.ID = store.OrganisationID(prac2)
+		p3 := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p3"}, GivenName: "Amal", FamilyName: "Abara", PracticeID: prac2.ID}
+		p3.ID = store.PatientID(p3)
+		b.Organisations = append(b.Organisations, loc2, prac2)
+		b.Patients = append(b.Patients, p3)
+		write(t, db, b)
+		p1 := b.Patients[0]
+		storetest.Assess(t, db, t0, map[string]bool{p1.ID: true, p3.ID: true})
+		cc := joinedup.User{ID: "cc1", Username: "cc1", Role: joinedup.RoleCareCoordinator, OrganisationID: loc.ID}
+		for _, p := range []string{p1.ID, p3.ID} {
+			if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p, OrganisationID: loc.ID, Role: "care coordinator", Start: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			locality string
+			want     []string // "patient at practice", in list order
+		}{
+			{"", []string{"Abara at Camberwell Practice", "Smith at Lambeth Walk Group Practice"}},
+			{loc.ID, []string{"Smith at " + prac.Name}},
+			{loc2.ID, []string{"Abara at Camberwell Practice"}},
+			{prac.ID, nil}, // a practice is not a locality
+		} {
+			rows, total, err := store.ListCohort(ctx, db, store.CohortFilter{Viewer: cc, Now: t0, LocalityID: c.locality})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Patient.FamilyName+" at "+r.PracticeName)
+			}
+			if !slices.Equal(got, c.want) || total != len(c.want) {
+				t.Errorf("locality %q: %q (total %d), want %q", c.locality, got, total, c.want)
+			}
 		}
 	})
 }

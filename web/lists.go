@@ -16,6 +16,7 @@ import (
 func (s *Server) listRoutes() []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/worklist", Action: joinedup.ActionListPatients, Page: true, Handle: s.worklistPage},
+		{Method: "GET", Pattern: "/worklist/tasks", Action: joinedup.ActionListPatients, Page: true, Handle: s.tasksPage},
 		{Method: "GET", Pattern: "/cohort", Action: joinedup.ActionListPatients, Page: true, Handle: s.cohortPage},
 	}
 }
@@ -34,54 +35,90 @@ func age(birth, now time.Time) int {
 	return y
 }
 
-// patientRow is a patient as lists show them.
+// patientRow is a patient as lists show them, every cell already in
+// words: a list renders tens of rows, and each template action costs a
+// reflective call, so the row carries text rather than asking the template
+// to format it.
 type patientRow struct {
-	store.CohortRow
-	Age int
+	ID, Name, NHSNumber, Practice string
+	Age                           int
+	// TierClass and TierLabel are the tag of the current tier; empty when
+	// the patient was never assessed.
+	TierClass, TierLabel string
+	Status               string
+	DataGaps             int
 }
 
 func rowsOf(rs []store.CohortRow, now time.Time) []patientRow {
 	out := make([]patientRow, len(rs))
 	for i, r := range rs {
-		out[i] = patientRow{CohortRow: r, Age: age(r.Patient.BirthDate, now)}
+		row := patientRow{ID: r.Patient.ID, Name: r.Patient.FamilyName + ", " + r.Patient.GivenName, NHSNumber: nhsText(r.Patient.NHSNumber),
+			Practice: r.PracticeName, Age: age(r.Patient.BirthDate, now), Status: "Not eligible", DataGaps: r.DataGaps}
+		if r.Tier != "" {
+			row.TierClass, row.TierLabel = tierTag(r.Tier), r.Tier.String()
+		}
+		if r.Status != "" {
+			row.Status = titleCase(string(r.Status))
+		}
+		out[i] = row
+	}
+	return out
+}
+
+// taskRow is an open task as the worklist shows it.
+type taskRow struct {
+	ID, Due, Title, Reason string
+	Overdue                bool
+	PatientID, Name, NHS   string
+}
+
+func taskRowsOf(items []store.WorkItem, now time.Time) []taskRow {
+	today := now.Truncate(24 * time.Hour)
+	out := make([]taskRow, len(items))
+	for i, w := range items {
+		out[i] = taskRow{ID: w.Task.ID, Due: dateText(w.Task.Due), Title: w.Task.Title, Reason: w.Task.Reason,
+			Overdue:   !w.Task.Due.IsZero() && w.Task.Due.Before(today),
+			PatientID: w.Patient.ID, Name: w.Patient.FamilyName + ", " + w.Patient.GivenName, NHS: nhsText(w.Patient.NHSNumber)}
 	}
 	return out
 }
 
 // worklistData is the worklist page.
 type worklistData struct {
-	Tasks         []store.WorkItem
-	Overdue       map[string]bool // task id → past due
+	Tasks []taskRow
+	// MoreTasks is set when there are open tasks beyond those shown.
+	MoreTasks     bool
 	Awaiting      []patientRow
 	AwaitingTotal int
 	Caseload      []patientRow
 	CaseloadTotal int
 }
 
+// worklistShown is how many rows each part of the worklist shows: the
+// soonest tasks and the first patients, each with a link to the whole list.
+const worklistShown = 20
+
 // worklistPage is where a clinician's day starts: tasks due, patients whose
-// suggested tier awaits a decision, and the caseload.
+// tier awaits a decision, and the caseload, the first of each with a link
+// to the rest.
 func (s *Server) worklistPage(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeFull {
 		return c.Redirect("/cohort")
 	}
 	ctx := c.R.Context()
-	tasks, err := store.WorklistTasks(ctx, c.Q, c.User, c.Now, 100)
+	tasks, err := store.WorklistTasks(ctx, c.Q, c.User, c.Now, 0, worklistShown+1)
 	if err != nil {
 		return err
 	}
-	d := worklistData{Tasks: tasks, Overdue: map[string]bool{}}
-	today := c.Now.Truncate(24 * time.Hour)
-	for _, t := range tasks {
-		if !t.Task.Due.IsZero() && t.Task.Due.Before(today) {
-			d.Overdue[t.Task.ID] = true
-		}
-	}
-	awaiting, n, err := store.ListCohort(ctx, c.Q, store.CohortFilter{Viewer: c.User, Now: c.Now, Status: store.StatusSuggested, Limit: 20})
+	d := worklistData{MoreTasks: len(tasks) > worklistShown}
+	tasks = tasks[:min(len(tasks), worklistShown)]
+	d.Tasks = taskRowsOf(tasks, c.Now)
+	awaiting, n, err := store.ListCohort(ctx, c.Q, store.CohortFilter{Viewer: c.User, Now: c.Now, Status: store.StatusSuggested, Limit: worklistShown})
 	if err != nil {
 		return err
 	}
 	d.Awaiting, d.AwaitingTotal = rowsOf(awaiting, c.Now), n
-	caseload, n, err := store.ListCohort(ctx, c.Q, store.CohortFilter{Viewer: c.User, Now: c.Now, Caseload: true, Limit: 100})
+	caseload, n, err := store.ListCohort(ctx, c.Q, store.CohortFilter{Viewer: c.User, Now: c.Now, Caseload: true, Limit: worklistShown})
 	if err != nil {
 		return err
 	}
@@ -90,16 +127,57 @@ func (s *Server) worklistPage(c *Call) error {
 	return c.Page(http.StatusOK, "worklist.html", "My worklist", d)
 }
 
+// tasksPageSize is how many tasks a page of all open tasks shows.
+const tasksPageSize = 50
+
+// tasksData is the page of all open tasks.
+type tasksData struct {
+	Tasks      []taskRow
+	From, To   int
+	Prev, Next string
+}
+
+// tasksPage lists all the open tasks of the user and the user's team,
+// soonest due first, a page at a time.
+func (s *Server) tasksPage(c *Call) error {
+	if c.Decision.Scope != joinedup.ScopeFull {
+		return c.Redirect("/cohort")
+	}
+	page, _ := strconv.Atoi(c.R.URL.Query().Get("page"))
+	page = max(page, 1)
+	offset := (page - 1) * tasksPageSize
+	tasks, err := store.WorklistTasks(c.R.Context(), c.Q, c.User, c.Now, offset, tasksPageSize+1)
+	if err != nil {
+		return err
+	}
+	var d tasksData
+	if len(tasks) > tasksPageSize {
+		tasks, d.Next = tasks[:tasksPageSize], "/worklist/tasks?page="+strconv.Itoa(page+1)
+	}
+	if page > 1 {
+		d.Prev = "/worklist/tasks?page=" + strconv.Itoa(page-1)
+	}
+	d.Tasks = taskRowsOf(tasks, c.Now)
+	if len(tasks) > 0 {
+		d.From, d.To = offset+1, offset+len(tasks)
+	}
+	c.Audit.What += fmt.Sprintf(" (%d tasks listed)", len(tasks))
+	return c.Page(http.StatusOK, "tasks.html", "Open tasks", d)
+}
+
 // cohortQuery is the cohort page's filter form, as submitted.
 type cohortQuery struct {
 	Locality, Practice, Tier, Status, Search string
 	DataGaps                                 bool
-	Page                                     int
+	// Mine lists the user's own caseload: the patients the user is on the
+	// care team of, in the cohort or not.
+	Mine bool
+	Page int
 }
 
 func parseCohortQuery(q url.Values) cohortQuery {
 	cq := cohortQuery{Locality: q.Get("locality"), Practice: q.Get("practice"), Tier: q.Get("tier"), Status: q.Get("status"),
-		Search: q.Get("q"), DataGaps: q.Get("gaps") == "1"}
+		Search: q.Get("q"), DataGaps: q.Get("gaps") == "1", Mine: q.Get("mine") == "1"}
 	cq.Page, _ = strconv.Atoi(q.Get("page"))
 	cq.Page = max(cq.Page, 1)
 	return cq
@@ -115,6 +193,9 @@ func (q cohortQuery) URL(n int) string {
 	}
 	if q.DataGaps {
 		v.Set("gaps", "1")
+	}
+	if q.Mine {
+		v.Set("mine", "1")
 	}
 	if n > 1 {
 		v.Set("page", strconv.Itoa(n))
@@ -190,7 +271,7 @@ func (s *Server) cohortPage(c *Call) error {
 		return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
 	}
 	f := store.CohortFilter{Viewer: c.User, Now: c.Now, LocalityID: q.Locality, PracticeID: q.Practice, Tier: joinedup.Tier(q.Tier),
-		Status: store.CohortStatus(q.Status), DataGaps: q.DataGaps, Search: q.Search, Offset: (q.Page - 1) * store.CohortPageSize}
+		Status: store.CohortStatus(q.Status), DataGaps: q.DataGaps, Search: q.Search, Caseload: q.Mine, Offset: (q.Page - 1) * store.CohortPageSize}
 	rows, total, err := store.ListCohort(ctx, c.Q, f)
 	if err != nil {
 		return err

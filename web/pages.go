@@ -39,18 +39,8 @@ var assetsBuilt = func() bool {
 
 // funcs are the helpers the page templates use.
 var funcs = template.FuncMap{
-	"nhs": func(n joinedup.NHSNumber) string {
-		if n == "" {
-			return "not known"
-		}
-		return n.String()
-	},
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "–"
-		}
-		return t.Format("2 Jan 2006")
-	},
+	"nhs":  nhsText,
+	"date": dateText,
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return "–"
@@ -82,12 +72,31 @@ var funcs = template.FuncMap{
 		}
 		return trimFloat(*v)
 	},
-	"title": func(s string) string {
-		if s == "" {
-			return s
-		}
-		return strings.ToUpper(s[:1]) + s[1:]
-	},
+	"title": titleCase,
+}
+
+// nhsText is an NHS number as pages show it, spaced 3-3-4.
+func nhsText(n joinedup.NHSNumber) string {
+	if n == "" {
+		return "not known"
+	}
+	return n.String()
+}
+
+// dateText is a date as pages show it.
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// titleCase capitalises the first letter.
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func trimFloat(v float64) string {

@@ -1,6 +1,10 @@
 package web
 
 import (
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +84,7 @@ func init() {
 		worklist[r], cohort[r] = c, c
 	}
 	accessMatrix["GET /worklist"] = matrixRow{path: fixed("/worklist"), anon: 303, def: forbidden, want: worklist}
+	accessMatrix["GET /worklist/tasks"] = matrixRow{path: fixed("/worklist/tasks"), anon: 303, def: forbidden, want: worklist}
 	accessMatrix["GET /cohort"] = matrixRow{path: fixed("/cohort"), anon: 303, def: forbidden, want: cohort}
 	accessMatrix["GET /patients/{id}"] = matrixRow{path: pagePath(""), anon: 303, def: forbidden,
 		want: only(cell{200, 403}, append(clinicians, joinedup.RoleCommunitySocialCare)...)}
@@ -225,6 +230,78 @@ func TestCohortPage(t *testing.T) {
 		body = f.do("GET", "/worklist", "", gp).Body.String()
 		if !strings.Contains(body, "2 patients meet the cohort rule") {
 			t.Fatalf("worklist:\n%s", body)
+		}
+	})
+}
+
+// TestWorklistShowsTheFirstOfEach: the worklist shows the soonest tasks and
+// the first of the caseload, each with a link to the rest, and the page of
+// all open tasks goes through them in the same order, a page at a time.
+func TestWorklistShowsTheFirstOfEach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, Options{})
+		now := f.clock.Now()
+		for i := 1; i <= 55; i++ {
+			task := joinedup.Task{PatientID: f.R.ID, Kind: "review", Title: fmt.Sprintf("Task %02d", i), AssigneeOrg: f.orgs["PRACA"],
+				Due: now.AddDate(0, 0, i), Priority: 2, CreatedAt: now, DedupeKey: fmt.Sprint("task-", i)}
+			if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The care coordinator is on the care team of R and R2 already,
+		// and of 23 patients more.
+		b := &store.Batch{}
+		for i := range 23 {
+			p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: fmt.Sprint("caseload", i)}, GivenName: fmt.Sprintf("Case%02d", i),
+				FamilyName: "Load", PracticeID: f.orgs["PRACB"]}
+			p.ID = store.PatientID(p)
+			b.Patients = append(b.Patients, p)
+		}
+		if _, err := store.Write(ctx, db, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range b.Patients {
+			if _, err := store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p.ID, UserID: f.users[joinedup.RoleCareCoordinator].ID,
+				Role: "care coordinator", Start: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		titles := func(body string) []string {
+			return regexp.MustCompile(`Task \d\d`).FindAllString(body, -1)
+		}
+		want := func(from, to int) []string {
+			var out []string
+			for i := from; i <= to; i++ {
+				out = append(out, fmt.Sprintf("Task %02d", i))
+			}
+			return out
+		}
+		gp := f.session(t, joinedup.RoleGP)
+		body := f.do("GET", "/worklist", "", gp).Body.String()
+		if got := titles(body); !slices.Equal(got, want(1, worklistShown)) || !strings.Contains(body, `href="/worklist/tasks"`) {
+			t.Fatalf("worklist tasks = %q\n%s", got, body)
+		}
+		body = f.do("GET", "/worklist/tasks", "", gp).Body.String()
+		if got := titles(body); !slices.Equal(got, want(1, 50)) || !strings.Contains(body, `href="/worklist/tasks?page=2"`) ||
+			strings.Contains(body, `rel="prev"`) || !strings.Contains(body, "Showing 1 to 50") {
+			t.Fatalf("first page of tasks = %q\n%s", got, body)
+		}
+		body = f.do("GET", "/worklist/tasks?page=2", "", gp).Body.String()
+		if got := titles(body); !slices.Equal(got, want(51, 55)) || !strings.Contains(body, `href="/worklist/tasks?page=1"`) ||
+			strings.Contains(body, `rel="next"`) || !strings.Contains(body, "Showing 51 to 55") {
+			t.Fatalf("second page of tasks = %q\n%s", got, body)
+		}
+
+		cc := f.session(t, joinedup.RoleCareCoordinator)
+		body = f.do("GET", "/worklist", "", cc).Body.String()
+		listed := regexp.MustCompile(`>Load, Case\d\d<`).FindAllString(body, -1)
+		// None is assessed, so they are in name order: Load before Test.
+		if len(listed) != worklistShown || !strings.Contains(body, "care team of 25 patients") || !strings.Contains(body, `href="/cohort?mine=1"`) {
+			t.Fatalf("caseload lists %d of the 23:\n%s", len(listed), body)
+		}
+		body = f.do("GET", "/cohort?mine=1", "", cc).Body.String()
+		if n := len(regexp.MustCompile(`>Load, Case\d\d<`).FindAllString(body, -1)); n != 23 || !strings.Contains(body, "Showing 1 to 25 of 25") {
+			t.Fatalf("the whole caseload lists %d of the 23:\n%s", n, body)
 		}
 	})
 }
