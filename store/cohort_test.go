@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -197,6 +198,131 @@ func TestListCohortByLocality(t *testing.T) {
 			}
 			if !slices.Equal(got, c.want) || total != len(c.want) {
 				t.Errorf("locality %q: %q (total %d), want %q", c.locality, got, total, c.want)
+			}
+		}
+	})
+}
+
+// TestListCohortFilters lists a GP's cohort through every filter, against
+// a population that has one of each case: decided, overridden and
+// undecided suggestions at each tier, data gaps, a patient linked by the
+// care team rather than registration, one who has died, one not eligible
+// and one at another practice.
+func TestListCohortFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		b := sample()
+		loc, prac := b.Organisations[0], b.Organisations[1]
+		loc2 := joinedup.Organisation{ODS: "LOC02", Name: "South Southwark", Kind: joinedup.OrgLocality, Source: joinedup.Source{System: "test", ID: "loc2"}}
+		loc2.ID = store.OrganisationID(loc2)
+		prac2 := joinedup.Organisation{ODS: "G85009", Name: "Camberwell Practice", Kind: joinedup.OrgPractice, ParentID: loc2.ID,
+			Source: joinedup.Source{System: "test", ID: "prac9"}}
+		prac2.ID = store.OrganisationID(prac2)
+		sc := joinedup.Organisation{ODS: "SC1", Name: "Lambeth Adult Social Care", Kind: joinedup.OrgSocialCare, Source: joinedup.Source{System: "test", ID: "sc1"}}
+		sc.ID = store.OrganisationID(sc)
+		b.Organisations = append(b.Organisations, loc2, prac2, sc)
+		died := day("2025-01-01")
+		person := func(id, given, family, practice string) joinedup.Patient {
+			p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: id}, GivenName: given, FamilyName: family, PracticeID: practice}
+			p.ID = store.PatientID(p)
+			return p
+		}
+		smith, ng := b.Patients[0], b.Patients[1] // Jane Smith at prac (NHS 900 000 0009); Zoë Ng registered nowhere
+		adams, brown := person("a", "Bob", "Adams", prac.ID), person("b", "Cara", "Brown", prac.ID)
+		dead, ian, far := person("d", "Dan", "Dead", prac.ID), person("i", "Ian", "Ineligible", prac.ID), person("f", "Faye", "Far", prac2.ID)
+		dead.Deceased = &died
+		b.Patients = append(b.Patients, adams, brown, dead, ian, far)
+		write(t, db, b)
+		v := store.PolicyVersion{ID: "filters", Name: "test", Files: map[string]string{"rules.yaml": "test"}, LoadedBy: "test", LoadedAt: t0}
+		if _, err := store.SavePolicyVersion(ctx, db, v); err != nil {
+			t.Fatal(err)
+		}
+		assess := func(p joinedup.Patient, eligible bool, tier joinedup.Tier, gaps int) store.AssessmentInput {
+			a := joinedup.Assessment{PatientID: p.ID, PolicyVersion: v.ID, AsOf: t0, Eligible: eligible, SuggestedTier: tier}
+			for range gaps {
+				a.DataGaps = append(a.DataGaps, joinedup.DataGap{Rule: "bmi", Description: "No BMI"})
+			}
+			return store.AssessmentInput{Assessment: a, FactsVersion: 1}
+		}
+		saved, err := store.SaveAssessments(ctx, db, []store.AssessmentInput{assess(adams, true, joinedup.TierRed, 0),
+			assess(brown, true, joinedup.TierAmber, 0), assess(smith, true, joinedup.TierAmber, 2), assess(ng, true, joinedup.TierGreen, 0),
+			assess(dead, true, joinedup.TierRed, 0), assess(ian, false, joinedup.TierGreen, 0), assess(far, true, joinedup.TierRed, 0)}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gp, err := store.CreateUser(ctx, db, joinedup.User{Username: "gp1", DisplayName: "Dr One", Role: joinedup.RoleGP, OrganisationID: prac.ID}, "", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range []joinedup.TierDecision{
+			{PatientID: adams.ID, SuggestedTier: joinedup.TierRed, Tier: joinedup.TierRed},
+			{PatientID: brown.ID, SuggestedTier: joinedup.TierAmber, Tier: joinedup.TierRed, Overridden: true, Reason: "falls"},
+		} {
+			d.AssessmentID, d.DecidedBy, d.DecidedAt = saved[i].ID, gp.ID, t0
+			if err := store.SaveDecision(ctx, db, &d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Zoë Ng is on the care team of the practice and of social care;
+		// she and Jane Smith are on social care's, and only Jane Smith
+		// consents to sharing with social care.
+		for _, m := range []store.CareTeamMember{{PatientID: ng.ID, OrganisationID: prac.ID, Role: "other"},
+			{PatientID: ng.ID, OrganisationID: sc.ID, Role: "social worker"}, {PatientID: smith.ID, OrganisationID: sc.ID, Role: "social worker"}} {
+			m.Start = t0
+			if _, err := store.AddCareTeamMember(ctx, db, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []store.Consent{{PatientID: smith.ID, SocialCare: true}, {PatientID: ng.ID, Voluntary: true}} {
+			c.RecordedBy, c.RecordedAt = gp.ID, t0
+			if _, err := store.RecordConsent(ctx, db, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		social := joinedup.User{ID: "sw1", Username: "sw1", Role: joinedup.RoleCommunitySocialCare, OrganisationID: sc.ID}
+		all := []string{"Adams red confirmed", "Brown red overridden", "Smith amber suggested", "Ng green suggested"}
+		for _, c := range []struct {
+			name  string
+			f     store.CohortFilter
+			want  []string
+			total int // when not len(want)
+		}{
+			{"everyone", store.CohortFilter{Viewer: gp}, all, 0},
+			{"red", store.CohortFilter{Viewer: gp, Tier: joinedup.TierRed}, all[:2], 0},
+			{"amber", store.CohortFilter{Viewer: gp, Tier: joinedup.TierAmber}, all[2:3], 0},
+			{"green", store.CohortFilter{Viewer: gp, Tier: joinedup.TierGreen}, all[3:], 0},
+			{"suggested", store.CohortFilter{Viewer: gp, Status: store.StatusSuggested}, all[2:], 0},
+			{"confirmed", store.CohortFilter{Viewer: gp, Status: store.StatusConfirmed}, all[:1], 0},
+			{"overridden", store.CohortFilter{Viewer: gp, Status: store.StatusOverridden}, all[1:2], 0},
+			{"data gaps", store.CohortFilter{Viewer: gp, DataGaps: true}, all[2:3], 0},
+			{"practice", store.CohortFilter{Viewer: gp, PracticeID: prac.ID}, all[:3], 0},
+			{"other practice", store.CohortFilter{Viewer: gp, PracticeID: prac2.ID}, nil, 0},
+			{"locality", store.CohortFilter{Viewer: gp, LocalityID: loc.ID}, all[:3], 0},
+			{"other locality", store.CohortFilter{Viewer: gp, LocalityID: loc2.ID}, nil, 0},
+			{"family name", store.CohortFilter{Viewer: gp, Search: "SMI"}, all[2:3], 0},
+			{"given name", store.CohortFilter{Viewer: gp, Search: "zo"}, all[3:], 0},
+			{"whole name", store.CohortFilter{Viewer: gp, Search: "jane smith"}, all[2:3], 0},
+			{"NHS number", store.CohortFilter{Viewer: gp, Search: "900 000 0009"}, all[2:3], 0},
+			{"unrelated name", store.CohortFilter{Viewer: gp, Search: "far"}, nil, 0},
+			{"like characters", store.CohortFilter{Viewer: gp, Search: "%"}, nil, 0},
+			{"first page", store.CohortFilter{Viewer: gp, Limit: 2}, all[:2], 4},
+			{"second page", store.CohortFilter{Viewer: gp, Limit: 2, Offset: 2}, all[2:], 4},
+			{"past the end", store.CohortFilter{Viewer: gp, Limit: 2, Offset: 6}, nil, 4},
+			{"social care, with consent only", store.CohortFilter{Viewer: social}, all[2:3], 0},
+		} {
+			c.f.Now = t0
+			rows, total, err := store.ListCohort(ctx, db, c.f)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, fmt.Sprintf("%s %s %s", r.Patient.FamilyName, string(r.Tier), r.Status))
+			}
+			if c.total == 0 {
+				c.total = len(c.want)
+			}
+			if !slices.Equal(got, c.want) || total != c.total {
+				t.Errorf("%s: %q (total %d), want %q (total %d)", c.name, got, total, c.want, c.total)
 			}
 		}
 	})

@@ -24,11 +24,12 @@ import (
 	"github.com/joinedup/joinedup/store/storetest"
 )
 
-// loadUsers is how many people use the pages at once.
-const loadUsers = 50
+// defaultLoadUsers is how many people use the pages at once.
+const defaultLoadUsers = 50
 
-// BenchmarkPages drives the worklist and patient pages with loadUsers
-// concurrent users, on a loopback listener. By default it runs over a
+// BenchmarkPages drives the worklist and patient pages with 50 concurrent
+// users (JOINEDUP_BENCH_USERS sets another number, to find the load the
+// pages bear), on a loopback listener. By default it runs over a
 // synthetic population of JOINEDUP_BENCH_PATIENTS patients (default 2,000),
 // generated, imported and stratified as an LCN's would be;
 // JOINEDUP_BENCH_ENGINE=postgres uses PostgreSQL (JOINEDUP_TEST_POSTGRES),
@@ -75,6 +76,13 @@ func BenchmarkPages(b *testing.B) {
 		start := time.Now()
 		synthPopulation(b, db, n, 0, now.Truncate(24*time.Hour))
 		b.Logf("%d patients on %s, generated, imported and stratified in %v", n, engine, time.Since(start).Round(time.Second))
+	}
+	loadUsers := defaultLoadUsers
+	if s := os.Getenv("JOINEDUP_BENCH_USERS"); s != "" {
+		var err error
+		if loadUsers, err = strconv.Atoi(s); err != nil || loadUsers < 1 {
+			b.Fatalf("JOINEDUP_BENCH_USERS: %q is not a number of users", s)
+		}
 	}
 	var think time.Duration
 	if s := os.Getenv("JOINEDUP_BENCH_THINK"); s != "" {
