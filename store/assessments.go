@@ -139,13 +139,15 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	if len(in) == 0 {
 		return nil, nil
 	}
-	// The patient's practice is kept beside the current assessment for the
-	// practice's lists; it is read here, from the patient row, so no
-	// caller can leave it out.
+	// The patient's practice, name and death are kept beside the current
+	// assessment for lists; they are read here, from the patient row, so
+	// no caller can leave them out.
 	type current struct {
-		had, eligible        bool
-		id, hash, asOf       string
-		practice, registered sql.NullString
+		had, eligible, inStep bool
+		id, hash, asOf        string
+		registered            sql.NullString
+		family, given         string
+		dead                  bool
 	}
 	cur := make(map[string]current, len(in))
 	ids := make([]string, len(in))
@@ -153,8 +155,9 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		ids[i] = a.Assessment.PatientID
 	}
 	err := inChunks(multi, ids, func(in string, args []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''), ca.practice_id,
-			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), '')
+		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, p.family_name, p.given_name, p.deceased IS NOT NULL,
+			ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''),
+			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), ''), COALESCE(`+strings.ReplaceAll(listCopiesInStep, "current_assessments.", "ca.")+`, FALSE)
 			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id `+in, args...)
 		if err != nil {
 			return err
@@ -163,7 +166,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		for rows.Next() {
 			var p string
 			var c current
-			if err := rows.Scan(&p, &c.registered, &c.had, &c.id, &c.hash, &c.practice, &c.eligible, &c.asOf); err != nil {
+			if err := rows.Scan(&p, &c.registered, &c.family, &c.given, &c.dead, &c.had, &c.id, &c.hash, &c.eligible, &c.asOf, &c.inStep); err != nil {
 				return err
 			}
 			cur[p] = c
@@ -189,7 +192,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		asOf := a.AsOf.UTC().Format(time.DateOnly)
 		if c.had && c.hash == hash && strings.HasPrefix(c.asOf, asOf) {
 			out[i] = SavedAssessment{ID: c.id, HadPrevious: true, WasEligible: c.eligible}
-			if c.practice != c.registered {
+			if !c.inStep {
 				moved = append(moved, a.PatientID)
 			}
 			continue
@@ -203,7 +206,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		history = append(history, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier),
 			len(a.LTCs), len(a.RiskFactors), len(a.DataGaps), item.FactsVersion, string(detail), now})
 		currents = append(currents, []any{a.PatientID, id, a.PolicyVersion, asOf, a.Eligible, string(a.SuggestedTier), len(a.DataGaps), hash,
-			nullString(c.registered.String)})
+			nullString(c.registered.String), c.family, c.given, c.dead})
 	}
 
 	// Previous assessments are read only for the patients whose assessment
@@ -238,15 +241,16 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	if err := insertColumns(ctx, q, multi, "current_assessments", []column{{"patient_id", "text"}, {"assessment_id", "text"},
 		{"policy_version", "text"}, {"as_of", "date"}, {"eligible", "bool"}, {"suggested_tier", "text"}, {"data_gap_count", "int"},
-		{"detail_hash", "text"}, {"practice_id", "text"}}, currents,
+		{"detail_hash", "text"}, {"practice_id", "text"}, {"family_name", "text"}, {"given_name", "text"}, {"deceased", "bool"}}, currents,
 		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
 		as_of = excluded.as_of, eligible = excluded.eligible, suggested_tier = excluded.suggested_tier,
-		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash, practice_id = excluded.practice_id`); err != nil {
+		data_gap_count = excluded.data_gap_count, detail_hash = excluded.detail_hash, practice_id = excluded.practice_id,
+		family_name = excluded.family_name, given_name = excluded.given_name, deceased = excluded.deceased`); err != nil {
 		return nil, err
 	}
-	// An unchanged assessment of a patient who has since moved practice
-	// still follows the patient to the new practice's lists.
-	if err := followPractice(ctx, q, multi, moved); err != nil {
+	// An unchanged assessment of a patient who has since moved practice,
+	// changed name or died still follows the patient's row.
+	if err := followPatients(ctx, q, multi, moved); err != nil {
 		return nil, err
 	}
 	// assessed_version only moves forward, so an assessment of older facts

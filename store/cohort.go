@@ -90,16 +90,28 @@ const relatedPatient = `(p.practice_id = $1
 	OR EXISTS (SELECT 1 FROM referrals rr WHERE rr.patient_id = p.id AND rr.organisation_id = $1
 		AND rr.created_at <= $3 AND (rr.closed_at IS NULL OR rr.closed_at > $3)))`
 
-// socialCareConsent keeps only patients whose latest consent shares with
-// social care, as joinedup.Authorize requires for that role.
-const socialCareConsent = ` AND COALESCE((SELECT c.social_care FROM consents c WHERE c.patient_id = p.id
+// socialCareConsent keeps only patients (the column id) whose latest
+// consent shares with social care, as joinedup.Authorize requires for that
+// role.
+func socialCareConsent(id string) string {
+	return ` AND COALESCE((SELECT c.social_care FROM consents c WHERE c.patient_id = ` + id + `
 	ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), FALSE) = TRUE`
+}
 
 // tierRank orders red before amber before green.
-const tierRank = `CASE COALESCE(ct.tier, ca.suggested_tier) WHEN 'red' THEN 0 WHEN 'amber' THEN 1 WHEN 'green' THEN 2 ELSE 3 END`
+const tierRank = `CASE COALESCE(ct.tier, k.suggested_tier) WHEN 'red' THEN 0 WHEN 'amber' THEN 1 WHEN 'green' THEN 2 ELSE 3 END`
 
 // cohortWhere builds the FROM and WHERE of a cohort query and its
-// arguments, after the three of linkedCTE.
+// arguments, after the three of linkedCTE. Its rows are k, with the
+// columns patient_id, practice_id, family_name, given_name, eligible,
+// suggested_tier and data_gap_count, and ct, the current tier if any.
+//
+// The cohort of an organisation is read from eligibleCTE, with the
+// practice, name and death held beside each assessment (migrations 13 and
+// 16): a list counts, filters and orders it without reading the patient
+// rows, and reads those of the rows it shows alone (ListCohort rechecks
+// them). A caseload, which holds patients never assessed, is read from the
+// patient rows.
 func cohortWhere(f CohortFilter) (string, []any) {
 	args := relatedArgs(f.Viewer, f.Now)
 	arg := func(v any) string {
@@ -110,31 +122,29 @@ func cohortWhere(f CohortFilter) (string, []any) {
 	if f.Caseload {
 		// A current place of the viewer's own on the care team is itself
 		// a relationship, so the related set need not be worked out.
-		b.WriteString(` FROM patients p
-	LEFT JOIN current_assessments ca ON ca.patient_id = p.id
-	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
-	WHERE p.deceased IS NULL AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
-			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))`)
+		b.WriteString(` FROM (SELECT p.id AS patient_id, p.practice_id, p.family_name, p.given_name, COALESCE(ca.eligible, FALSE) AS eligible,
+			COALESCE(ca.suggested_tier, '') AS suggested_tier, COALESCE(ca.data_gap_count, 0) AS data_gap_count
+		FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id
+		WHERE p.deceased IS NULL AND p.id IN (SELECT m.patient_id FROM care_team_members m WHERE m.user_id = $2
+			AND m.period_start <= $3 AND (m.period_end IS NULL OR m.period_end > $3))) k
+	LEFT JOIN current_tiers ct ON ct.patient_id = k.patient_id
+	WHERE TRUE`)
 	} else {
-		// The related patients in the cohort (eligibleCTE) are found
-		// before any patient row is read; the relationship is then
-		// checked on the row.
-		b.WriteString(` FROM eligible ca
-	JOIN patients p ON p.id = ca.patient_id
-	LEFT JOIN current_tiers ct ON ct.patient_id = p.id
-	WHERE p.deceased IS NULL AND ` + relatedRow)
+		b.WriteString(` FROM eligible k
+	LEFT JOIN current_tiers ct ON ct.patient_id = k.patient_id
+	WHERE TRUE`)
 	}
 	if f.Viewer.Role == joinedup.RoleCommunitySocialCare {
-		b.WriteString(socialCareConsent)
+		b.WriteString(socialCareConsent("k.patient_id"))
 	}
 	if f.PracticeID != "" {
-		b.WriteString(" AND p.practice_id = " + arg(f.PracticeID))
+		b.WriteString(" AND k.practice_id = " + arg(f.PracticeID))
 	}
 	if f.LocalityID != "" {
-		b.WriteString(" AND p.practice_id IN (SELECT l.id FROM organisations l WHERE l.parent_id = " + arg(f.LocalityID) + ")")
+		b.WriteString(" AND k.practice_id IN (SELECT l.id FROM organisations l WHERE l.parent_id = " + arg(f.LocalityID) + ")")
 	}
 	if f.Tier != "" {
-		b.WriteString(" AND COALESCE(ct.tier, ca.suggested_tier) = " + arg(string(f.Tier)))
+		b.WriteString(" AND COALESCE(ct.tier, k.suggested_tier) = " + arg(string(f.Tier)))
 	}
 	switch f.Status {
 	case StatusSuggested:
@@ -145,17 +155,17 @@ func cohortWhere(f CohortFilter) (string, []any) {
 		b.WriteString(" AND ct.overridden = TRUE")
 	}
 	if f.DataGaps {
-		b.WriteString(" AND ca.data_gap_count > 0")
+		b.WriteString(" AND k.data_gap_count > 0")
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
 		if n, err := joinedup.ParseNHSNumber(s); err == nil {
-			b.WriteString(" AND p.nhs_number = " + arg(string(n)))
+			b.WriteString(" AND k.patient_id IN (SELECT s.id FROM patients s WHERE s.nhs_number = " + arg(string(n)) + ")")
 		} else {
 			// A prefix of either name, case-insensitively; the related set
-			// is at most a practice list, so no name index is needed.
+			// is at most a practice's cohort, so no name index is needed.
 			a := arg(strings.ToLower(escapeLike(s)) + "%")
-			b.WriteString(" AND (LOWER(p.family_name) LIKE " + a + " ESCAPE '\\' OR LOWER(p.given_name) LIKE " + a +
-				" ESCAPE '\\' OR LOWER(p.given_name || ' ' || p.family_name) LIKE " + a + " ESCAPE '\\')")
+			b.WriteString(" AND (LOWER(k.family_name) LIKE " + a + " ESCAPE '\\' OR LOWER(k.given_name) LIKE " + a +
+				" ESCAPE '\\' OR LOWER(k.given_name || ' ' || k.family_name) LIKE " + a + " ESCAPE '\\')")
 		}
 	}
 	return b.String(), args
@@ -169,11 +179,15 @@ func cohortWhere(f CohortFilter) (string, []any) {
 // cohort's patient rows are read, never the whole practice list.
 // Materialised, so no planner is tempted to start from the patients.
 const eligibleCTE = `eligible AS MATERIALIZED (
-	SELECT patient_id, eligible, suggested_tier, data_gap_count FROM current_assessments
-	WHERE eligible = TRUE AND practice_id = $1
+	SELECT ` + eligibleCols + ` FROM current_assessments
+	WHERE eligible = TRUE AND deceased = FALSE AND practice_id = $1
 	UNION
-	SELECT patient_id, eligible, suggested_tier, data_gap_count FROM current_assessments
-	WHERE eligible = TRUE AND patient_id IN (SELECT patient_id FROM linked))`
+	SELECT ` + eligibleCols + ` FROM current_assessments
+	WHERE eligible = TRUE AND deceased = FALSE AND patient_id IN (SELECT patient_id FROM linked))`
+
+// eligibleCols are what eligibleCTE reads of each assessment, all of them
+// in its indexes.
+const eligibleCols = "patient_id, practice_id, family_name, given_name, eligible, suggested_tier, data_gap_count"
 
 // relatedArgs are the arguments of linkedCTE and relatedPatient.
 func relatedArgs(u joinedup.User, now time.Time) []any {
@@ -195,19 +209,19 @@ func ListCohort(ctx context.Context, q Querier, f CohortFilter) (_ []CohortRow, 
 		f.Limit = CohortPageSize
 	}
 	from, args := cohortWhere(f)
-	// The total comes with the page (a window count), so the related set
-	// is worked out once per page rather than once for the count and again
-	// for the rows: the worklist's largest cost under load.
-	// The practice's name is looked up for the page's rows alone, after
-	// the sort and the limit.
-	rows, err := q.QueryContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+` SELECT r.id, r.nhs_number, r.given_name, r.family_name, r.birth_date, r.sex,
-		r.language, r.interpreter_required, r.practice_id, COALESCE(o.name, ''), r.eligible, r.suggested_tier, r.tier, r.overridden, r.data_gap_count, r.total
-		FROM (SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex, p.language, p.interpreter_required, p.practice_id,
-			COALESCE(ca.eligible, FALSE) AS eligible, COALESCE(ca.suggested_tier, '') AS suggested_tier, ct.tier, ct.overridden,
-			COALESCE(ca.data_gap_count, 0) AS data_gap_count, COUNT(*) OVER () AS total, `+tierRank+` AS rank`+from+
-		fmt.Sprintf(" ORDER BY rank, p.family_name, p.given_name, p.id LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))+`) r
-		LEFT JOIN organisations o ON o.id = r.practice_id
-		ORDER BY r.rank, r.family_name, r.given_name, r.id`, args...)
+	// The page is chosen, and the total counted with it (a window count),
+	// from what cohortWhere reads; then the page's own patient rows are
+	// read, with their practices' names, and each is checked again on the
+	// row itself: deceased, or no longer related, it is not shown.
+	rows, err := q.QueryContext(ctx, "WITH "+linkedCTE+", "+eligibleCTE+` SELECT p.id, p.nhs_number, p.given_name, p.family_name, p.birth_date, p.sex,
+		p.language, p.interpreter_required, p.practice_id, COALESCE(o.name, ''), r.eligible, r.suggested_tier, r.tier, r.overridden, r.data_gap_count, r.total
+		FROM (SELECT k.patient_id, k.family_name, k.given_name, k.eligible, k.suggested_tier,
+			ct.tier, ct.overridden, k.data_gap_count, COUNT(*) OVER () AS total, `+tierRank+` AS rank`+from+
+		fmt.Sprintf(" ORDER BY rank, k.family_name, k.given_name, k.patient_id LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))+`) r
+		JOIN patients p ON p.id = r.patient_id
+		LEFT JOIN organisations o ON o.id = p.practice_id
+		WHERE p.deceased IS NULL AND `+relatedRow+`
+		ORDER BY r.rank, r.family_name, r.given_name, r.patient_id`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list cohort for %s: %w", f.Viewer.Username, err)
 	}
@@ -305,7 +319,7 @@ type WorkItem struct {
 func WorklistTasks(ctx context.Context, q Querier, viewer joinedup.User, now time.Time, offset, limit int) ([]WorkItem, error) {
 	consent := ""
 	if viewer.Role == joinedup.RoleCommunitySocialCare {
-		consent = socialCareConsent
+		consent = socialCareConsent("p.id")
 	}
 	// The tasks assigned to the organisation, then those assigned to the
 	// user alone, are each walked in the order shown, stopping at the

@@ -16,7 +16,8 @@ import (
 // practices, by each write path, and expects the patient on the new
 // practice's list and off the old one's, at once and without a new
 // assessment: the practice held beside the assessment must never keep a
-// patient from a GP's list, nor show one to a GP no longer related.
+// patient from a GP's list, nor show one to a GP no longer related. The
+// same for the name lists are ordered and searched by, and for a death.
 func TestCohortFollowsRegistration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := sample()
@@ -98,6 +99,55 @@ func TestCohortFollowsRegistration(t *testing.T) {
 			t.Fatal(err)
 		}
 		expect("reassessed in bulk", prac.ID, []string{p1.ID})
+
+		// A new name is found by a search at once, by each write path,
+		// and a death takes the patient off the list and its count.
+		named := func(search string) []string {
+			t.Helper()
+			gp := joinedup.User{ID: "gp-" + prac.ID, Username: "gp", Role: joinedup.RoleGP, OrganisationID: prac.ID}
+			rows, total, err := store.ListCohort(ctx, db, store.CohortFilter{Viewer: gp, Now: t0, Search: search})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Patient.GivenName+" "+r.Patient.FamilyName)
+			}
+			if total != len(got) {
+				t.Fatalf("total %d for %d rows", total, len(got))
+			}
+			return got
+		}
+		changed := func(version string, change func(*joinedup.Patient)) *store.Batch {
+			p := p1
+			p.Source.VersionID = version
+			change(&p)
+			return &store.Batch{Patients: []joinedup.Patient{p}}
+		}
+		write(t, db, changed("4", func(p *joinedup.Patient) { p.FamilyName = "Okafor" }))
+		if got := named("okaf"); !slices.Equal(got, []string{"Jane Okafor"}) {
+			t.Fatalf("renamed row by row: %q", got)
+		}
+		if _, err := db.WriteBatch(ctx, changed("5", func(p *joinedup.Patient) { p.FamilyName = "Mensah" })); err != nil {
+			t.Fatal(err)
+		}
+		if got, old := named("mens"), named("okaf"); !slices.Equal(got, []string{"Jane Mensah"}) || old != nil {
+			t.Fatalf("renamed in bulk: %q, and by the old name %q", got, old)
+		}
+		died := day("2025-02-01")
+		if _, err := db.WriteBatch(ctx, changed("6", func(p *joinedup.Patient) { p.FamilyName, p.Deceased = "Mensah", &died })); err != nil {
+			t.Fatal(err)
+		}
+		expect("died", prac.ID, nil)
+		// Were the copy ever stale, the patient row still keeps the
+		// dead off the list.
+		if _, err := db.ExecContext(ctx, "UPDATE current_assessments SET deceased = FALSE WHERE patient_id = $1", p1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rows, _, err := store.ListCohort(ctx, db, store.CohortFilter{Viewer: joinedup.User{ID: "gp", Username: "gp", Role: joinedup.RoleGP,
+			OrganisationID: prac.ID}, Now: t0}); err != nil || len(rows) != 0 {
+			t.Fatalf("stale copy of a death: %d rows, %v", len(rows), err)
+		}
 	})
 }
 

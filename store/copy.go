@@ -122,7 +122,7 @@ func (w *copyWriter) bump(ctx context.Context, patients, registered []string) er
 		}
 	}
 	if len(registered) > 0 {
-		if _, err := w.tx.Exec(ctx, followPracticeSQL("= ANY($1)"), registered); err != nil {
+		if _, err := w.tx.Exec(ctx, followPatientsSQL("= ANY($1)"), registered); err != nil {
 			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
 	}

@@ -144,9 +144,10 @@ type rowWriter interface {
 	// upsert writes rows (t.cols order, without content_hash) and returns
 	// how many were written and, for patient-scoped tables, their patients.
 	upsert(ctx context.Context, t table, rows [][]any) (int, []string, error)
-	// bump raises the facts version of the patients, and keeps the
-	// practice held beside the current assessments of the registered (the
-	// patients whose own rows were written) in step with their rows.
+	// bump raises the facts version of the patients, and keeps what is
+	// held beside the current assessments of the registered (the patients
+	// whose own rows were written: practice, name, death) in step with
+	// their rows.
 	bump(ctx context.Context, patients, registered []string) error
 }
 
@@ -164,7 +165,7 @@ func (w sqlWriter) bump(ctx context.Context, patients, registered []string) erro
 	if err := bumpFactsVersion(ctx, w.q, patients); err != nil {
 		return err
 	}
-	return followPractice(ctx, w.q, false, registered)
+	return followPatients(ctx, w.q, false, registered)
 }
 
 func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
@@ -248,11 +249,11 @@ func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
 	})
 }
 
-// followPractice copies the practice of each patient's row to the
-// patient's current assessment, where it differs.
-func followPractice(ctx context.Context, q Querier, array bool, ids []string) error {
+// followPatients copies what lists need of each patient's row (practice,
+// name, death) to the patient's current assessment, where it differs.
+func followPatients(ctx context.Context, q Querier, array bool, ids []string) error {
 	return inChunks(array, ids, func(in string, args []any) error {
-		if _, err := q.ExecContext(ctx, followPracticeSQL(in), args...); err != nil {
+		if _, err := q.ExecContext(ctx, followPatientsSQL(in), args...); err != nil {
 			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
 		return nil
@@ -264,12 +265,21 @@ func bumpSQL(in string) string {
 	return "UPDATE patients SET facts_version = facts_version + 1 WHERE id " + in
 }
 
-// followPracticeSQL copies the practice of each patient whose id meets in
-// to the patient's current assessment, where it differs.
-func followPracticeSQL(in string) string {
-	return "UPDATE current_assessments SET practice_id = p.practice_id FROM patients p WHERE p.id = current_assessments.patient_id " +
-		"AND current_assessments.patient_id " + in + " AND current_assessments.practice_id IS DISTINCT FROM p.practice_id"
+// followPatientsSQL copies the practice, name and death of each patient
+// whose id meets in to the patient's current assessment, where any differs.
+func followPatientsSQL(in string) string {
+	return "UPDATE current_assessments SET " + listCopies + " FROM patients p WHERE p.id = current_assessments.patient_id " +
+		"AND current_assessments.patient_id " + in + " AND NOT (" + listCopiesInStep + ")"
 }
+
+// listCopies sets what current_assessments holds of the patient row p, for
+// lists (migrations 13 and 16).
+const listCopies = "practice_id = p.practice_id, family_name = p.family_name, given_name = p.given_name, deceased = p.deceased IS NOT NULL"
+
+// listCopiesInStep is true when the current assessment's copies equal the
+// patient row p's.
+const listCopiesInStep = `current_assessments.practice_id IS NOT DISTINCT FROM p.practice_id AND current_assessments.family_name = p.family_name
+	AND current_assessments.given_name = p.given_name AND current_assessments.deceased = (p.deceased IS NOT NULL)`
 
 // inChunks calls fn with the condition that a column is one of ids, and
 // its arguments, for each run of up to a thousand ids, so statements stay
