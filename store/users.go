@@ -74,29 +74,41 @@ func GetUser(ctx context.Context, q Querier, id string) (joinedup.User, error) {
 }
 
 // DisplayNames maps each of the given user ids that exists to its display
-// name, in one query.
+// name.
 func DisplayNames(ctx context.Context, q Querier, ids []string) (map[string]string, error) {
+	return namesByID(ctx, q, "users", "display_name", ids)
+}
+
+// OrganisationNames maps each of the given organisation ids that exists to
+// its name: what a page needs of the organisations it mentions, rather
+// than every organisation.
+func OrganisationNames(ctx context.Context, q Querier, ids []string) (map[string]string, error) {
+	return namesByID(ctx, q, "organisations", "name", ids)
+}
+
+// namesByID reads the column name of the rows of table (a constant, never
+// input) whose id is one of ids.
+func namesByID(ctx context.Context, q Querier, table, name string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, "SELECT id, display_name FROM users WHERE id IN ("+placeholders(1, len(ids))+")", args...)
-	if err != nil {
-		return nil, fmt.Errorf("read user names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("read user names: %w", err)
+	err := inChunks(false, ids, func(in string, args []any) error {
+		rows, err := q.QueryContext(ctx, "SELECT id, "+name+" FROM "+table+" WHERE id "+in, args...)
+		if err != nil {
+			return err
 		}
-		out[id] = name
+		defer rows.Close()
+		for rows.Next() {
+			var id, n string
+			if err := rows.Scan(&id, &n); err != nil {
+				return err
+			}
+			out[id] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s names: %w", table, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UserByUsername returns the user with the given username and its password

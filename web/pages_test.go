@@ -128,7 +128,8 @@ func TestPatientPage(t *testing.T) {
 		w := f.do("GET", "/patients/"+f.R.ID, "", f.session(t, joinedup.RoleGP))
 		body := w.Body.String()
 		for _, want := range []string{"900 000 0009", "Type 2 diabetes mellitus", "44054006", "58.5 mmol/mol", "3 A&amp;E attendances in 12 months",
-			"No blood pressure in the last 12 months", "Org PRACA", `id="record-decision"`, "Amber"} {
+			"No blood pressure in the last 12 months", "Org PRACA", `id="record-decision"`, "Amber",
+			"User care-coordinator", "Org SC1"} { // the care team, by name
 			if !strings.Contains(body, want) {
 				t.Errorf("patient page lacks %q", want)
 			}

@@ -101,15 +101,6 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	ctx := c.R.Context()
 	p := c.Patient
 	d := &patientData{Patient: p, Age: age(p.BirthDate, c.Now)}
-	orgs, err := store.Organisations(ctx, c.Q)
-	if err != nil {
-		return nil, err
-	}
-	orgName := map[string]string{}
-	for _, o := range orgs {
-		orgName[o.ID] = o.Name
-	}
-	d.PracticeName = orgName[p.PracticeID]
 	_, a, err := store.CurrentAssessment(ctx, c.Q, p.ID)
 	switch {
 	case err == nil:
@@ -135,7 +126,7 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Who decided and who is on the team, by name, in one query.
+	// Who decided and who is on the team, by name.
 	var ids []string
 	for _, dec := range decs {
 		ids = append(ids, dec.DecidedBy)
@@ -150,6 +141,17 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The practice and the organisations on the care team, by name.
+	orgIDs := []string{p.PracticeID}
+	for _, m := range team {
+		orgIDs = append(orgIDs, m.OrganisationID)
+	}
+	slices.Sort(orgIDs)
+	orgName, err := store.OrganisationNames(ctx, c.Q, slices.Compact(orgIDs))
+	if err != nil {
+		return nil, err
+	}
+	d.PracticeName = orgName[p.PracticeID]
 	for i := len(decs) - 1; i >= 0; i-- { // oldest first
 		dec := decs[i]
 		by, ok := names[dec.DecidedBy]
