@@ -204,18 +204,24 @@ func TestWorklistTasks(t *testing.T) {
 	})
 }
 
+// secondLocality is a locality and a practice in it, besides sample's.
+func secondLocality() (locality, practice joinedup.Organisation) {
+	locality = joinedup.Organisation{ODS: "LOC02", Name: "South Southwark", Kind: joinedup.OrgLocality, Source: joinedup.Source{System: "test", ID: "loc2"}}
+	locality.ID = store.OrganisationID(locality)
+	practice = joinedup.Organisation{ODS: "G85009", Name: "Camberwell Practice", Kind: joinedup.OrgPractice, ParentID: locality.ID,
+		Source: joinedup.Source{System: "test", ID: "prac9"}}
+	practice.ID = store.OrganisationID(practice)
+	return locality, practice
+}
+
 // TestListCohortByLocality lists the cohort of a care coordinator whose
-// team cares for patients in two localities: the locality filter keeps each locality's practices' patients,
-// and every row names its practice.
+// team cares for patients in two localities: the locality filter keeps
+// each locality's practices' patients, and every row names its practice.
 func TestListCohortByLocality(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := sample()
 		loc, prac := b.Organisations[0], b.Organisations[1]
-		loc2 := joinedup.Organisation{ODS: "LOC02", Name: "South Southwark", Kind: joinedup.OrgLocality, Source: joinedup.Source{System: "test", ID: "loc2"}}
-		loc2.ID = store.OrganisationID(loc2)
-		prac2 := joinedup.Organisation{ODS: "G85009", Name: "Camberwell Practice", Kind: joinedup.OrgPractice, ParentID: loc2.ID,
-			Source: joinedup.Source{System: "test", ID: "prac9"}}
-		prac2.ID = store.OrganisationID(prac2)
+		loc2, prac2 := secondLocality()
 		p3 := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p3"}, GivenName: "Amal", FamilyName: "Abara", PracticeID: prac2.ID}
 		p3.ID = store.PatientID(p3)
 		b.Organisations = append(b.Organisations, loc2, prac2)
@@ -262,11 +268,7 @@ func TestListCohortFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		b := sample()
 		loc, prac := b.Organisations[0], b.Organisations[1]
-		loc2 := joinedup.Organisation{ODS: "LOC02", Name: "South Southwark", Kind: joinedup.OrgLocality, Source: joinedup.Source{System: "test", ID: "loc2"}}
-		loc2.ID = store.OrganisationID(loc2)
-		prac2 := joinedup.Organisation{ODS: "G85009", Name: "Camberwell Practice", Kind: joinedup.OrgPractice, ParentID: loc2.ID,
-			Source: joinedup.Source{System: "test", ID: "prac9"}}
-		prac2.ID = store.OrganisationID(prac2)
+		loc2, prac2 := secondLocality()
 		sc := joinedup.Organisation{ODS: "SC1", Name: "Lambeth Adult Social Care", Kind: joinedup.OrgSocialCare, Source: joinedup.Source{System: "test", ID: "sc1"}}
 		sc.ID = store.OrganisationID(sc)
 		b.Organisations = append(b.Organisations, loc2, prac2, sc)

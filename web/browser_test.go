@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -26,17 +27,26 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-// needChromium skips without Chromium, except under CI, where a missing
-// browser must fail the build rather than silently skip its tests.
 // click clicks the first element matching the CSS selector sel. The
 // browser may replace the node between chromedp finding it and clicking it
 // (a page settling after load, on a busy machine); the click is then tried
 // again on the node now there, up to three times.
 func click(sel string) chromedp.Action {
+	return retried(chromedp.Click(sel, chromedp.ByQuery))
+}
+
+// typeInto types text into the element sel finds, as click retries.
+func typeInto(sel, text string) chromedp.Action {
+	return retried(chromedp.SendKeys(sel, text, chromedp.ByQuery))
+}
+
+// retried does a, again up to twice when the node it found was replaced
+// before it could act on it (a page still settling after a navigation).
+func retried(a chromedp.Action) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
 		for range 3 {
-			err = chromedp.Click(sel, chromedp.ByQuery).Do(ctx)
+			err = a.Do(ctx)
 			if err == nil || !strings.Contains(err.Error(), "No node with given id") {
 				return err
 			}
@@ -45,6 +55,8 @@ func click(sel string) chromedp.Action {
 	})
 }
 
+// needChromium skips without Chromium, except under CI, where a missing
+// browser must fail the build rather than silently skip its tests.
 func needChromium(t *testing.T) string {
 	t.Helper()
 	path := chromiumPath
@@ -205,8 +217,8 @@ func signIn(_ context.Context, base, user string) chromedp.Action {
 		return chromedp.Run(ctx,
 			chromedp.Navigate(base+"/worklist"),
 			chromedp.WaitVisible("#username", chromedp.ByQuery),
-			chromedp.SendKeys("#username", user, chromedp.ByQuery),
-			chromedp.SendKeys("#password", "correct horse battery staple", chromedp.ByQuery),
+			typeInto("#username", user),
+			typeInto("#password", "correct horse battery staple"),
 			click("#signin"),
 			// Only a signed-in page has the sign-out button: waiting for
 			// it means the post-sign-in navigation has finished, so the
@@ -229,6 +241,15 @@ func TestBrowserJourney(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+	// More open tasks than a page of them shows, so the page of all tasks
+	// has its pagination.
+	for i := range 51 {
+		task := joinedup.Task{PatientID: f.R.ID, Kind: "review", Title: fmt.Sprintf("Review medicines (%d)", i+1), AssigneeOrg: f.orgs["PRACA"],
+			Due: f.clock.Now().AddDate(0, 0, i-3), Priority: 2, CreatedAt: f.clock.Now(), DedupeKey: fmt.Sprint("browser-task-", i)}
+		if err := f.db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
 	run("sign-in page", chromedp.Navigate(base+"/worklist"), chromedp.WaitVisible("#username", chromedp.ByQuery))
 	checkPage(t, ctx, "signin")
 	run("sign in", signIn(ctx, base, "user-gp"), chromedp.WaitVisible("#awaiting", chromedp.ByQuery), chromedp.Text("main", &text, chromedp.ByQuery))
@@ -249,16 +270,16 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(".nhsuk-error-summary", chromedp.ByQuery))
 	checkPage(t, ctx, "patient-error")
 	run("override with reason", click(`label[for="tier-red"]`),
-		chromedp.SendKeys("#reason", "Two falls since March and lives alone", chromedp.ByQuery), click("#record-decision"),
+		typeInto("#reason", "Two falls since March and lives alone"), click("#record-decision"),
 		chromedp.WaitVisible("#decided", chromedp.ByQuery), chromedp.Text("#current-tier", &text, chromedp.ByQuery))
 	if !strings.Contains(text, "Red") || !strings.Contains(text, "overridden") {
 		t.Fatalf("current tier after override: %q", text)
 	}
 	run("edit plan", click("#edit-plan"), chromedp.WaitVisible("#plan-form", chromedp.ByQuery))
 	checkPage(t, ctx, "careplan")
-	run("save plan", chromedp.SendKeys("#what_matters", "Getting back to singing with the Peckham community choir", chromedp.ByQuery),
-		chromedp.SendKeys("#goals-0-description", "Walk to Burgess Park twice a week", chromedp.ByQuery),
-		chromedp.SendKeys("#goals-0-owner", "Rita, with her link worker", chromedp.ByQuery),
+	run("save plan", typeInto("#what_matters", "Getting back to singing with the Peckham community choir"),
+		typeInto("#goals-0-description", "Walk to Burgess Park twice a week"),
+		typeInto("#goals-0-owner", "Rita, with her link worker"),
 		chromedp.SetValue("#next_review", f.clock.Now().AddDate(0, 3, 0).Format(time.DateOnly), chromedp.ByQuery),
 		click("#save-plan"), chromedp.WaitVisible("#plan-saved", chromedp.ByQuery),
 		chromedp.Text("#plan-saved", &text, chromedp.ByQuery))
@@ -273,6 +294,13 @@ func TestBrowserJourney(t *testing.T) {
 	checkPage(t, ctx, "patient-after")
 	run("cohort", chromedp.Navigate(base+"/cohort"), chromedp.WaitVisible("#results", chromedp.ByQuery))
 	checkPage(t, ctx, "cohort")
+	run("all tasks", chromedp.Navigate(base+"/worklist"), click(`a[href="/worklist/tasks"]`), chromedp.WaitVisible(`a[rel="next"]`, chromedp.ByQuery))
+	checkPage(t, ctx, "tasks")
+	run("next tasks", click(`a[rel="next"]`), chromedp.WaitVisible(`a[rel="prev"]`, chromedp.ByQuery), chromedp.Text("main", &text, chromedp.ByQuery))
+	if !strings.Contains(text, "Review medicines (51)") || strings.Contains(text, "Review medicines (1)") {
+		t.Fatalf("second page of tasks:\n%s", text)
+	}
+	checkPage(t, ctx, "tasks-2")
 	run("not found", chromedp.Navigate(base+"/no-such-page"), chromedp.WaitVisible("h1", chromedp.ByQuery))
 	checkPage(t, ctx, "not-found")
 	run("sign out", click("#signout"), chromedp.WaitVisible("#username", chromedp.ByQuery),
@@ -302,13 +330,13 @@ func TestBrowserEditConflict(t *testing.T) {
 			t.Fatalf("%s opens the editor: %v", x.user, err)
 		}
 	}
-	if err := chromedp.Run(a, chromedp.SendKeys("#what_matters", "Seeing my grandchildren every week", chromedp.ByQuery),
+	if err := chromedp.Run(a, typeInto("#what_matters", "Seeing my grandchildren every week"),
 		chromedp.SetValue("#next_review", review, chromedp.ByQuery), click("#save-plan"),
 		chromedp.WaitVisible("#plan-saved", chromedp.ByQuery)); err != nil {
 		t.Fatalf("first save: %v", err)
 	}
 	var theirs, yours, field string
-	if err := chromedp.Run(b, chromedp.SendKeys("#what_matters", "Singing in the choir again", chromedp.ByQuery),
+	if err := chromedp.Run(b, typeInto("#what_matters", "Singing in the choir again"),
 		chromedp.SetValue("#next_review", review, chromedp.ByQuery), click("#save-plan"),
 		chromedp.WaitVisible("#conflict", chromedp.ByQuery), chromedp.Text("#their-version", &theirs, chromedp.ByQuery),
 		chromedp.Text("#your-version", &yours, chromedp.ByQuery), chromedp.Value("#what_matters", &field, chromedp.ByQuery)); err != nil {

@@ -135,6 +135,7 @@ type tasksData struct {
 	Tasks      []taskRow
 	From, To   int
 	Prev, Next string
+	Pages      []pageLink // none: the tasks are paged by Previous and Next alone
 }
 
 // tasksPage lists all the open tasks of the user and the user's team,

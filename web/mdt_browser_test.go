@@ -51,8 +51,8 @@ func TestBrowserMDT(t *testing.T) {
 	run("open the case", chromedp.Navigate(base+"/mdt/meetings/"+m.ID+"/patients/"+f.R.ID), chromedp.WaitVisible("#outcome-form", chromedp.ByQuery))
 	checkPage(t, ctx, "mdt-case")
 	run("record the outcome", click(`label[for="discussed-yes"]`),
-		chromedp.SendKeys("#outcome", "Falls clinic referral agreed; carer assessment offered", chromedp.ByQuery),
-		chromedp.SendKeys("#action", "Refer to the falls clinic", chromedp.ByQuery),
+		typeInto("#outcome", "Falls clinic referral agreed; carer assessment offered"),
+		typeInto("#action", "Refer to the falls clinic"),
 		chromedp.SetValue("#owner", "user:"+f.users[joinedup.RoleCareCoordinator].ID, chromedp.ByQuery),
 		click("#record-outcome"))
 	run("see the summary", chromedp.WaitVisible("#outcome-"+f.R.ID, chromedp.ByQuery), chromedp.Text("main", &text, chromedp.ByQuery))
