@@ -569,14 +569,34 @@ func MarkAssessed(ctx context.Context, q Querier, patientID string, factsVersion
 // meanwhile the planner may scan whole tables it would otherwise reach
 // through an index.
 func (db *DB) Analyze(ctx context.Context) error {
-	stmt := "PRAGMA optimize"
 	if db.Engine == Postgres {
 		names := make([]string, len(contentTables))
 		for i, t := range contentTables {
 			names[i] = t.name
 		}
-		stmt = "ANALYZE " + strings.Join(names, ", ")
+		return db.analyze(ctx, "ANALYZE "+strings.Join(names, ", "))
 	}
+	return db.analyze(ctx, "PRAGMA optimize")
+}
+
+// AnalyzeAssessments refreshes the statistics of what a population run
+// writes. The lists plan from them: SQLite keeps none until asked, so
+// after the first run it would plan a practice's list as though no one had
+// been assessed.
+func (db *DB) AnalyzeAssessments(ctx context.Context) error {
+	tables := []string{"current_assessments", "assessments", "tasks"}
+	if db.Engine == Postgres {
+		return db.analyze(ctx, "ANALYZE "+strings.Join(tables, ", "))
+	}
+	for _, t := range tables {
+		if err := db.analyze(ctx, "ANALYZE "+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) analyze(ctx context.Context, stmt string) error {
 	if _, err := db.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}

@@ -217,7 +217,17 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 	if firstErr != nil {
 		return sum, firstErr
 	}
-	return sum, loadErr
+	if loadErr != nil {
+		return sum, loadErr
+	}
+	if !opt.DryRun && !opt.Changed && sum.Written > 0 {
+		// A full run has rewritten the current assessments the lists
+		// plan from.
+		if err := db.AnalyzeAssessments(ctx); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
 }
 
 // savers is how many batches are written at once: two on PostgreSQL,

@@ -154,6 +154,16 @@ func TestRunStoresAssessmentsOnce(t *testing.T) {
 		if ts := openTasks(t, db, "p3"); len(ts) != 0 {
 			t.Fatalf("ineligible patient got tasks: %+v", ts)
 		}
+		// The lists plan from statistics of the assessments just written.
+		stats := "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'current_assessments'"
+		if db.Engine == store.Postgres {
+			stats = `SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'current_assessments'
+				AND schemaname = current_schema() AND last_analyze IS NOT NULL`
+		}
+		var analysed int
+		if err := db.QueryRowContext(ctx, stats).Scan(&analysed); err != nil || analysed == 0 {
+			t.Fatalf("no statistics of the current assessments after a full run (%v)", err)
+		}
 		again := run(t, db, stratify.RunOptions{})
 		if again.Written != 0 || again.TasksRaised != 0 || again.Drift != 0 {
 			t.Fatalf("re-run on unchanged facts wrote %+v", again)
