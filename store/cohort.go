@@ -171,13 +171,13 @@ func cohortWhere(f CohortFilter) (string, []any) {
 	return b.String(), args
 }
 
-// eligibleCTE selects the current assessments in the cohort of the
+// eligibleCTE selects the current assessments in the cohort of the living
 // patients the user may be related to: those the assessment places at the
 // organisation, and those linked to it. A practice list is tens of
 // thousands of patients and the cohort a few hundred of them; both halves
-// are read from the small indexes of eligible assessments, so only the
-// cohort's patient rows are read, never the whole practice list.
-// Materialised, so no planner is tempted to start from the patients.
+// are read from the small indexes of eligible assessments alone, with no
+// patient row. Materialised, so no planner is tempted to start from the
+// patients.
 const eligibleCTE = `eligible AS MATERIALIZED (
 	SELECT ` + eligibleCols + ` FROM current_assessments
 	WHERE eligible = TRUE AND deceased = FALSE AND practice_id = $1
