@@ -157,7 +157,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	err := inChunks(multi, ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, p.family_name, p.given_name, p.deceased IS NOT NULL,
 			ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''),
-			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), ''), COALESCE(`+strings.ReplaceAll(listCopiesInStep, "current_assessments.", "ca.")+`, FALSE)
+			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), ''), COALESCE(`+listCopiesInStep("ca")+`, FALSE)
 			FROM patients p LEFT JOIN current_assessments ca ON ca.patient_id = p.id WHERE p.id `+in, args...)
 		if err != nil {
 			return err

@@ -269,17 +269,19 @@ func bumpSQL(in string) string {
 // whose id meets in to the patient's current assessment, where any differs.
 func followPatientsSQL(in string) string {
 	return "UPDATE current_assessments SET " + listCopies + " FROM patients p WHERE p.id = current_assessments.patient_id " +
-		"AND current_assessments.patient_id " + in + " AND NOT (" + listCopiesInStep + ")"
+		"AND current_assessments.patient_id " + in + " AND NOT (" + listCopiesInStep("current_assessments") + ")"
 }
 
 // listCopies sets what current_assessments holds of the patient row p, for
 // lists (migrations 13 and 16).
 const listCopies = "practice_id = p.practice_id, family_name = p.family_name, given_name = p.given_name, deceased = p.deceased IS NOT NULL"
 
-// listCopiesInStep is true when the current assessment's copies equal the
-// patient row p's.
-const listCopiesInStep = `current_assessments.practice_id IS NOT DISTINCT FROM p.practice_id AND current_assessments.family_name = p.family_name
-	AND current_assessments.given_name = p.given_name AND current_assessments.deceased = (p.deceased IS NOT NULL)`
+// listCopiesInStep is true when the copies of the current assessment ca
+// (the table's name or alias) equal the patient row p's.
+func listCopiesInStep(ca string) string {
+	return ca + ".practice_id IS NOT DISTINCT FROM p.practice_id AND " + ca + ".family_name = p.family_name AND " +
+		ca + ".given_name = p.given_name AND " + ca + ".deceased = (p.deceased IS NOT NULL)"
+}
 
 // inChunks calls fn with the condition that a column is one of ids, and
 // its arguments, for each run of up to a thousand ids, so statements stay

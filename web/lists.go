@@ -69,7 +69,8 @@ func rowsOf(rs []store.CohortRow, now time.Time) []patientRow {
 type taskRow struct {
 	ID, Due, Title, Reason string
 	Overdue                bool
-	PatientID, Name, NHS   string
+	PatientID, Name        string
+	NHSNumber              string
 }
 
 func taskRowsOf(items []store.WorkItem, now time.Time) []taskRow {
@@ -78,7 +79,7 @@ func taskRowsOf(items []store.WorkItem, now time.Time) []taskRow {
 	for i, w := range items {
 		out[i] = taskRow{ID: w.Task.ID, Due: dateText(w.Task.Due), Title: w.Task.Title, Reason: w.Task.Reason,
 			Overdue:   !w.Task.Due.IsZero() && w.Task.Due.Before(today),
-			PatientID: w.Patient.ID, Name: w.Patient.FamilyName + ", " + w.Patient.GivenName, NHS: nhsText(w.Patient.NHSNumber)}
+			PatientID: w.Patient.ID, Name: w.Patient.FamilyName + ", " + w.Patient.GivenName, NHSNumber: nhsText(w.Patient.NHSNumber)}
 	}
 	return out
 }
