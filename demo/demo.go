@@ -194,7 +194,7 @@ func accounts(ctx context.Context, db *store.DB, now time.Time) ([]Account, erro
 		}
 		_, _, err = store.UserByUsername(ctx, db, s.username)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, joinedup.ErrNotFound):
 			u := joinedup.User{Username: s.username, DisplayName: s.name, Role: s.role, OrganisationID: org.ID}
 			if _, err := store.CreateUser(ctx, db, u, hash, now); err != nil {
 				return nil, err

@@ -138,7 +138,7 @@ func TestImport(t *testing.T) {
 		if _, err := directory.Import(ctx, db, strings.NewReader(bad), "", now); !errors.As(err, &inv) {
 			t.Fatalf("bad import: %v", err)
 		}
-		if _, err := store.GetService(ctx, db, "new-1"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.GetService(ctx, db, "new-1"); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("half-applied import: %v", err)
 		}
 	})

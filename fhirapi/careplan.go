@@ -143,7 +143,7 @@ func buildCarePlans(ctx context.Context, r *Record) ([]Item, error) {
 // versions' goals are contained in their CarePlans.
 func buildGoals(ctx context.Context, r *Record) ([]Item, error) {
 	cur, err := store.CurrentCarePlan(ctx, r.q, r.Patient.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {

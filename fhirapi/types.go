@@ -202,7 +202,7 @@ func (t *Type) build(ctx context.Context, r *Record) ([]Item, error) {
 }
 
 // PatientOf returns the patient the resource of type t with this id
-// belongs to (store.ErrNotFound when there is none).
+// belongs to (joinedup.ErrNotFound when there is none).
 func (t *Type) PatientOf(ctx context.Context, q store.Querier, id string) (string, error) {
 	if !t.PatientScoped() {
 		return "", fmt.Errorf("%s is not patient-scoped", t.Name)
@@ -210,7 +210,7 @@ func (t *Type) PatientOf(ctx context.Context, q store.Querier, id string) (strin
 	if t.RowID != nil {
 		row := t.RowID(id)
 		if row == "" {
-			return "", fmt.Errorf("%s %s: %w", t.Name, id, store.ErrNotFound)
+			return "", fmt.Errorf("%s %s: %w", t.Name, id, joinedup.ErrNotFound)
 		}
 		id = row
 	}

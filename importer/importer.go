@@ -664,7 +664,7 @@ func (im *importer) org(ctx context.Context, r fhir.Ref) string {
 		id, err = store.OrganisationIDByODS(ctx, im.db, key.Value)
 	} else if key.ID != "" {
 		id, err = store.OrganisationIDBySource(ctx, im.db, im.opt.Source, key.ID)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, joinedup.ErrNotFound) {
 			// A JoinedUp export names organisations by JoinedUp's id.
 			var held map[string]bool
 			if held, err = store.HeldIDs(ctx, im.db, "organisations", []string{key.ID}); err == nil && held[key.ID] {
@@ -777,7 +777,7 @@ func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 			switch {
 			case err == nil:
 				known[n] = true
-			case errors.Is(err, store.ErrNotFound):
+			case errors.Is(err, joinedup.ErrNotFound):
 				known[n] = false
 				p := row.Patient
 				ods := p.Source.System

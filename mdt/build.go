@@ -16,7 +16,7 @@ import (
 // or the defaults when no policy is stored or it has no such section.
 func LoadConfig(ctx context.Context, q store.Querier) (Config, error) {
 	v, err := store.LatestPolicyVersion(ctx, q)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		return DefaultConfig(), nil
 	}
 	if err != nil {
@@ -109,8 +109,8 @@ func (e *PlanConflictError) Error() string {
 	return fmt.Sprintf("the care plan is at version %d, not %d: someone saved it since it was read", e.Current.Version, e.Base)
 }
 
-// Unwrap makes a plan conflict a store.ErrStale.
-func (e *PlanConflictError) Unwrap() error { return store.ErrStale }
+// Unwrap makes a plan conflict a joinedup.ErrConflict.
+func (e *PlanConflictError) Unwrap() error { return joinedup.ErrConflict }
 
 // Recorded is what recording a case did.
 type Recorded struct {
@@ -123,7 +123,7 @@ type Recorded struct {
 // case version the chair read: the case's status and outcome, a task
 // (kind mdt-action) on the owner's worklist for each action, the patient's
 // open requests answered, and plan changes as a new care-plan version. Bad
-// input is refused field by field, a stale case with store.ErrStale, a plan
+// input is refused field by field, a stale case with joinedup.ErrConflict, a plan
 // that moved on with *PlanConflictError; in every refusal the caller rolls
 // the transaction back, so nothing is half-applied.
 func Record(ctx context.Context, q store.Querier, m joinedup.MDTMeeting, patientID string, version int, o joinedup.MDTOutcome,
@@ -139,7 +139,7 @@ func Record(ctx context.Context, q store.Querier, m joinedup.MDTMeeting, patient
 		}
 		cur, err := store.CurrentCarePlan(ctx, q, patientID)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, joinedup.ErrNotFound):
 			cur = store.CarePlanEntry{}
 		case err != nil:
 			return Recorded{}, err

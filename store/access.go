@@ -83,7 +83,7 @@ func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
 }
 
 // LatestConsent returns the consent in force for the patient, or
-// ErrNotFound when none was ever recorded (which shares nothing).
+// joinedup.ErrNotFound when none was ever recorded (which shares nothing).
 func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, error) {
 	c := Consent{PatientID: patientID}
 	var at nt
@@ -92,7 +92,7 @@ func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, e
 		WHERE patient_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1`, patientID).
 		Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at, &fields)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("consent for patient %s: %w", patientID, ErrNotFound)
+		return c, fmt.Errorf("consent for patient %s: %w", patientID, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return c, fmt.Errorf("read consent for patient %s: %w", patientID, err)

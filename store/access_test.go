@@ -269,7 +269,7 @@ func TestRelationshipFor(t *testing.T) {
 func TestUsersAndSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		_, gp, vol := seedAccess(t, db)
-		if _, err := store.CreateUser(ctx, db, joinedup.User{Username: "gp1", DisplayName: "x", Role: joinedup.RoleGP}, "", t0); !errors.Is(err, store.ErrConflict) {
+		if _, err := store.CreateUser(ctx, db, joinedup.User{Username: "gp1", DisplayName: "x", Role: joinedup.RoleGP}, "", t0); !errors.Is(err, joinedup.ErrConflict) {
 			t.Fatalf("duplicate username: %v", err)
 		}
 		u, err := store.UserByOIDC(ctx, db, "sub-val", "")
@@ -279,7 +279,7 @@ func TestUsersAndSessions(t *testing.T) {
 		if u, err = store.UserByOIDC(ctx, db, "other", "val@example.ORG"); err != nil || u.ID != vol.ID {
 			t.Fatalf("by email: %+v %v", u, err)
 		}
-		if _, err = store.UserByOIDC(ctx, db, "other", "nobody@example.org"); !errors.Is(err, store.ErrNotFound) {
+		if _, err = store.UserByOIDC(ctx, db, "other", "nobody@example.org"); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("unknown: %v", err)
 		}
 		if err := store.CreateSession(ctx, db, "h1", gp.ID, t0); err != nil {
@@ -295,7 +295,7 @@ func TestUsersAndSessions(t *testing.T) {
 		if err := store.DisableUser(ctx, db, "gp1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.GetSession(ctx, db, "h1"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.GetSession(ctx, db, "h1"); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("session of a disabled user survives: %v", err)
 		}
 		if u, _ := store.GetUser(ctx, db, gp.ID); !u.Disabled {

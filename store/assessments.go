@@ -48,7 +48,7 @@ func GetPolicyVersion(ctx context.Context, q Querier, id string) (PolicyVersion,
 	}
 	switch len(vs) {
 	case 0:
-		return PolicyVersion{}, fmt.Errorf("policy version %q: %w", id, ErrNotFound)
+		return PolicyVersion{}, fmt.Errorf("policy version %q: %w", id, joinedup.ErrNotFound)
 	case 1:
 		return vs[0], nil
 	}
@@ -62,7 +62,7 @@ func LatestPolicyVersion(ctx context.Context, q Querier) (PolicyVersion, error) 
 		return PolicyVersion{}, err
 	}
 	if len(vs) == 0 {
-		return PolicyVersion{}, fmt.Errorf("no policy loaded: %w", ErrNotFound)
+		return PolicyVersion{}, fmt.Errorf("no policy loaded: %w", joinedup.ErrNotFound)
 	}
 	return vs[0], nil
 }
@@ -502,7 +502,7 @@ func CurrentAssessment(ctx context.Context, q Querier, patientID string) (string
 	err := q.QueryRowContext(ctx, `SELECT a.id, a.detail FROM current_assessments c
 		JOIN assessments a ON a.patient_id = c.patient_id AND a.id = c.assessment_id WHERE c.patient_id = $1`, patientID).Scan(&id, &detail)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", joinedup.Assessment{}, fmt.Errorf("assessment of patient %s: %w", patientID, ErrNotFound)
+		return "", joinedup.Assessment{}, fmt.Errorf("assessment of patient %s: %w", patientID, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return "", joinedup.Assessment{}, fmt.Errorf("read assessment of patient %s: %w", patientID, err)

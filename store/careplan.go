@@ -97,7 +97,7 @@ func SaveCarePlan(ctx context.Context, q Querier, plan joinedup.CarePlan, baseVe
 	switch {
 	case err == nil:
 		out.CurrentOK = true
-	case !errors.Is(err, ErrNotFound):
+	case !errors.Is(err, joinedup.ErrNotFound):
 		return out, err
 	}
 	return out, nil
@@ -128,13 +128,13 @@ func scanPlan(sc interface{ Scan(...any) error }) (CarePlanEntry, error) {
 	return e, nil
 }
 
-// CurrentCarePlan returns the patient's current plan, or ErrNotFound when
+// CurrentCarePlan returns the patient's current plan, or joinedup.ErrNotFound when
 // none has been saved.
 func CurrentCarePlan(ctx context.Context, q Querier, patientID string) (CarePlanEntry, error) {
 	e, err := scanPlan(q.QueryRowContext(ctx, "SELECT "+planCols+` FROM current_care_plans c
 		JOIN care_plans p ON p.patient_id = c.patient_id AND p.id = c.plan_id WHERE c.patient_id = $1`, patientID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, fmt.Errorf("care plan of %s: %w", patientID, ErrNotFound)
+		return e, fmt.Errorf("care plan of %s: %w", patientID, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return e, fmt.Errorf("read care plan of %s: %w", patientID, err)
@@ -146,7 +146,7 @@ func CurrentCarePlan(ctx context.Context, q Querier, patientID string) (CarePlan
 func CarePlanVersion(ctx context.Context, q Querier, patientID string, version int) (CarePlanEntry, error) {
 	e, err := scanPlan(q.QueryRowContext(ctx, "SELECT "+planCols+" FROM care_plans p WHERE p.patient_id = $1 AND p.version = $2", patientID, version))
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, fmt.Errorf("care plan of %s version %d: %w", patientID, version, ErrNotFound)
+		return e, fmt.Errorf("care plan of %s version %d: %w", patientID, version, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return e, fmt.Errorf("read care plan of %s version %d: %w", patientID, version, err)

@@ -103,7 +103,7 @@ func TestUpdateTaskVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		cur, err := store.UpdateTask(ctx, db, pid, task.ID, 1, store.TaskUpdate{Status: &done}, "u2", t0)
-		if !errors.Is(err, store.ErrStale) || cur.Version != 2 || cur.Status != joinedup.TaskOpen || cur.Note != note {
+		if !errors.Is(err, joinedup.ErrConflict) || cur.Version != 2 || cur.Status != joinedup.TaskOpen || cur.Note != note {
 			t.Fatalf("stale update: %+v %v", cur, err)
 		}
 	})

@@ -108,12 +108,9 @@ func CurrentCareTeam(ctx context.Context, q Querier, patientID string, t time.Ti
 	return out, nil
 }
 
-// ErrEnded is returned when ending a care-team place that has already ended.
-var ErrEnded = errors.New("already ended")
-
 // EndCareTeamMember ends a place on the care team at end: the member stays
-// in the team's history. It returns ErrNotFound for an unknown place and
-// ErrEnded for one already ended.
+// in the team's history. It returns joinedup.ErrNotFound for an unknown place and
+// joinedup.ErrConflict for one already ended.
 func EndCareTeamMember(ctx context.Context, q Querier, patientID, id string, end time.Time, by string) (CareTeamMember, error) {
 	end = dbTime(end)
 	for _, tbl := range []string{"care_team_members", "care_team_people"} {
@@ -127,7 +124,7 @@ func EndCareTeamMember(ctx context.Context, q Querier, patientID, id string, end
 			return CareTeamMember{}, fmt.Errorf("end care team member %s of %s: %w", id, patientID, err)
 		}
 		if ended.Valid {
-			return CareTeamMember{}, fmt.Errorf("care team member %s of %s: %w", id, patientID, ErrEnded)
+			return CareTeamMember{}, fmt.Errorf("care team member %s of %s has already ended: %w", id, patientID, joinedup.ErrConflict)
 		}
 		if !end.After(start.t()) {
 			return CareTeamMember{}, joinedup.FieldErrors{"end": "must be after the start (" + start.t().Format(time.DateOnly) + ")"}
@@ -140,7 +137,7 @@ func EndCareTeamMember(ctx context.Context, q Querier, patientID, id string, end
 			return CareTeamMember{}, fmt.Errorf("end care team member %s of %s: %w", id, patientID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return CareTeamMember{}, fmt.Errorf("care team member %s of %s: %w", id, patientID, ErrEnded)
+			return CareTeamMember{}, fmt.Errorf("care team member %s of %s has already ended: %w", id, patientID, joinedup.ErrConflict)
 		}
 		team, err := CareTeam(ctx, q, patientID)
 		if err != nil {
@@ -152,7 +149,7 @@ func EndCareTeamMember(ctx context.Context, q Querier, patientID, id string, end
 			}
 		}
 	}
-	return CareTeamMember{}, fmt.Errorf("care team member %s of %s: %w", id, patientID, ErrNotFound)
+	return CareTeamMember{}, fmt.Errorf("care team member %s of %s: %w", id, patientID, joinedup.ErrNotFound)
 }
 
 // sortBy sorts xs by less, stably.

@@ -21,7 +21,7 @@ func SetPilotSince(ctx context.Context, q Querier, practiceID string, since time
 		return fmt.Errorf("set pilot date of %s: %w", practiceID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("set pilot date of %s: %w", practiceID, ErrNotFound)
+		return fmt.Errorf("set pilot date of %s: %w", practiceID, joinedup.ErrNotFound)
 	}
 	return nil
 }

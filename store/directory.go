@@ -12,10 +12,6 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// ErrVersion is returned when a change names a version that is no longer
-// the current one: someone else changed the record first.
-var ErrVersion = errors.New("changed by someone else since it was read")
-
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -39,7 +35,7 @@ func serviceOrganisation(s joinedup.Service) joinedup.Organisation {
 func PutService(ctx context.Context, q Querier, s joinedup.Service, by string, at time.Time) (joinedup.Service, error) {
 	cur, err := GetService(ctx, q, s.ID)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, joinedup.ErrNotFound):
 		return saveService(ctx, q, s, 0, by, at)
 	case err != nil:
 		return s, err
@@ -49,7 +45,7 @@ func PutService(ctx context.Context, q Querier, s joinedup.Service, by string, a
 
 // SaveService stores an edit of a service made from base, the version the
 // editor read (0 for a new service). It returns an error wrapping
-// ErrVersion when base is no longer current, and changes nothing.
+// joinedup.ErrConflict when base is no longer current, and changes nothing.
 func SaveService(ctx context.Context, q Querier, s joinedup.Service, base int, by string, at time.Time) (joinedup.Service, error) {
 	return saveService(ctx, q, s, base, by, at)
 }
@@ -84,7 +80,7 @@ func saveService(ctx context.Context, q Querier, s joinedup.Service, base int, b
 		return s, fmt.Errorf("save service %s: %w", s.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return s, fmt.Errorf("service %s at version %d: %w", s.ID, base, ErrVersion)
+		return s, fmt.Errorf("service %s changed since version %d: %w", s.ID, base, joinedup.ErrConflict)
 	}
 	return s, nil
 }
@@ -104,7 +100,7 @@ func GetService(ctx context.Context, q Querier, id string) (joinedup.Service, er
 	var version int
 	err := q.QueryRowContext(ctx, `SELECT document, version FROM directory_services WHERE id = $1`, id).Scan(&doc, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return joinedup.Service{}, fmt.Errorf("service %s: %w", id, ErrNotFound)
+		return joinedup.Service{}, fmt.Errorf("service %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return joinedup.Service{}, fmt.Errorf("read service %s: %w", id, err)
@@ -213,7 +209,7 @@ func GetReferral(ctx context.Context, q Querier, id string) (Referral, error) {
 		return Referral{}, err
 	}
 	if len(rs) == 0 {
-		return Referral{}, fmt.Errorf("referral %s: %w", id, ErrNotFound)
+		return Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
 	}
 	return rs[0], nil
 }
@@ -240,7 +236,7 @@ func OpenServiceReferrals(ctx context.Context, q Querier) ([]Referral, error) {
 // UpdateReferral moves a referral as u says, from version (the one the
 // user read). A move to a closed status closes the referral, ending the
 // service's access to the patient. It returns an error wrapping
-// ErrVersion when the referral changed since, and joinedup.FieldErrors
+// joinedup.ErrConflict when the referral changed since, and joinedup.FieldErrors
 // for a move its status does not allow.
 func UpdateReferral(ctx context.Context, q Querier, patientID, id string, version int, u joinedup.ReferralUpdate, by string, at time.Time) (Referral, error) {
 	rs, err := queryReferrals(ctx, q, "referral "+id, `patient_id = $1 AND id = $2`, patientID, id)
@@ -248,11 +244,11 @@ func UpdateReferral(ctx context.Context, q Querier, patientID, id string, versio
 		return Referral{}, err
 	}
 	if len(rs) == 0 {
-		return Referral{}, fmt.Errorf("referral %s: %w", id, ErrNotFound)
+		return Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
 	}
 	r := rs[0]
 	if r.Version != version {
-		return r, fmt.Errorf("referral %s at version %d (now %d): %w", id, version, r.Version, ErrVersion)
+		return r, fmt.Errorf("referral %s at version %d (now %d): %w", id, version, r.Version, joinedup.ErrConflict)
 	}
 	if err := joinedup.CheckMove(r.Status, u); err != nil {
 		return r, err
@@ -272,7 +268,7 @@ func UpdateReferral(ctx context.Context, q Querier, patientID, id string, versio
 		return r, fmt.Errorf("update referral %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return r, fmt.Errorf("referral %s at version %d: %w", id, version, ErrVersion)
+		return r, fmt.Errorf("referral %s changed since version %d: %w", id, version, joinedup.ErrConflict)
 	}
 	r.Status, r.Version, r.Note, r.UpdatedBy, r.Updated = u.Status, version+1, u.Note, by, at
 	return r, nil

@@ -29,7 +29,7 @@ func TestServicesAndReferralLoop(t *testing.T) {
 		if s, err = store.SaveService(ctx, db, s, 1, "", t0); err != nil || s.Version != 2 {
 			t.Fatalf("edit: %+v %v", s, err)
 		}
-		if _, err := store.SaveService(ctx, db, s, 1, "", t0); !errors.Is(err, store.ErrVersion) {
+		if _, err := store.SaveService(ctx, db, s, 1, "", t0); !errors.Is(err, joinedup.ErrConflict) {
 			t.Fatalf("stale edit: %v", err)
 		}
 		bad := s
@@ -71,7 +71,7 @@ func TestServicesAndReferralLoop(t *testing.T) {
 		if _, err := store.UpdateReferral(ctx, db, p.ID, r.ID, 1, joinedup.ReferralUpdate{Status: joinedup.ReferralAccepted}, u.ID, at); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.UpdateReferral(ctx, db, p.ID, r.ID, 1, joinedup.ReferralUpdate{Status: joinedup.ReferralInProgress}, u.ID, at); !errors.Is(err, store.ErrVersion) {
+		if _, err := store.UpdateReferral(ctx, db, p.ID, r.ID, 1, joinedup.ReferralUpdate{Status: joinedup.ReferralInProgress}, u.ID, at); !errors.Is(err, joinedup.ErrConflict) {
 			t.Fatalf("stale update: %v", err)
 		}
 		var fe joinedup.FieldErrors

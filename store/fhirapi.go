@@ -33,7 +33,7 @@ func CreateClient(ctx context.Context, q Querier, c joinedup.Client, jwks string
 		return c, fmt.Errorf("create client %s: %w", c.Name, err)
 	}
 	if n > 0 {
-		return c, fmt.Errorf("create client %s: name %w", c.Name, ErrConflict)
+		return c, fmt.Errorf("a client named %s already exists: %w", c.Name, joinedup.ErrConflict)
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO api_clients (id, name, jwks, scopes, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		c.ID, c.Name, jwks, strings.Join(c.Scopes, " "), c.Disabled, dbTime(now))
@@ -50,7 +50,7 @@ func GetClient(ctx context.Context, q Querier, id string) (joinedup.Client, stri
 	err := q.QueryRowContext(ctx, "SELECT name, jwks, scopes, disabled FROM api_clients WHERE id = $1", id).
 		Scan(&c.Name, &jwks, &scopes, &c.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, "", fmt.Errorf("client %s: %w", id, ErrNotFound)
+		return c, "", fmt.Errorf("client %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return c, "", fmt.Errorf("read client %s: %w", id, err)
@@ -80,7 +80,7 @@ func ListClients(ctx context.Context, q Querier) ([]joinedup.Client, error) {
 }
 
 // UseAssertion records that the client's assertion with this jti was used;
-// it returns an error wrapping ErrConflict when it was used before, so an
+// it returns an error wrapping joinedup.ErrConflict when it was used before, so an
 // intercepted assertion buys no second token. Expired records are removed.
 func UseAssertion(ctx context.Context, q Querier, clientID, jti string, expires, now time.Time) error {
 	if _, err := q.ExecContext(ctx, "DELETE FROM api_assertions WHERE expires_at < $1", dbTime(now)); err != nil {
@@ -92,7 +92,7 @@ func UseAssertion(ctx context.Context, q Querier, clientID, jti string, expires,
 		return fmt.Errorf("record assertion of client %s: %w", clientID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("assertion %s of client %s: %w", jti, clientID, ErrConflict)
+		return fmt.Errorf("assertion %s of client %s was already used: %w", jti, clientID, joinedup.ErrConflict)
 	}
 	return nil
 }
@@ -109,14 +109,14 @@ func CreateAccessToken(ctx context.Context, q Querier, tokenHash, clientID strin
 
 // ClientByToken returns the client an unexpired access token was issued to,
 // with Scopes set to the token's scopes (which may be narrower than the
-// client's registration). An unknown or expired token gives ErrNotFound.
+// client's registration). An unknown or expired token gives joinedup.ErrNotFound.
 func ClientByToken(ctx context.Context, q Querier, tokenHash string, now time.Time) (joinedup.Client, error) {
 	var c joinedup.Client
 	var scopes string
 	err := q.QueryRowContext(ctx, `SELECT c.id, c.name, c.disabled, t.scopes FROM api_tokens t JOIN api_clients c ON c.id = t.client_id
 		WHERE t.token_hash = $1 AND t.expires_at > $2`, tokenHash, dbTime(now)).Scan(&c.ID, &c.Name, &c.Disabled, &scopes)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("access token: %w", ErrNotFound)
+		return c, fmt.Errorf("access token: %w", joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return c, fmt.Errorf("read access token: %w", err)
@@ -175,7 +175,7 @@ func GetExportJob(ctx context.Context, q Querier, id string) (ExportJob, error) 
 	err := q.QueryRowContext(ctx, `SELECT client_id, request, level, types, since, status, progress, error, transaction_time, finished_at
 		FROM export_jobs WHERE id = $1`, id).Scan(&j.ClientID, &j.Request, &j.Level, &types, &since, &j.Status, &j.Progress, &j.Error, &tt, &fin)
 	if errors.Is(err, sql.ErrNoRows) {
-		return j, fmt.Errorf("export job %s: %w", id, ErrNotFound)
+		return j, fmt.Errorf("export job %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return j, fmt.Errorf("read export job %s: %w", id, err)
@@ -306,7 +306,7 @@ var patientScopedTables = map[string]bool{
 }
 
 // PatientOf returns the patient the record with this id in table belongs
-// to, or ErrNotFound.
+// to, or joinedup.ErrNotFound.
 func PatientOf(ctx context.Context, q Querier, table, id string) (string, error) {
 	if !patientScopedTables[table] {
 		return "", fmt.Errorf("patient of %s %s: not a patient-scoped table", table, id)
@@ -318,7 +318,7 @@ func PatientOf(ctx context.Context, q Querier, table, id string) (string, error)
 	var pid string
 	err := q.QueryRowContext(ctx, "SELECT "+col+" FROM "+table+" WHERE id = $1 LIMIT 1", id).Scan(&pid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%s %s: %w", table, id, ErrNotFound)
+		return "", fmt.Errorf("%s %s: %w", table, id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("patient of %s %s: %w", table, id, err)

@@ -17,7 +17,7 @@ func TestClientsTokensAndAssertions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.CreateClient(ctx, db, joinedup.Client{Name: "scr", Scopes: []string{"system/*.read"}}, `{}`, t0); !errors.Is(err, store.ErrConflict) {
+		if _, err := store.CreateClient(ctx, db, joinedup.Client{Name: "scr", Scopes: []string{"system/*.read"}}, `{}`, t0); !errors.Is(err, joinedup.ErrConflict) {
 			t.Fatalf("duplicate name: %v", err)
 		}
 		got, jwks, err := store.GetClient(ctx, db, c.ID)
@@ -27,7 +27,7 @@ func TestClientsTokensAndAssertions(t *testing.T) {
 		if err := store.UseAssertion(ctx, db, c.ID, "jti-1", t0.Add(5*time.Minute), t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.UseAssertion(ctx, db, c.ID, "jti-1", t0.Add(5*time.Minute), t0.Add(time.Minute)); !errors.Is(err, store.ErrConflict) {
+		if err := store.UseAssertion(ctx, db, c.ID, "jti-1", t0.Add(5*time.Minute), t0.Add(time.Minute)); !errors.Is(err, joinedup.ErrConflict) {
 			t.Fatalf("replayed assertion: %v", err)
 		}
 		if err := store.CreateAccessToken(ctx, db, "h1", c.ID, []string{"system/Patient.read"}, t0, t0.Add(5*time.Minute)); err != nil {
@@ -37,7 +37,7 @@ func TestClientsTokensAndAssertions(t *testing.T) {
 		if err != nil || tc.ID != c.ID || len(tc.Scopes) != 1 || tc.Scopes[0] != "system/Patient.read" {
 			t.Fatalf("ClientByToken = %+v %v", tc, err)
 		}
-		if _, err := store.ClientByToken(ctx, db, "h1", t0.Add(5*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.ClientByToken(ctx, db, "h1", t0.Add(5*time.Minute)); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("expired token accepted: %v", err)
 		}
 	})
@@ -78,7 +78,7 @@ func TestExportJobs(t *testing.T) {
 		if err := store.DeleteExportJob(ctx, db, "j1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.GetExportJob(ctx, db, "j1"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.GetExportJob(ctx, db, "j1"); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("deleted job: %v", err)
 		}
 	})
@@ -97,7 +97,7 @@ func TestPatientOfAndWalk(t *testing.T) {
 		if pid, err := store.PatientOf(ctx, db, "conditions", b.Conditions[0].ID); err != nil || pid != p.ID {
 			t.Fatalf("PatientOf condition = %q %v", pid, err)
 		}
-		if _, err := store.PatientOf(ctx, db, "conditions", "nope"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.PatientOf(ctx, db, "conditions", "nope"); !errors.Is(err, joinedup.ErrNotFound) {
 			t.Fatalf("unknown id: %v", err)
 		}
 		if _, err := store.PatientOf(ctx, db, "users; DROP TABLE patients", "x"); err == nil {

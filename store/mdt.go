@@ -11,10 +11,6 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// ErrAlreadyRecorded is returned when a case's discussion has been
-// recorded already: an outcome, its tasks and plan changes are written once.
-var ErrAlreadyRecorded = errors.New("already recorded as discussed")
-
 const meetingCols = `m.id, m.organisation_id, m.title, m.starts_at, m.location, m.chair_id, m.repeat_weeks, m.attendees,
 	COALESCE(m.next_id, ''), m.created_by, m.created_at`
 
@@ -60,7 +56,7 @@ func CreateMDTMeeting(ctx context.Context, q Querier, m joinedup.MDTMeeting) (jo
 func GetMDTMeeting(ctx context.Context, q Querier, id string) (joinedup.MDTMeeting, string, error) {
 	m, next, err := scanMeeting(q.QueryRowContext(ctx, "SELECT "+meetingCols+" FROM mdt_meetings m WHERE m.id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return m, "", fmt.Errorf("MDT meeting %s: %w", id, ErrNotFound)
+		return m, "", fmt.Errorf("MDT meeting %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return m, "", fmt.Errorf("read MDT meeting %s: %w", id, err)
@@ -69,7 +65,7 @@ func GetMDTMeeting(ctx context.Context, q Querier, id string) (joinedup.MDTMeeti
 }
 
 // CreateNextMDTMeeting makes the meeting after prev on its schedule, once:
-// a second call (or two at once) gets ErrStale, naming the meeting made.
+// a second call (or two at once) gets joinedup.ErrConflict, naming the meeting made.
 func CreateNextMDTMeeting(ctx context.Context, q Querier, prev joinedup.MDTMeeting, by string, at time.Time) (joinedup.MDTMeeting, error) {
 	n, err := prev.Next()
 	if err != nil {
@@ -81,7 +77,7 @@ func CreateNextMDTMeeting(ctx context.Context, q Querier, prev joinedup.MDTMeeti
 		return n, fmt.Errorf("schedule the meeting after %s: %w", prev.ID, err)
 	}
 	if k, _ := res.RowsAffected(); k != 1 {
-		return n, fmt.Errorf("the meeting after %s was already made from its schedule: %w", prev.ID, ErrStale)
+		return n, fmt.Errorf("the meeting after %s was already made from its schedule: %w", prev.ID, joinedup.ErrConflict)
 	}
 	return CreateMDTMeeting(ctx, q, n)
 }
@@ -186,7 +182,7 @@ func GetMDTCase(ctx context.Context, q Querier, meetingID, patientID string) (jo
 	k, err := scanCase(q.QueryRowContext(ctx, "SELECT "+caseCols+" FROM mdt_cases c WHERE c.patient_id = $1 AND c.meeting_id = $2",
 		patientID, meetingID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("patient %s on meeting %s: %w", patientID, meetingID, ErrNotFound)
+		return k, fmt.Errorf("patient %s on meeting %s: %w", patientID, meetingID, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return k, fmt.Errorf("read the case of %s at meeting %s: %w", patientID, meetingID, err)
@@ -227,18 +223,18 @@ func SaveMDTCaseList(ctx context.Context, q Querier, meetingID string, cases []j
 }
 
 // RecordMDTCase records whether the case was discussed, with its outcome,
-// if it is still at version; a stale version gets ErrStale, a case already
-// recorded as discussed ErrAlreadyRecorded (with the case as it is).
+// if it is still at version; a stale version gets joinedup.ErrConflict, a case already
+// recorded as discussed joinedup.ErrConflict (with the case as it is).
 func RecordMDTCase(ctx context.Context, q Querier, k joinedup.MDTCase, version int, by string, at time.Time) (joinedup.MDTCase, error) {
 	cur, err := GetMDTCase(ctx, q, k.MeetingID, k.PatientID)
 	if err != nil {
 		return cur, err
 	}
 	if cur.Status == joinedup.MDTDiscussed {
-		return cur, fmt.Errorf("case of %s at meeting %s: %w", k.PatientID, k.MeetingID, ErrAlreadyRecorded)
+		return cur, fmt.Errorf("case of %s at meeting %s is already recorded as discussed: %w", k.PatientID, k.MeetingID, joinedup.ErrConflict)
 	}
 	if cur.Version != version {
-		return cur, fmt.Errorf("case of %s at meeting %s is at version %d, not %d: %w", k.PatientID, k.MeetingID, cur.Version, version, ErrStale)
+		return cur, fmt.Errorf("case of %s at meeting %s is at version %d, not %d: %w", k.PatientID, k.MeetingID, cur.Version, version, joinedup.ErrConflict)
 	}
 	res, err := q.ExecContext(ctx, `UPDATE mdt_cases SET status = $4, outcome = $5, decisions = $6, recorded_by = $7, recorded_at = $8,
 		version = version + 1 WHERE patient_id = $1 AND id = $2 AND version = $3`, cur.PatientID, cur.ID, version, string(k.Status),
@@ -247,7 +243,7 @@ func RecordMDTCase(ctx context.Context, q Querier, k joinedup.MDTCase, version i
 		return cur, fmt.Errorf("record the case of %s at meeting %s: %w", k.PatientID, k.MeetingID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return cur, fmt.Errorf("case of %s at meeting %s changed while being recorded: %w", k.PatientID, k.MeetingID, ErrStale)
+		return cur, fmt.Errorf("case of %s at meeting %s changed while being recorded: %w", k.PatientID, k.MeetingID, joinedup.ErrConflict)
 	}
 	return GetMDTCase(ctx, q, k.MeetingID, k.PatientID)
 }

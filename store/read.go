@@ -12,9 +12,6 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// ErrNotFound is returned when a record asked for by id does not exist.
-var ErrNotFound = errors.New("not found")
-
 const patientCols = `id, nhs_number, source_system, source_id, version_id, last_updated, given_name, family_name,
 	birth_date, sex, language, interpreter_required, practice_id, postcode, phone, deceased`
 
@@ -47,7 +44,7 @@ func scanPatient(sc interface{ Scan(...any) error }) (joinedup.Patient, error) {
 func GetPatient(ctx context.Context, q Querier, id string) (joinedup.Patient, error) {
 	p, err := scanPatient(q.QueryRowContext(ctx, "SELECT "+patientCols+" FROM patients WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("patient %s: %w", id, ErrNotFound)
+		return p, fmt.Errorf("patient %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return p, fmt.Errorf("read patient %s: %w", id, err)
@@ -59,7 +56,7 @@ func GetPatient(ctx context.Context, q Querier, id string) (joinedup.Patient, er
 func PatientByNHSNumber(ctx context.Context, q Querier, n joinedup.NHSNumber) (joinedup.Patient, error) {
 	p, err := scanPatient(q.QueryRowContext(ctx, "SELECT "+patientCols+" FROM patients WHERE nhs_number = $1", string(n)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("patient with NHS number %s: %w", n, ErrNotFound)
+		return p, fmt.Errorf("patient with NHS number %s: %w", n, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return p, fmt.Errorf("read patient with NHS number %s: %w", n, err)
@@ -512,7 +509,7 @@ func LoadFacts(ctx context.Context, q Querier, patientID string) (*joinedup.Fact
 		return nil, err
 	}
 	if out == nil {
-		return nil, fmt.Errorf("patient %s: %w", patientID, ErrNotFound)
+		return nil, fmt.Errorf("patient %s: %w", patientID, joinedup.ErrNotFound)
 	}
 	return out, nil
 }
@@ -738,7 +735,7 @@ func OrganisationIDByODS(ctx context.Context, q Querier, ods string) (string, er
 	var id string
 	err := q.QueryRowContext(ctx, "SELECT id FROM organisations WHERE ods = $1", ods).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("organisation with ODS code %s: %w", ods, ErrNotFound)
+		return "", fmt.Errorf("organisation with ODS code %s: %w", ods, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read organisation %s: %w", ods, err)
@@ -752,7 +749,7 @@ func OrganisationIDBySource(ctx context.Context, q Querier, system, sourceID str
 	var id string
 	err := q.QueryRowContext(ctx, "SELECT id FROM organisations WHERE source_system = $1 AND source_id = $2", system, sourceID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("organisation %s/%s: %w", system, sourceID, ErrNotFound)
+		return "", fmt.Errorf("organisation %s/%s: %w", system, sourceID, joinedup.ErrNotFound)
 	}
 	return id, err
 }

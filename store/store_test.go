@@ -179,8 +179,8 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		if err != nil || byNHS.ID != b.Patients[0].ID {
 			t.Errorf("PatientByNHSNumber = %v, %v", byNHS.ID, err)
 		}
-		if _, err := store.GetPatient(ctx, db, "nobody"); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("GetPatient(nobody) = %v, want ErrNotFound", err)
+		if _, err := store.GetPatient(ctx, db, "nobody"); !errors.Is(err, joinedup.ErrNotFound) {
+			t.Errorf("GetPatient(nobody) = %v, want joinedup.ErrNotFound", err)
 		}
 		orgs, err := store.Organisations(ctx, db)
 		if err != nil || len(orgs) != 2 {

@@ -11,10 +11,6 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// ErrStale is returned when a record was changed by someone else since the
-// version the caller read: the change is refused, never applied over theirs.
-var ErrStale = errors.New("changed by someone else since it was read")
-
 const taskCols = `t.patient_id, t.id, t.kind, t.title, t.reason, COALESCE(t.assignee_org, ''), COALESCE(t.assignee_user, ''), t.assignee_role,
 	t.due, t.priority, t.status, t.dedupe_key, t.source, t.note, t.close_reason, COALESCE(t.created_by, ''), t.created_at,
 	COALESCE(t.updated_by, ''), t.updated_at, t.closed_at, t.version`
@@ -134,7 +130,7 @@ func patientTasks(ctx context.Context, q Querier, patientID, cond string) ([]joi
 func GetTask(ctx context.Context, q Querier, patientID, id string) (joinedup.Task, error) {
 	t, err := scanTask(q.QueryRowContext(ctx, "SELECT "+taskCols+" FROM tasks t WHERE t.patient_id = $1 AND t.id = $2", patientID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("task %s of %s: %w", id, patientID, ErrNotFound)
+		return t, fmt.Errorf("task %s of %s: %w", id, patientID, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return t, fmt.Errorf("read task %s of %s: %w", id, patientID, err)
@@ -152,7 +148,7 @@ type TaskUpdate struct {
 }
 
 // UpdateTask applies u to the task if it is still at version; otherwise it
-// returns ErrStale with the current task, so the caller can show what
+// returns joinedup.ErrConflict with the current task, so the caller can show what
 // changed. A task closed by hand keeps its dedupe key, so the event that
 // raised it does not raise it again.
 func UpdateTask(ctx context.Context, q Querier, patientID, id string, version int, u TaskUpdate, by string, at time.Time) (joinedup.Task, error) {
@@ -161,7 +157,7 @@ func UpdateTask(ctx context.Context, q Querier, patientID, id string, version in
 		return cur, err
 	}
 	if cur.Version != version {
-		return cur, fmt.Errorf("task %s of %s is at version %d, not %d: %w", id, patientID, cur.Version, version, ErrStale)
+		return cur, fmt.Errorf("task %s of %s is at version %d, not %d: %w", id, patientID, cur.Version, version, joinedup.ErrConflict)
 	}
 	next := cur
 	if u.Status != nil {
@@ -195,7 +191,7 @@ func UpdateTask(ctx context.Context, q Querier, patientID, id string, version in
 		if err != nil {
 			return cur, err
 		}
-		return cur, fmt.Errorf("task %s of %s changed while being updated: %w", id, patientID, ErrStale)
+		return cur, fmt.Errorf("task %s of %s changed while being updated: %w", id, patientID, joinedup.ErrConflict)
 	}
 	return GetTask(ctx, q, patientID, id)
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/joinedup/joinedup"
 )
 
-// ErrConflict is returned when a record would duplicate a unique value,
-// such as a username already taken.
-var ErrConflict = errors.New("already exists")
-
 // dbTime is how every access timestamp is stored: UTC, to the microsecond,
 // which both engines keep exactly, so a value read back equals the value
 // written (the audit chain depends on it).
@@ -49,7 +45,7 @@ func CreateUser(ctx context.Context, q Querier, u joinedup.User, passwordHash st
 		return u, fmt.Errorf("create user %s: %w", u.Username, err)
 	}
 	if n > 0 {
-		return u, fmt.Errorf("create user %s: username %w", u.Username, ErrConflict)
+		return u, fmt.Errorf("username %s is already taken: %w", u.Username, joinedup.ErrConflict)
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO users (id, username, display_name, role, organisation_id, email, oidc_subject,
 		password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -65,7 +61,7 @@ func CreateUser(ctx context.Context, q Querier, u joinedup.User, passwordHash st
 func GetUser(ctx context.Context, q Querier, id string) (joinedup.User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %s: %w", id, ErrNotFound)
+		return u, fmt.Errorf("user %s: %w", id, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("read user %s: %w", id, err)
@@ -117,7 +113,7 @@ func UserByUsername(ctx context.Context, q Querier, username string) (joinedup.U
 	var hash sql.NullString
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+", password_hash FROM users WHERE username = $1", username), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, "", fmt.Errorf("user %s: %w", username, ErrNotFound)
+		return u, "", fmt.Errorf("user %s: %w", username, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return u, "", fmt.Errorf("read user %s: %w", username, err)
@@ -127,7 +123,7 @@ func UserByUsername(ctx context.Context, q Querier, username string) (joinedup.U
 
 // UserByOIDC returns the pre-provisioned account an OpenID Connect sign-in
 // belongs to: the one whose subject matches, else the one whose email does.
-// There is no sign-up: no matching account is ErrNotFound.
+// There is no sign-up: no matching account is joinedup.ErrNotFound.
 func UserByOIDC(ctx context.Context, q Querier, subject, email string) (joinedup.User, error) {
 	if subject != "" {
 		u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE oidc_subject = $1", subject))
@@ -147,7 +143,7 @@ func UserByOIDC(ctx context.Context, q Querier, subject, email string) (joinedup
 			return u, fmt.Errorf("read user by email: %w", err)
 		}
 	}
-	return joinedup.User{}, fmt.Errorf("user for OpenID sign-in: %w", ErrNotFound)
+	return joinedup.User{}, fmt.Errorf("user for OpenID sign-in: %w", joinedup.ErrNotFound)
 }
 
 // ListUsers returns every account, ordered by username.
@@ -174,7 +170,7 @@ func DisableUser(ctx context.Context, q Querier, username string) error {
 	var id string
 	err := q.QueryRowContext(ctx, "UPDATE users SET disabled = TRUE WHERE username = $1 RETURNING id", username).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("disable user %s: %w", username, ErrNotFound)
+		return fmt.Errorf("disable user %s: %w", username, joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("disable user %s: %w", username, err)
@@ -210,7 +206,7 @@ func GetSession(ctx context.Context, q Querier, tokenHash string) (Session, erro
 	err := q.QueryRowContext(ctx, "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1", tokenHash).
 		Scan(&s.UserID, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, fmt.Errorf("session: %w", ErrNotFound)
+		return s, fmt.Errorf("session: %w", joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return s, fmt.Errorf("read session: %w", err)
@@ -227,7 +223,7 @@ func SessionUser(ctx context.Context, q Querier, tokenHash string) (Session, joi
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT u."+strings.ReplaceAll(userCols, ", ", ", u.")+`, s.created_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash), &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, u, fmt.Errorf("session: %w", ErrNotFound)
+		return s, u, fmt.Errorf("session: %w", joinedup.ErrNotFound)
 	}
 	if err != nil {
 		return s, u, fmt.Errorf("read session: %w", err)
@@ -301,7 +297,7 @@ func SetPasswordHash(ctx context.Context, q Querier, username, hash string) erro
 		return fmt.Errorf("set password of %s: %w", username, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set password of %s: %w", username, ErrNotFound)
+		return fmt.Errorf("set password of %s: %w", username, joinedup.ErrNotFound)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/policy"
 	"github.com/joinedup/joinedup/store"
 )
@@ -55,7 +56,7 @@ func ResolvePolicy(ctx context.Context, db store.Querier, ref, by string, now ti
 	} else {
 		v, err = store.GetPolicyVersion(ctx, db, ref)
 	}
-	if errors.Is(err, store.ErrNotFound) && ref == "" {
+	if errors.Is(err, joinedup.ErrNotFound) && ref == "" {
 		return nil, fmt.Errorf("no policy loaded: run `joinedup policy load DIR` or pass --policy DIR")
 	}
 	if err != nil {

@@ -343,7 +343,7 @@ func TestPolicyVersionsAreStoredWhole(t *testing.T) {
 			t.Fatalf("ResolvePolicy(%q) = %v, %v", ref, got, err)
 		}
 	}
-	if _, err := stratify.ResolvePolicy(ctx, db, "ffffffff", "test", now); !errors.Is(err, store.ErrNotFound) {
+	if _, err := stratify.ResolvePolicy(ctx, db, "ffffffff", "test", now); !errors.Is(err, joinedup.ErrNotFound) {
 		t.Fatalf("unknown version: %v", err)
 	}
 	if _, err := stratify.Run(ctx, db, stratify.RunOptions{Policy: loadDefault(t), AsOf: asOf}); err != nil {

@@ -83,7 +83,7 @@ func (s *Server) patientSummary(c *Call) error {
 		// Only what the patient's consent to share with voluntary
 		// organisations covers: the same rule the referral itself follows.
 		cons, err := store.LatestConsent(ctx, c.Q, p.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, joinedup.ErrNotFound) {
 			return err
 		}
 		shared := joinedup.ConsentedFields(cons.Voluntary, cons.VoluntaryFields)
@@ -113,7 +113,7 @@ func (s *Server) patientSummary(c *Call) error {
 		case err == nil:
 			out.Consent = &consentJSON{SocialCare: cons.SocialCare, Voluntary: cons.Voluntary, Note: cons.Note,
 				RecordedBy: cons.RecordedBy, RecordedAt: cons.RecordedAt}
-		case !errors.Is(err, store.ErrNotFound):
+		case !errors.Is(err, joinedup.ErrNotFound):
 			return err
 		}
 		c.Audit.What += " (demographics, conditions, consent)"
@@ -121,7 +121,7 @@ func (s *Server) patientSummary(c *Call) error {
 	}
 	// Authorize allowed a scope this handler does not know how to show:
 	// show nothing rather than guess.
-	return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+	return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 }
 
 // consentRequest is the body of POST /api/patients/{id}/consent. Both
@@ -138,7 +138,7 @@ func (s *Server) recordConsent(c *Call) error {
 		return err
 	}
 	if req.SocialCare == nil || req.Voluntary == nil {
-		return errBadRequest("social_care and voluntary are both required (true or false)")
+		return badRequest("social_care and voluntary are both required (true or false)")
 	}
 	cons, err := store.RecordConsent(c.R.Context(), c.Q, store.Consent{PatientID: c.Patient.ID, SocialCare: *req.SocialCare,
 		Voluntary: *req.Voluntary, Note: req.Note, RecordedBy: c.User.ID, RecordedAt: c.Now})
@@ -158,7 +158,7 @@ func (s *Server) breakGlass(c *Call) error {
 		return err
 	}
 	if err := joinedup.CheckBreakGlassReason(req.Reason); err != nil {
-		return errBadRequest("%v", err)
+		return badRequest("%v", err)
 	}
 	g, err := store.GrantBreakGlass(c.R.Context(), c.Q, c.Patient.ID, c.User.ID, req.Reason, c.Now)
 	if err != nil {
@@ -204,17 +204,17 @@ func (s *Server) auditLog(c *Call) error {
 	var err error
 	if v := q.Get("after"); v != "" {
 		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return errBadRequest("after: %v", err)
+			return badRequest("after: %v", err)
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil {
-			return errBadRequest("limit: %v", err)
+			return badRequest("limit: %v", err)
 		}
 	}
 	if v := q.Get("break_glass"); v != "" {
 		if f.BreakGlassOnly, err = strconv.ParseBool(v); err != nil {
-			return errBadRequest("break_glass: %v", err)
+			return badRequest("break_glass: %v", err)
 		}
 	}
 	es, err := store.AuditEntries(c.R.Context(), c.Q, f)
@@ -229,11 +229,11 @@ func (s *Server) auditLog(c *Call) error {
 func (s *Server) auditPatient(c *Call) error {
 	n, err := joinedup.ParseNHSNumber(c.R.PathValue("nhs"))
 	if err != nil {
-		return errBadRequest("%v", err)
+		return badRequest("%v", err)
 	}
 	p, err := store.PatientByNHSNumber(c.R.Context(), c.Q, n)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("no patient with that NHS number")
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return joinedup.NotFound("no patient with that NHS number")
 	}
 	if err != nil {
 		return err
@@ -323,12 +323,12 @@ func (s *Server) createUser(c *Call) error {
 	u := joinedup.User{Username: req.Username, DisplayName: req.DisplayName, Role: joinedup.Role(req.Role),
 		Email: req.Email, OIDCSubject: req.OIDCSubject}
 	if err := u.Validate(); err != nil {
-		return errBadRequest("%v", err)
+		return badRequest("%v", err)
 	}
 	if req.Organisation != "" {
 		id, err := store.OrganisationIDByODS(c.R.Context(), c.Q, req.Organisation)
-		if errors.Is(err, store.ErrNotFound) {
-			return errBadRequest("no organisation with ODS code %s", req.Organisation)
+		if errors.Is(err, joinedup.ErrNotFound) {
+			return badRequest("no organisation with ODS code %s", req.Organisation)
 		}
 		if err != nil {
 			return err
@@ -339,12 +339,12 @@ func (s *Server) createUser(c *Call) error {
 	if req.Password != "" {
 		var err error
 		if hash, err = password.Hash(req.Password); err != nil {
-			return errBadRequest("%v", err)
+			return badRequest("%v", err)
 		}
 	}
 	u, err := store.CreateUser(c.R.Context(), c.Q, u, hash, c.Now)
-	if errors.Is(err, store.ErrConflict) {
-		return &apiError{http.StatusConflict, "conflict", "username already taken"}
+	if errors.Is(err, joinedup.ErrConflict) {
+		return joinedup.Conflict("%s", "username already taken")
 	}
 	if err != nil {
 		return err

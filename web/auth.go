@@ -69,7 +69,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, now time.T
 	}
 	h := tokenHash(ck.Value)
 	sess, u, err := store.SessionUser(r.Context(), s.db, h)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		s.clearCookie(w, SessionCookie, "/")
 		return joinedup.User{}, false, nil
 	}
@@ -159,7 +159,7 @@ func (s *Server) signin(c *Call) error {
 	u, hash, err := store.UserByUsername(ctx, s.db, username)
 	ok := false
 	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && hash == ""):
+	case errors.Is(err, joinedup.ErrNotFound) || (err == nil && hash == ""):
 		password.VerifyDummy(pw)
 	case err != nil:
 		return err
@@ -199,7 +199,7 @@ func (s *Server) signout(c *Call) error {
 func (s *Server) provider(ctx context.Context) (*oidc.Provider, *oauth2.Config, error) {
 	cfg := s.opt.OIDC
 	if cfg == nil {
-		return nil, nil, errNotFound("OpenID Connect sign-in is not configured")
+		return nil, nil, joinedup.NotFound("OpenID Connect sign-in is not configured")
 	}
 	s.oidcMu.Lock()
 	defer s.oidcMu.Unlock()
@@ -283,7 +283,7 @@ func (s *Server) oidcCallback(c *Call) error {
 		email = "" // an unverified email proves nothing about who this is
 	}
 	u, err := store.UserByOIDC(c.R.Context(), s.db, idt.Subject, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
+	if errors.Is(err, joinedup.ErrNotFound) || (err == nil && u.Disabled) {
 		s.log.Warn("OpenID sign-in refused: no enabled account", "subject", idt.Subject)
 		return s.renderSignin(c, http.StatusForbidden, signinData{Error: "There is no JoinedUp account for you. Ask your administrator."})
 	}

@@ -49,7 +49,7 @@ func (s *Server) careRoutes() []Route {
 // referral shares.
 func fullScope(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeFull {
-		return &apiError{http.StatusForbidden, "forbidden", "not shown at scope " + string(c.Decision.Scope)}
+		return joinedup.Forbidden("%s", "not shown at scope "+string(c.Decision.Scope))
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func userField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, fi
 		return nil
 	}
 	_, err := store.GetUser(ctx, q, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		fe[field] = "no user with id " + id
 		return nil
 	}
@@ -172,7 +172,7 @@ func orgField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, fie
 		return "", nil
 	}
 	id, err := store.OrganisationIDByODS(ctx, q, ods)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		fe[field] = "no organisation with ODS code " + ods
 		return "", nil
 	}
@@ -233,10 +233,10 @@ func (s *Server) endCareTeamMember(c *Call) error {
 	id := c.R.PathValue("member")
 	m, err := store.EndCareTeamMember(c.R.Context(), c.Q, c.Patient.ID, id, end, c.User.ID)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("no such care team member")
-	case errors.Is(err, store.ErrEnded):
-		return &apiError{http.StatusConflict, "conflict", "that place on the care team has already ended"}
+	case errors.Is(err, joinedup.ErrNotFound):
+		return joinedup.NotFound("no such care team member")
+	case errors.Is(err, joinedup.ErrConflict):
+		return joinedup.Conflict("%s", "that place on the care team has already ended")
 	case err != nil:
 		return err
 	}
@@ -332,8 +332,8 @@ func (b carePlanBody) plan(fe joinedup.FieldErrors, patientID string) joinedup.C
 
 func (s *Server) currentCarePlan(c *Call) error {
 	e, err := store.CurrentCarePlan(c.R.Context(), c.Q, c.Patient.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("no care plan yet")
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return joinedup.NotFound("no care plan yet")
 	}
 	if err != nil {
 		return err
@@ -439,8 +439,8 @@ func (s *Server) carePlanVersion(c *Call) error {
 		return joinedup.FieldErrors{"version": "a version is a whole number from 1"}
 	}
 	e, err := store.CarePlanVersion(c.R.Context(), c.Q, c.Patient.ID, v)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound(fmt.Sprintf("no care plan version %d", v))
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return joinedup.NotFound("no care plan version %d", v)
 	}
 	if err != nil {
 		return err
@@ -598,9 +598,9 @@ func (s *Server) updateTask(c *Call) error {
 	t, err := store.UpdateTask(ctx, c.Q, c.Patient.ID, id, *req.Version,
 		store.TaskUpdate{Status: req.Status, Note: req.Note, AssigneeUser: req.AssigneeUserID}, c.User.ID, c.Now)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("no such task")
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, joinedup.ErrNotFound):
+		return joinedup.NotFound("no such task")
+	case errors.Is(err, joinedup.ErrConflict):
 		// Nothing is written; the caller gets the task as it now is.
 		c.Audit.What += fmt.Sprintf(" (task %s stale: at version %d, not %d)", id, t.Version, *req.Version)
 		return c.JSON(http.StatusConflict, map[string]any{

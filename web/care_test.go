@@ -55,7 +55,7 @@ func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 	return v
 }
 
-// badInput is a request that must be refused with 400 naming field, and
+// badInput is a request that must be refused with 422 naming field, and
 // write nothing.
 type badInput struct {
 	name, method, path, body, field string
@@ -74,8 +74,14 @@ func (f *fixture) expectInvalid(t *testing.T, tok string, cases []badInput) {
 			}
 		}
 		_ = json.Unmarshal(w.Body.Bytes(), &got)
-		if w.Code != 400 || got.Error.Code != "bad_request" {
-			t.Errorf("%s: %d %s, want 400 bad_request", c.name, w.Code, w.Body)
+		// A body HTTP cannot read (no field named) is a 400; input the
+		// domain refuses names its fields, 422.
+		status, code := 422, "invalid"
+		if c.field == "" {
+			status, code = 400, "bad_request"
+		}
+		if w.Code != status || got.Error.Code != code {
+			t.Errorf("%s: %d %s, want %d %s", c.name, w.Code, w.Body, status, code)
 			continue
 		}
 		if c.field != "" && got.Error.Fields[c.field] == "" {
@@ -478,7 +484,7 @@ func TestWorklistsAPI(t *testing.T) {
 		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `"overdue":"\u003c5"`) || strings.Contains(body, f.R2.ID) {
 			t.Fatalf("aggregates: %d %s", w.Code, body)
 		}
-		if w := f.do("GET", "/api/caseload?role=carer", "", ccTok); w.Code != 400 {
+		if w := f.do("GET", "/api/caseload?role=carer", "", ccTok); w.Code != 422 {
 			t.Fatalf("caseload of carers: %d", w.Code)
 		}
 

@@ -78,14 +78,14 @@ func withBlankRows(f *planForm) {
 
 func (s *Server) carePlanPage(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeFull {
-		return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+		return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 	}
 	f := planForm{Patient: c.Patient, Saved: c.R.URL.Query().Get("saved") != ""}
 	cur, err := store.CurrentCarePlan(c.R.Context(), c.Q, c.Patient.ID)
 	switch {
 	case err == nil:
 		f.Plan, f.BaseVersion = cur.Plan, cur.Version
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, joinedup.ErrNotFound):
 		f.Plan.NextReview = c.Now.AddDate(0, 6, 0)
 	default:
 		return err
@@ -169,7 +169,7 @@ func fieldMessages(fe joinedup.FieldErrors) []fieldError {
 // side, ready to merge and save again.
 func (s *Server) saveCarePlanPage(c *Call) error {
 	if err := c.R.ParseForm(); err != nil {
-		return errBadRequest("form: %v", err)
+		return badRequest("form: %v", err)
 	}
 	base, _ := strconv.Atoi(c.R.PostForm.Get("base_version"))
 	plan, errs := parsePlan(c.R.PostForm, c.Patient.ID)

@@ -364,7 +364,7 @@ func (d *dashboardData) charts(t, mv *sdcTable) {
 // suppressed, with charts and their tables.
 func (s *Server) dashboardPage(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeAggregate {
-		return &apiError{http.StatusForbidden, "forbidden", "the dashboard shows aggregates only"}
+		return joinedup.Forbidden("%s", "the dashboard shows aggregates only")
 	}
 	d, err := buildDashboard(c)
 	if err != nil {
@@ -378,7 +378,7 @@ func (s *Server) dashboardPage(c *Call) error {
 // the same way, so the download never shows what the page withholds.
 func (s *Server) dashboardCSV(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeAggregate {
-		return &apiError{http.StatusForbidden, "forbidden", "the dashboard shows aggregates only"}
+		return joinedup.Forbidden("%s", "the dashboard shows aggregates only")
 	}
 	d, err := buildDashboard(c)
 	if err != nil {

@@ -83,8 +83,8 @@ func (s *Server) searchServices(c *Call) error {
 
 func (s *Server) getService(c *Call) error {
 	svc, err := store.GetService(c.R.Context(), c.Q, c.R.PathValue("service"))
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("no such service")
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return joinedup.NotFound("no such service")
 	}
 	if err != nil {
 		return err
@@ -115,9 +115,9 @@ func (s *Server) saveService(c *Call) error {
 		}
 		return fe
 	case err != nil:
-		return errBadRequest("service: %v", err)
+		return badRequest("service: %v", err)
 	case len(doc.Services) != 1:
-		return errBadRequest("service: give exactly one Open Referral UK service record")
+		return badRequest("service: give exactly one Open Referral UK service record")
 	}
 	svc := doc.Services[0]
 	id := c.R.PathValue("service")
@@ -128,12 +128,12 @@ func (s *Server) saveService(c *Call) error {
 		return joinedup.FieldErrors{"version": "must be 0 when adding a service"}
 	}
 	saved, err := store.SaveService(c.R.Context(), c.Q, svc, req.Version, c.User.ID, c.Now)
-	if errors.Is(err, store.ErrVersion) {
+	if errors.Is(err, joinedup.ErrConflict) {
 		if cur, gerr := store.GetService(c.R.Context(), c.Q, svc.ID); gerr == nil {
 			return c.JSON(http.StatusConflict, map[string]any{"error": map[string]string{"code": "conflict",
 				"message": fmt.Sprintf("the service was changed by someone else (now version %d); reload it and edit again", cur.Version)}, "current": cur})
 		}
-		return &apiError{http.StatusConflict, "conflict", "a service with this id already exists"}
+		return joinedup.Conflict("%s", "a service with this id already exists")
 	}
 	if err != nil {
 		return err
@@ -156,7 +156,7 @@ func (s *Server) suggestServices(c *Call) error {
 	var plan joinedup.CarePlan
 	if e, err := store.CurrentCarePlan(ctx, c.Q, c.Patient.ID); err == nil {
 		plan = e.Plan
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !errors.Is(err, joinedup.ErrNotFound) {
 		return err
 	}
 	d, _, err := store.CurrentDecision(ctx, c.Q, c.Patient.ID)
@@ -213,7 +213,7 @@ func serviceField(c *Call, fe joinedup.FieldErrors, id string) (joinedup.Service
 		return joinedup.Service{}, nil
 	}
 	svc, err := store.GetService(c.R.Context(), c.Q, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		fe["service_id"] = "no service with id " + id
 		return svc, nil
 	}
@@ -346,7 +346,7 @@ func (s *Server) listReferrals(c *Call) error {
 		c.Audit.What += " (referral share: the consented fields only)"
 		return c.JSON(http.StatusOK, map[string]any{"referrals": out})
 	}
-	return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+	return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 }
 
 // ErrNoConsent explains a referral refused for want of consent.
@@ -377,16 +377,16 @@ func (s *Server) refer(c *Call) error {
 		return err
 	}
 	if svc.Status != "active" {
-		return &apiError{http.StatusUnprocessableEntity, "service_not_active", fmt.Sprintf("%s is %s and takes no referrals", svc.Name, svc.Status)}
+		return &joinedup.Error{Kind: joinedup.ErrInvalid, Code: "service_not_active", Message: fmt.Sprintf("%s is %s and takes no referrals", svc.Name, svc.Status)}
 	}
 	consent, err := store.LatestConsent(ctx, c.Q, c.Patient.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, joinedup.ErrNotFound) {
 		return err
 	}
 	shared := joinedup.ConsentedFields(consent.Voluntary, consent.VoluntaryFields)
 	if len(shared) == 0 {
 		c.Audit.What += " (referral refused: no consent to share with voluntary organisations)"
-		return &apiError{http.StatusUnprocessableEntity, "no_consent", noConsentMessage}
+		return &joinedup.Error{Kind: joinedup.ErrInvalid, Code: "no_consent", Message: noConsentMessage}
 	}
 	r, err := store.AddReferral(ctx, c.Q, store.Referral{PatientID: c.Patient.ID, OrganisationID: svc.OrganisationID, ServiceID: svc.ID,
 		Reason: strings.TrimSpace(req.Reason), WhatMatters: strings.TrimSpace(req.WhatMatters), Shared: shared, CreatedBy: c.User.ID, Created: c.Now})
@@ -409,22 +409,22 @@ type referralUpdateRequest struct {
 // worker: only their organisation's) and moves it.
 func applyReferralUpdate(c *Call, id string, req referralUpdateRequest) (store.Referral, error) {
 	r, err := store.GetReferral(c.R.Context(), c.Q, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && (r.PatientID != c.Patient.ID || r.ServiceID == "") {
-		return r, errNotFound("no such referral")
+	if errors.Is(err, joinedup.ErrNotFound) || err == nil && (r.PatientID != c.Patient.ID || r.ServiceID == "") {
+		return r, joinedup.NotFound("no such referral")
 	}
 	if err != nil {
 		return r, err
 	}
 	if c.Decision.Scope != joinedup.ScopeFull && r.OrganisationID != c.User.OrganisationID {
-		return r, errNotFound("no such referral")
+		return r, joinedup.NotFound("no such referral")
 	}
 	u := joinedup.ReferralUpdate{Status: joinedup.ReferralStatus(req.Status), Note: strings.TrimSpace(req.Note), Outcome: strings.TrimSpace(req.Outcome)}
 	if u.Status == joinedup.ReferralCancelled && c.Decision.Scope != joinedup.ScopeFull {
 		return r, joinedup.FieldErrors{"status": "only the referrer cancels a referral"}
 	}
 	r, err = store.UpdateReferral(c.R.Context(), c.Q, c.Patient.ID, id, req.Version, u, c.User.ID, c.Now)
-	if errors.Is(err, store.ErrVersion) {
-		return r, &apiError{http.StatusConflict, "conflict", fmt.Sprintf("the referral was updated by someone else (now version %d); reload it", r.Version)}
+	if errors.Is(err, joinedup.ErrConflict) {
+		return r, joinedup.Conflict("%s", fmt.Sprintf("the referral was updated by someone else (now version %d); reload it", r.Version))
 	}
 	if err != nil {
 		return r, err
@@ -520,7 +520,7 @@ func (s *Server) referralsPage(c *Call) error {
 
 func (s *Server) updateReferralPage(c *Call) error {
 	if err := c.R.ParseForm(); err != nil {
-		return errBadRequest("form: %v", err)
+		return badRequest("form: %v", err)
 	}
 	f := c.R.PostForm
 	version, _ := strconv.Atoi(f.Get("version"))
@@ -537,7 +537,7 @@ func (s *Server) updateReferralPage(c *Call) error {
 		for _, k := range keys {
 			msg = append(msg, fe[k])
 		}
-		return &apiError{http.StatusUnprocessableEntity, "invalid", "The referral was not updated: " + strings.Join(msg, "; ")}
+		return joinedup.Invalid("The referral was not updated: %s", strings.Join(msg, "; "))
 	}
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func TestReferralNeedsConsent(t *testing.T) {
 		if len(rs) != 0 {
 			t.Fatalf("referral stored without consent: %+v", rs)
 		}
-		if w := f.do("POST", "/api/patients/"+f.R.ID+"/referrals", `{"service_id":"nope","reason":""}`, cc); w.Code != 400 ||
+		if w := f.do("POST", "/api/patients/"+f.R.ID+"/referrals", `{"service_id":"nope","reason":""}`, cc); w.Code != 422 ||
 			!strings.Contains(w.Body.String(), `"service_id":"no service with id nope"`) || !strings.Contains(w.Body.String(), `"reason"`) {
 			t.Fatalf("bad referral: %d %s", w.Code, w.Body)
 		}
@@ -238,7 +238,7 @@ func TestReferralClosedLoop(t *testing.T) {
 			{`{"version":1,"status":"accepted"}`, 200},
 			{`{"version":1,"status":"in-progress"}`, 409}, // stale
 			{`{"version":2,"status":"in-progress","note":"first visit done"}`, 200},
-			{`{"version":3,"status":"completed"}`, 400}, // no outcome
+			{`{"version":3,"status":"completed"}`, 422}, // no outcome
 			{`{"version":3,"status":"completed","outcome":"joined a weekly lunch club and the choir"}`, 200},
 		}
 		for _, s := range steps {
@@ -313,7 +313,7 @@ func TestEditServiceVersionCheck(t *testing.T) {
 			t.Fatalf("stale edit: %d %s", w.Code, w.Body)
 		}
 		bad := strings.Replace(testServiceJSON(testServiceID, "X"), `"status":"active"`, `"status":"open"`, 1)
-		if w := f.do("PUT", path, `{"version":2,"service":`+bad+`}`, admin); w.Code != 400 || !strings.Contains(w.Body.String(), `"service/status"`) {
+		if w := f.do("PUT", path, `{"version":2,"service":`+bad+`}`, admin); w.Code != 422 || !strings.Contains(w.Body.String(), `"service/status"`) {
 			t.Fatalf("bad edit: %d %s", w.Code, w.Body)
 		}
 		s, _ := store.GetService(ctx, db, testServiceID)

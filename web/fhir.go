@@ -39,24 +39,10 @@ func (s *Server) fhirRoutes() []Route {
 	return append(routes, s.exportRoutes()...)
 }
 
-// outcomeCodes maps HTTP statuses to the OperationOutcome issue type.
-var outcomeCodes = map[int]string{
-	http.StatusBadRequest: "invalid", http.StatusUnauthorized: "login", http.StatusForbidden: "forbidden",
-	http.StatusNotFound: "not-found", http.StatusConflict: "conflict", http.StatusUnprocessableEntity: "processing",
-	http.StatusTooManyRequests: "throttled", http.StatusServiceUnavailable: "transient",
-}
-
-// writeOutcome writes an error as an OperationOutcome.
-func writeOutcome(w http.ResponseWriter, status int, _, message string) {
-	code := outcomeCodes[status]
-	if code == "" {
-		code = "exception"
-	}
-	writeJSONAs(w, status, FHIRContentType, fhir.NewOperationOutcome(code, message))
-}
-
-func errFHIR(status int, message string) *apiError {
-	return &apiError{status, outcomeCodes[status], message}
+// errFHIR is a failure in FHIR's terms: the status, and the issue type
+// the OperationOutcome names.
+func errFHIR(status int, message string) error {
+	return &problem{status: status, code: outcomeCodes[status], message: message}
 }
 
 // searchPatient finds the one patient a search concerns: patient= (or
@@ -85,7 +71,7 @@ func patientCandidates(c *Call, q *fhirapi.Query) ([]string, error) {
 	nhs, byIdentifier := q.PatientIdentifiers()
 	for _, n := range nhs {
 		p, err := store.PatientByNHSNumber(ctx, c.Q, n)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, joinedup.ErrNotFound) {
 			continue
 		}
 		if err != nil {

@@ -186,7 +186,7 @@ func (s *Server) runExport(job store.ExportJob, types []*fhirapi.Type, audit joi
 // clientJob returns the job, if it is the calling client's.
 func clientJob(c *Call) (store.ExportJob, error) {
 	job, err := store.GetExportJob(c.R.Context(), c.Q, c.R.PathValue("job"))
-	if errors.Is(err, store.ErrNotFound) || err == nil && job.ClientID != c.Client.ID {
+	if errors.Is(err, joinedup.ErrNotFound) || err == nil && job.ClientID != c.Client.ID {
 		return job, errFHIR(http.StatusNotFound, "no such export job")
 	}
 	return job, err

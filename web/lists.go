@@ -270,7 +270,7 @@ func (s *Server) cohortPage(c *Call) error {
 		return c.Page(http.StatusOK, "cohort.html", "Cohort", d)
 	}
 	if c.Decision.Scope != joinedup.ScopeFull {
-		return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+		return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 	}
 	f := store.CohortFilter{Viewer: c.User, Now: c.Now, LocalityID: q.Locality, PracticeID: q.Practice, Tier: joinedup.Tier(q.Tier),
 		Status: store.CohortStatus(q.Status), DataGaps: q.DataGaps, Search: q.Search, Caseload: q.Mine, Offset: (q.Page - 1) * store.CohortPageSize}

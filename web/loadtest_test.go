@@ -245,7 +245,7 @@ func loadUsersOf(b *testing.B, db *store.DB, now time.Time) ([]string, map[joine
 		name := "load-" + string(r)
 		u, _, err := store.UserByUsername(ctx, db, name)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, joinedup.ErrNotFound):
 			u, err = store.CreateUser(ctx, db, joinedup.User{Username: name, DisplayName: "Load " + string(r), Role: r, OrganisationID: practice}, "", now)
 		case err == nil && u.OrganisationID != practice:
 			b.Fatalf("user %s exists at %s, not at the largest practice %s", name, u.OrganisationID, practice)

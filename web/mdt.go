@@ -54,8 +54,8 @@ func init() {
 // meeting reads the meeting the path names.
 func meeting(c *Call) (joinedup.MDTMeeting, string, error) {
 	m, next, err := store.GetMDTMeeting(c.R.Context(), c.Q, c.R.PathValue("meeting"))
-	if errors.Is(err, store.ErrNotFound) {
-		return m, "", errNotFound("no such MDT meeting")
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return m, "", joinedup.NotFound("no such MDT meeting")
 	}
 	return m, next, err
 }
@@ -406,8 +406,8 @@ func (s *Server) nextMDTMeeting(c *Call) error {
 	}
 	n, err := store.CreateNextMDTMeeting(c.R.Context(), c.Q, m, c.User.ID, c.Now)
 	switch {
-	case errors.Is(err, store.ErrStale):
-		return &apiError{http.StatusConflict, "conflict", err.Error()}
+	case errors.Is(err, joinedup.ErrConflict):
+		return joinedup.Conflict("%s", err.Error())
 	case err != nil && m.RepeatWeeks == 0:
 		return joinedup.FieldErrors{"repeat_weeks": "the meeting does not repeat, so it has no next meeting"}
 	case err != nil:
@@ -517,7 +517,7 @@ func outcomeFrom(c *Call, req outcomeRequest, fe joinedup.FieldErrors) (joinedup
 		if a.AssigneeUser != "" {
 			u, _, err := store.UserByUsername(ctx, c.Q, a.AssigneeUser)
 			switch {
-			case errors.Is(err, store.ErrNotFound):
+			case errors.Is(err, joinedup.ErrNotFound):
 				fe[f+"assignee_username"] = fmt.Sprintf("no user %q", a.AssigneeUser)
 			case err != nil:
 				return o, nil, err
@@ -558,11 +558,11 @@ func (s *Server) recordOutcome(c *Call, version int, o joinedup.MDTOutcome, chan
 	var pc *mdt.PlanConflictError
 	switch {
 	case errors.As(err, &pc):
-		return rec, &apiError{http.StatusConflict, "plan_conflict", err.Error() + "; nothing was recorded: read the plan again and record the outcome"}
-	case errors.Is(err, store.ErrNotFound):
-		return rec, errNotFound("the patient is not on this meeting's case list")
-	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrAlreadyRecorded):
-		return rec, &apiError{http.StatusConflict, "conflict", err.Error()}
+		return rec, &joinedup.Error{Kind: joinedup.ErrConflict, Code: "plan_conflict", Message: err.Error() + "; nothing was recorded: read the plan again and record the outcome"}
+	case errors.Is(err, joinedup.ErrNotFound):
+		return rec, joinedup.NotFound("the patient is not on this meeting's case list")
+	case errors.Is(err, joinedup.ErrConflict), errors.Is(err, joinedup.ErrConflict):
+		return rec, joinedup.Conflict("%s", err.Error())
 	case err != nil:
 		return rec, err
 	}
@@ -688,7 +688,7 @@ func (s *Server) mdtMeetingPage(name string) func(c *Call) error {
 				switch _, a, err := store.CurrentAssessment(c.R.Context(), c.Q, k.Case.PatientID); {
 				case err == nil:
 					p.Assessed, p.Assessment = true, a
-				case !errors.Is(err, store.ErrNotFound):
+				case !errors.Is(err, joinedup.ErrNotFound):
 					return err
 				}
 				v.Print = append(v.Print, p)
@@ -705,7 +705,7 @@ func planAndTasks(c *Call, patientID string) (*store.CarePlanEntry, []joinedup.T
 	switch e, err := store.CurrentCarePlan(c.R.Context(), c.Q, patientID); {
 	case err == nil:
 		plan = &e
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, joinedup.ErrNotFound):
 		return nil, nil, err
 	}
 	tasks, err := store.OpenTasks(c.R.Context(), c.Q, patientID)
@@ -739,8 +739,8 @@ func (s *Server) loadCasePage(c *Call) (*casePage, error) {
 		return nil, err
 	}
 	k, err := store.GetMDTCase(ctx, c.Q, m.ID, c.Patient.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNotFound("the patient is not on this meeting's case list")
+	if errors.Is(err, joinedup.ErrNotFound) {
+		return nil, joinedup.NotFound("the patient is not on this meeting's case list")
 	}
 	if err != nil {
 		return nil, err
@@ -838,7 +838,7 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 	var errs []fieldError
 	version, err := strconv.Atoi(form["version"])
 	if err != nil {
-		return errBadRequest("version: want the case version read")
+		return badRequest("version: want the case version read")
 	}
 	fe := joinedup.FieldErrors{}
 	o := joinedup.MDTOutcome{Discussed: form["discussed"] == "yes", Outcome: form["outcome"], Decisions: form["decisions"]}
@@ -870,12 +870,12 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 	if len(errs) == 0 && len(fe) == 0 {
 		rec, err = s.recordOutcome(c, version, o, change)
 	}
-	var ae *apiError
 	switch {
 	case len(errs) > 0 || len(fe) > 0:
 	case errors.As(err, &fe):
-	case errors.As(err, &ae) && ae.status == http.StatusConflict:
-		errs = append(errs, fieldError{"outcome", "Someone else recorded this case or changed the care plan first: " + ae.message})
+	case errors.Is(err, joinedup.ErrConflict):
+		p, _ := problemOf(err)
+		errs = append(errs, fieldError{"outcome", "Someone else recorded this case or changed the care plan first: " + p.message})
 	case err != nil:
 		return err
 	default:

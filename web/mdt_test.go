@@ -81,7 +81,7 @@ func TestMDTMeetingEndToEnd(t *testing.T) {
 		}
 		m := decodeBody[struct{ ID string }](t, w.Body.Bytes())
 		// Bad input names the field and stores nothing.
-		if w := f.do("POST", "/api/mdt/meetings", `{"organisation_ods":"NOPE","title":"","chair_username":"nobody","repeat_weeks":99}`, gp); w.Code != 400 ||
+		if w := f.do("POST", "/api/mdt/meetings", `{"organisation_ods":"NOPE","title":"","chair_username":"nobody","repeat_weeks":99}`, gp); w.Code != 422 ||
 			!strings.Contains(w.Body.String(), `"organisation_ods"`) || !strings.Contains(w.Body.String(), `"repeat_weeks"`) ||
 			!strings.Contains(w.Body.String(), `"chair_username"`) {
 			t.Fatalf("bad meeting: %d %s", w.Code, w.Body)
@@ -114,7 +114,7 @@ func TestMDTMeetingEndToEnd(t *testing.T) {
 		due := f.clock.Now().AddDate(0, 0, 14).Format(time.DateOnly)
 		// An action without an owner is refused, and nothing is recorded.
 		if got := outcome(f.R, fmt.Sprintf(`{"version":%d,"discussed":true,"outcome":"x","actions":[{"description":"Ring","due":%q}]}`,
-			version[f.R.ID], due)).String(); !strings.HasPrefix(got, "400") || !strings.Contains(got, `"actions[0].owner"`) {
+			version[f.R.ID], due)).String(); !strings.HasPrefix(got, "422") || !strings.Contains(got, `"actions[0].owner"`) {
 			t.Fatalf("action without owner: %s", got)
 		}
 		got := outcome(f.R, fmt.Sprintf(`{"version":%d,"discussed":true,"outcome":"Falls clinic referral agreed","decisions":"Keep Amber",

@@ -47,7 +47,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // token's scopes.
 func (s *Server) authenticateClient(r *http.Request, token string, now time.Time) (joinedup.Client, bool, error) {
 	c, err := store.ClientByToken(r.Context(), s.db, tokenHash(token), now)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		return joinedup.Client{}, false, nil
 	}
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Server) oauthToken(c *Call) error {
 		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion names no issuer")
 	}
 	client, jwksText, err := store.GetClient(r.Context(), s.db, unverified.Issuer)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "unknown client")
 	}
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Server) oauthToken(c *Call) error {
 	if claims.ID == "" {
 		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion has no jti")
 	}
-	if err := store.UseAssertion(r.Context(), s.db, client.ID, claims.ID, claims.Expiry.Time(), now); errors.Is(err, store.ErrConflict) {
+	if err := store.UseAssertion(r.Context(), s.db, client.ID, claims.ID, claims.Expiry.Time(), now); errors.Is(err, joinedup.ErrConflict) {
 		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion was used before")
 	} else if err != nil {
 		return err

@@ -256,20 +256,22 @@ type errorPage struct {
 
 // writePageError shows an error as an NHS.UK-style page: never a stack
 // trace, and for a 500 nothing of the cause (that goes to the log).
-func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, u *joinedup.User, e *apiError) {
+func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, u *joinedup.User, p problem) {
 	title := map[int]string{
-		http.StatusBadRequest:         "There is a problem with your request",
-		http.StatusForbidden:          "You cannot see this page",
-		http.StatusNotFound:           "Page not found",
-		http.StatusConflict:           "Someone else changed this first",
-		http.StatusTooManyRequests:    "Too many requests",
-		http.StatusServiceUnavailable: "Sorry, the service is unavailable",
-	}[e.status]
-	msg := e.message
-	if title == "" || e.status >= 500 {
+		http.StatusBadRequest:          "There is a problem with your request",
+		http.StatusUnprocessableEntity: "There is a problem with your request",
+		http.StatusForbidden:           "You cannot see this page",
+		http.StatusNotFound:            "Page not found",
+		http.StatusConflict:            "Someone else changed this first",
+		http.StatusGone:                "This is no longer available",
+		http.StatusTooManyRequests:     "Too many requests",
+		http.StatusServiceUnavailable:  "Sorry, the service is unavailable",
+	}[p.status]
+	msg := p.message
+	if title == "" || p.status >= 500 {
 		title, msg = "Sorry, there is a problem with the service", ""
 	}
-	s.renderPage(w, r, e.status, "error.html", &view{Title: title, User: u, Data: errorPage{Status: e.status, Message: msg}})
+	s.renderPage(w, r, p.status, "error.html", &view{Title: title, User: u, Data: errorPage{Status: p.status, Message: msg}})
 }
 
 // signinRedirect sends a visitor without a session to sign in, coming back
@@ -343,7 +345,7 @@ func (s *Server) static(c *Call) error {
 			_, _ = c.W.Write([]byte("assets not built: run make assets\n"))
 			return nil
 		}
-		return errNotFound("no such file")
+		return joinedup.NotFound("no such file")
 	}
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {

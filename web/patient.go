@@ -105,7 +105,7 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	switch {
 	case err == nil:
 		d.Assessed, d.Assessment = true, a
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, joinedup.ErrNotFound):
 		return nil, err
 	}
 	cur, ok, err := store.CurrentDecision(ctx, c.Q, p.ID)
@@ -182,7 +182,7 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 	switch plan, err := store.CurrentCarePlan(ctx, c.Q, p.ID); {
 	case err == nil:
 		d.Plan = &plan
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, joinedup.ErrNotFound):
 		return nil, err
 	}
 	// Only the part of the record the page shows: what is booked, and the
@@ -280,7 +280,7 @@ func unplanned(es []joinedup.Encounter, from time.Time) []encounterView {
 
 func (s *Server) patientPage(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeFull {
-		return &apiError{http.StatusForbidden, "forbidden", "nothing to show at scope " + string(c.Decision.Scope)}
+		return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 	}
 	d, err := s.loadPatient(c)
 	if err != nil {
@@ -308,7 +308,7 @@ func (s *Server) decideTier(c *Call) error {
 		return c.Redirect("/patients/" + c.Patient.ID + "?decided=1#tier")
 	case errors.Is(err, joinedup.ErrReasonRequired):
 		errs = []fieldError{{Field: "reason", Message: "Enter why you are choosing a different tier from the suggested one"}}
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, joinedup.ErrNotFound):
 		errs = []fieldError{{Field: "tier-red", Message: "This patient has no assessment to decide on yet"}}
 	case !form.Tier.Valid():
 		errs = []fieldError{{Field: "tier-red", Message: "Select a tier: Red, Amber or Green"}}

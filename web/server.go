@@ -108,11 +108,11 @@ type Route struct {
 	// concerns when the path value {id} does not name it (a FHIR
 	// resource's patient, a search's patient parameter). "" means the
 	// request concerns no one patient (a population search); an error
-	// wrapping store.ErrNotFound means the record named does not exist.
+	// wrapping joinedup.ErrNotFound means the record named does not exist.
 	PatientOf func(c *Call) (string, error)
 	// Errors, when set, writes the route's errors in its own shape (FHIR
 	// OperationOutcome) instead of the JSON error body.
-	Errors func(w http.ResponseWriter, status int, code, message string)
+	Errors func(w http.ResponseWriter, p problem)
 }
 
 // Key is "METHOD PATTERN", the route's name in tests and logs.
@@ -200,19 +200,20 @@ func New(db *store.DB, opt Options) *Server {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			writeError(w, errNotFound("no such page"))
+			writeJSONError(w, problem{status: http.StatusNotFound, code: "not_found", message: "no such page"})
 			return
 		}
 		var up *joinedup.User
 		if u, ok, err := s.authenticate(w, r, s.opt.Now().UTC()); err == nil && ok {
 			up = &u
 		}
-		s.writePageError(w, r, up, errNotFound("There is no page at this address. Check it, or start again from your worklist."))
+		s.writePageError(w, r, up, problem{status: http.StatusNotFound, code: "not_found",
+			message: "There is no page at this address. Check it, or start again from your worklist."})
 	})
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		writeError(w, &apiError{http.StatusForbidden, "cross_origin", "cross-origin request refused"})
+		writeJSONError(w, problem{status: http.StatusForbidden, code: "cross_origin", message: "cross-origin request refused"})
 	}))
 	s.handler = s.logRequests(cop.Handler(mux))
 	return s
@@ -270,14 +271,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		now := s.opt.Now().UTC()
 		c := &Call{W: w, R: r, Q: s.db, Now: now, server: s}
 		var page *joinedup.User // the user an error page shows as signed in
-		writeError := func(w http.ResponseWriter, e *apiError) {
-			if rt.Errors != nil {
-				rt.Errors(w, e.status, e.code, e.message)
-				return
-			}
-			writeError(w, e)
-		}
-		fail := func(err error) { s.failRoute(w, r, rt, page, err, writeError) }
+		fail := func(err error) { s.failRoute(w, r, rt, page, err) }
 		if rt.Action == "" {
 			if err := rt.Handle(c); err != nil {
 				fail(err)
@@ -312,7 +306,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 				signinRedirect(w, r)
 				return
 			}
-			writeError(w, &apiError{http.StatusUnauthorized, "unauthenticated", "sign in first"})
+			fail(joinedup.Unauthenticated("sign in first"))
 			return
 		}
 		c.User, c.Client = user, client
@@ -331,7 +325,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			id := r.PathValue("id")
 			if rt.PatientOf != nil {
 				id, err = rt.PatientOf(c)
-				if errors.Is(err, store.ErrNotFound) {
+				if errors.Is(err, joinedup.ErrNotFound) {
 					exists, err = false, nil
 				}
 				if err != nil {
@@ -342,7 +336,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			if exists && id != "" {
 				c.Patient, err = store.GetPatient(r.Context(), s.db, id)
 				switch {
-				case errors.Is(err, store.ErrNotFound):
+				case errors.Is(err, joinedup.ErrNotFound):
 					exists, c.Patient.ID = false, id
 				case err != nil:
 					fail(err)
@@ -371,12 +365,12 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			}
 			s.log.Warn("access denied", "user", user.Username, "role", user.Role, "route", rt.Key(),
 				"patient", c.Patient.ID, "reason", c.Decision.Reason)
-			fail(&apiError{http.StatusForbidden, "forbidden", c.Decision.Reason})
+			fail(joinedup.Forbidden("%s", c.Decision.Reason))
 			return
 		}
 		if !exists {
 			s.auditFailed(r, c, "no such patient")
-			fail(errNotFound("no such patient"))
+			fail(joinedup.NotFound("no such patient"))
 			return
 		}
 		if rt.Write {
@@ -405,19 +399,22 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 }
 
 // failRoute writes err the way the route's clients read errors: an HTML
-// page for pages, else write (the API's JSON, or the route's own shape such
-// as a FHIR OperationOutcome).
-func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *joinedup.User, err error, write func(http.ResponseWriter, *apiError)) {
-	if !rt.Page {
-		s.fail(w, r, err, write)
-		return
-	}
-	var ae *apiError
-	if !errors.As(err, &ae) {
+// page for pages, the route's own shape where it has one (a FHIR
+// OperationOutcome), else the JSON API's error body. A fault of the server
+// is logged, and shown without its cause.
+func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *joinedup.User, err error) {
+	p, internal := problemOf(err)
+	if internal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		ae = &apiError{http.StatusInternalServerError, "internal", ""}
 	}
-	s.writePageError(w, r, u, ae)
+	switch {
+	case rt.Page:
+		s.writePageError(w, r, u, p)
+	case rt.Errors != nil:
+		rt.Errors(w, p)
+	default:
+		writeJSONError(w, p)
+	}
 }
 
 // auditFailed records an allowed request that did not complete, so the
@@ -457,26 +454,9 @@ func (s *Server) finish(c *Call) {
 	}
 }
 
-// fail writes err with write (the route's error shape), logging what the
-// client is not told.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, write func(http.ResponseWriter, *apiError)) {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		write(w, ae)
-		return
-	}
-	var fe joinedup.FieldErrors
-	if errors.As(err, &fe) {
-		writeFieldErrors(w, fe)
-		return
-	}
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	write(w, &apiError{http.StatusInternalServerError, "internal", "something went wrong; it has been logged"})
-}
-
 func (s *Server) healthz(c *Call) error {
 	if err := s.db.PingContext(c.R.Context()); err != nil {
-		return &apiError{http.StatusServiceUnavailable, "unavailable", "database unavailable"}
+		return unavailable("database unavailable")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

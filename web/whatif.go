@@ -63,7 +63,7 @@ func whatIfVersions(c *Call) ([]option, []store.PolicyVersion, error) {
 // whatIfPage shows the form: which policy to try.
 func (s *Server) whatIfPage(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeAggregate {
-		return &apiError{http.StatusForbidden, "forbidden", "the what if shows aggregates only"}
+		return joinedup.Forbidden("%s", "the what if shows aggregates only")
 	}
 	opts, _, err := whatIfVersions(c)
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *Server) whatIfPage(c *Call) error {
 // writing nothing, and shows how the cohort and caseloads would change.
 func (s *Server) whatIfRun(c *Call) error {
 	if c.Decision.Scope != joinedup.ScopeAggregate {
-		return &apiError{http.StatusForbidden, "forbidden", "the what if shows aggregates only"}
+		return joinedup.Forbidden("%s", "the what if shows aggregates only")
 	}
 	ctx := c.R.Context()
 	opts, vs, err := whatIfVersions(c)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/policy"
 	"github.com/joinedup/joinedup/store"
 )
@@ -20,7 +21,7 @@ var configCache sync.Map // version id → Config
 // date-driven rules still run.
 func LoadConfig(ctx context.Context, q store.Querier) (Config, error) {
 	v, err := store.LatestPolicyVersion(ctx, q)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, joinedup.ErrNotFound) {
 		return ConfigFrom(nil), nil
 	}
 	if err != nil {
@@ -69,7 +70,7 @@ func LoadState(ctx context.Context, q store.Querier, patientID string, asOf time
 	switch plan, err := store.CurrentCarePlan(ctx, q, patientID); {
 	case err == nil:
 		s.Plan = &plan.Plan
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, joinedup.ErrNotFound):
 		return s, err
 	}
 	if s.Reviews, err = store.Reviews(ctx, q, patientID); err != nil {

@@ -62,7 +62,7 @@ func runClientAdd(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	c, err := store.CreateClient(ctx, db, joinedup.Client{Name: *name, Scopes: scopes}, string(raw), time.Now())
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, joinedup.ErrConflict) {
 		return usageError{fmt.Sprintf("a client named %q exists", *name)}
 	}
 	if err != nil {
