@@ -1,16 +1,10 @@
 package joinedup
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
-
-// ErrReasonRequired is returned when a clinician overrides a suggested tier
-// without saying why: an override without a reason cannot be reviewed or
-// learned from.
-var ErrReasonRequired = errors.New("a reason is required to override the suggested tier")
 
 // TierDecision is a clinician's confirmation or override of a suggested
 // tier. A suggestion is never a decision; the current tier is the latest
@@ -28,10 +22,12 @@ type TierDecision struct {
 }
 
 // Decide records a clinician's decision on an assessment's suggestion. Choosing
-// a tier other than the suggested one is an override and needs a reason.
+// a tier other than the suggested one is an override and needs a reason:
+// an override without one cannot be reviewed or learned from. Either fault
+// is a FieldErrors naming "tier" or "reason".
 func Decide(assessmentID string, a Assessment, tier Tier, reason, by string, at time.Time) (TierDecision, error) {
 	if !tier.Valid() {
-		return TierDecision{}, fmt.Errorf("decide tier for patient %s: tier %q is not red, amber or green", a.PatientID, tier)
+		return TierDecision{}, FieldErrors{"tier": fmt.Sprintf("want red, amber or green, not %q", tier)}
 	}
 	if by == "" {
 		return TierDecision{}, fmt.Errorf("decide tier for patient %s: no clinician named", a.PatientID)
@@ -48,7 +44,7 @@ func Decide(assessmentID string, a Assessment, tier Tier, reason, by string, at 
 		DecidedAt:     at.UTC(),
 	}
 	if d.Overridden && reason == "" {
-		return TierDecision{}, fmt.Errorf("decide tier for patient %s: %w", a.PatientID, ErrReasonRequired)
+		return TierDecision{}, FieldErrors{"reason": "is required to override the suggested tier"}
 	}
 	return d, nil
 }

@@ -15,20 +15,22 @@ func TestDecide(t *testing.T) {
 		name       string
 		tier       joinedup.Tier
 		reason, by string
-		wantErr    error
+		wantErr    string // the field named
 		overridden bool
 	}{
 		{name: "confirm without reason", tier: joinedup.TierAmber, by: "u1"},
 		{name: "override with reason", tier: joinedup.TierRed, reason: "two admissions last month", by: "u1", overridden: true},
-		{name: "override without reason", tier: joinedup.TierRed, by: "u1", wantErr: joinedup.ErrReasonRequired},
-		{name: "override with blank reason", tier: joinedup.TierGreen, reason: "   ", by: "u1", wantErr: joinedup.ErrReasonRequired},
+		{name: "override without reason", tier: joinedup.TierRed, by: "u1", wantErr: "reason"},
+		{name: "override with blank reason", tier: joinedup.TierGreen, reason: "   ", by: "u1", wantErr: "reason"},
+		{name: "no such tier", tier: "purple", by: "u1", wantErr: "tier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := joinedup.Decide("a1", a, tt.tier, tt.reason, tt.by, at)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			if tt.wantErr != "" {
+				var fe joinedup.FieldErrors
+				if !errors.As(err, &fe) || fe[tt.wantErr] == "" || !errors.Is(err, joinedup.ErrInvalid) {
+					t.Fatalf("err = %v, want an invalid %s", err, tt.wantErr)
 				}
 				return
 			}

@@ -89,6 +89,9 @@ func ShareableFields() []string {
 	return []string{ShareName, ShareContact, ShareReason, ShareWhatMatters}
 }
 
+// Shareable reports whether a referral may share the field at all.
+func Shareable(field string) bool { return slices.Contains(ShareableFields(), field) }
+
 // ConsentedFields is what a consent to share with voluntary organisations
 // covers: the fields it lists, or all shareable fields when it lists none;
 // nothing without consent. Unknown names are dropped, so a clinical field
@@ -184,3 +187,28 @@ func Stalled(status ReferralStatus, sent, updated, now time.Time, cfg StallSetti
 // TaskReferralStalled is the kind of task a stalled referral raises for the
 // coordinator who made it.
 const TaskReferralStalled = "referral-stalled"
+
+// Referral is a referral of a patient to an organisation, holding what the
+// receiving organisation is shown.
+type Referral struct {
+	ID             string
+	PatientID      string
+	OrganisationID string // the organisation referred to
+	Reason         string
+	WhatMatters    string // what matters to the patient, in their words
+	CreatedBy      string // User.ID, when made in JoinedUp
+	Created        time.Time
+	Closed         time.Time // zero while open
+	// ServiceID is the directory service referred to; empty for a
+	// referral to an organisation as a whole.
+	ServiceID string
+	Status    ReferralStatus // "sent" when not given
+	Version   int
+	// Shared are the fields the service sees (ShareableFields),
+	// as the patient's consent allowed when the referral was made.
+	Shared    []string
+	Note      string // the latest progress note or reason for declining
+	Outcome   string // what came of it, reported by the service
+	UpdatedBy string
+	Updated   time.Time // zero until first updated
+}

@@ -6,6 +6,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -19,9 +20,9 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/importer"
-	"github.com/joinedup/joinedup/password"
 	"github.com/joinedup/joinedup/policies"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/stratify"
@@ -162,7 +163,7 @@ func populate(ctx context.Context, db *store.DB, opt Options) error {
 	}
 	done()
 	done = step("loading the community and voluntary services directory…")
-	if _, err := directory.LoadDemo(ctx, db, opt.Now()); err != nil {
+	if _, err := coord.New(db, nil).ImportDirectory(ctx, coord.System("joinedup demo", opt.Now()), bytes.NewReader(directory.DemoJSON())); err != nil {
 		return fmt.Errorf("load the services directory: %w", err)
 	}
 	done()
@@ -184,27 +185,21 @@ func accounts(ctx context.Context, db *store.DB, now time.Time) ([]Account, erro
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("find the demo practice: %w", err)
 	}
+	cs, act := coord.New(db, nil), coord.System("joinedup demo", now)
 	var out []Account
 	for _, s := range demoStaff {
 		org := findOrg(orgs, s.ods, s.role, busiest)
 		a := Account{Username: s.username, Name: s.name, Role: s.role, Organisation: org.Name, Password: newPassword()}
-		hash, err := password.Hash(a.Password)
-		if err != nil {
-			return nil, err
-		}
 		_, _, err = store.UserByUsername(ctx, db, s.username)
 		switch {
 		case errors.Is(err, joinedup.ErrNotFound):
-			u := joinedup.User{Username: s.username, DisplayName: s.name, Role: s.role, OrganisationID: org.ID}
-			if _, err := store.CreateUser(ctx, db, u, hash, now); err != nil {
-				return nil, err
-			}
-		case err != nil:
+			_, err = cs.CreateUser(ctx, act, coord.NewUser{Username: s.username, DisplayName: s.name, Role: s.role,
+				OrganisationID: org.ID, Password: a.Password})
+		case err == nil:
+			err = cs.SetPassword(ctx, act, s.username, a.Password)
+		}
+		if err != nil {
 			return nil, err
-		default:
-			if err := store.SetPasswordHash(ctx, db, s.username, hash); err != nil {
-				return nil, err
-			}
 		}
 		out = append(out, a)
 	}
@@ -267,7 +262,7 @@ func careTeams(ctx context.Context, db *store.DB, accts []Account, opt Options) 
 		}
 		users[a.Role] = u
 	}
-	gp, coord, spec := users[joinedup.RoleGP], users[joinedup.RoleCareCoordinator], users[joinedup.RoleLeadSpecialist]
+	gp, cc, spec := users[joinedup.RoleGP], users[joinedup.RoleCareCoordinator], users[joinedup.RoleLeadSpecialist]
 	rows, err := db.QueryContext(ctx, `SELECT c.patient_id, c.suggested_tier FROM current_assessments c
 		JOIN patients p ON p.id = c.patient_id
 		WHERE c.eligible AND p.practice_id = $1 ORDER BY c.patient_id`, gp.OrganisationID)
@@ -295,27 +290,23 @@ func careTeams(ctx context.Context, db *store.DB, accts []Account, opt Options) 
 	}
 	now := opt.Now().UTC()
 	start := opt.AsOf.AddDate(0, -2, 0)
+	// The GP sets up the teams and confirms half the tiers, through the
+	// same changes the pages make.
+	act := coord.Actor{User: gp, At: now, Door: "joinedup demo", Scope: joinedup.ScopeFull, Reason: "demo set-up"}
+	cs := coord.New(db, nil)
 	for i, m := range cohort {
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
-			if m.tier != joinedup.TierGreen {
-				if _, err := store.AddCareTeamMember(ctx, tx, store.CareTeamMember{PatientID: m.id, Role: joinedup.CareCoordinator,
-					UserID: coord.ID, OrganisationID: coord.OrganisationID, Start: start, AddedBy: gp.ID}); err != nil {
-					return err
-				}
-			}
-			if m.tier == joinedup.TierRed {
-				if _, err := store.AddCareTeamMember(ctx, tx, store.CareTeamMember{PatientID: m.id, Role: joinedup.CareLeadSpecialist,
-					UserID: spec.ID, OrganisationID: spec.OrganisationID, Start: start, AddedBy: gp.ID}); err != nil {
-					return err
-				}
-			}
-			if i%2 == 0 {
-				if _, err := stratify.RecordDecision(ctx, tx, m.id, m.tier, "", gp.ID, now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		var err error
+		if m.tier != joinedup.TierGreen {
+			_, err = cs.AddCareTeamMember(ctx, act, coord.TeamPlace{PatientID: m.id, Role: joinedup.CareCoordinator,
+				UserID: cc.ID, OrganisationID: cc.OrganisationID, Start: start})
+		}
+		if err == nil && m.tier == joinedup.TierRed {
+			_, err = cs.AddCareTeamMember(ctx, act, coord.TeamPlace{PatientID: m.id, Role: joinedup.CareLeadSpecialist,
+				UserID: spec.ID, OrganisationID: spec.OrganisationID, Start: start})
+		}
+		if err == nil && i%2 == 0 {
+			_, err = cs.DecideTier(ctx, act, m.id, m.tier, "")
+		}
 		if err != nil {
 			return fmt.Errorf("care team of patient %s: %w", m.id, err)
 		}

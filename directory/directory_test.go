@@ -3,7 +3,6 @@ package directory_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/directory"
-	"github.com/joinedup/joinedup/store"
-	"github.com/joinedup/joinedup/store/storetest"
 )
 
 var (
@@ -112,36 +109,6 @@ func TestDemoDirectory(t *testing.T) {
 	if pt < 3 {
 		t.Fatalf("%d Portuguese services in North Lambeth", pt)
 	}
-}
-
-// TestImport stores a document in one transaction: a bad record anywhere
-// leaves the directory as it was; importing again is an update.
-func TestImport(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		doc, err := directory.LoadDemo(ctx, db, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, err := store.Services(ctx, db)
-		if err != nil || len(all) != len(doc.Services) {
-			t.Fatalf("%d services stored, %v", len(all), err)
-		}
-		if _, err := directory.LoadDemo(ctx, db, now); err != nil {
-			t.Fatalf("import again: %v", err)
-		}
-		s, _ := store.GetService(ctx, db, all[0].ID)
-		if s.Version != 2 {
-			t.Fatalf("re-imported service at version %d", s.Version)
-		}
-		bad := `[{"id":"new-1","name":"New","status":"active","organization":{"id":"o","name":"O","description":"d"}},{"id":"new-2","name":"","status":"active"}]`
-		var inv *directory.InvalidError
-		if _, err := directory.Import(ctx, db, strings.NewReader(bad), "", now); !errors.As(err, &inv) {
-			t.Fatalf("bad import: %v", err)
-		}
-		if _, err := store.GetService(ctx, db, "new-1"); !errors.Is(err, joinedup.ErrNotFound) {
-			t.Fatalf("half-applied import: %v", err)
-		}
-	})
 }
 
 // FuzzParse: no input makes Parse panic, and whatever it accepts maps to

@@ -14,7 +14,7 @@ import (
 // idempotent: a referral raises one task per stall, keyed by its version,
 // so running it again raises nothing new, while a referral that moves on
 // and stalls again raises a fresh task.
-func SyncStalled(ctx context.Context, q store.Querier, cfg joinedup.StallSettings, now time.Time) (raised int, err error) {
+func SyncStalled(ctx context.Context, q store.Writer, cfg joinedup.StallSettings, now time.Time) (raised int, err error) {
 	rs, err := store.OpenServiceReferrals(ctx, q)
 	if err != nil {
 		return 0, err

@@ -515,7 +515,7 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 			}
 			batch[i].rec = v
 		case joinedup.Patient:
-			v.ID = store.PatientID(v)
+			v.ID = joinedup.PatientID(v)
 			patients[fhir.Ref{Type: "Patient", ID: v.Source.ID}] = v.ID
 			im.remember(v.Source.ID, v.ID)
 			if batch[i].id != "" {
@@ -687,7 +687,7 @@ func (im *importer) subject(r fhir.Ref, patients map[fhir.Ref]string) (string, b
 		if err != nil {
 			return "", false
 		}
-		return store.PatientID(joinedup.Patient{NHSNumber: n}), true
+		return joinedup.PatientID(joinedup.Patient{NHSNumber: n}), true
 	}
 	id, ok := patients[fhir.Ref{Type: "Patient", ID: r.ID}]
 	return id, ok
@@ -790,7 +790,7 @@ func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
 				return err
 			}
 		}
-		pid := store.PatientID(row.Patient)
+		pid := joinedup.PatientID(row.Patient)
 		switch {
 		case row.Condition != nil:
 			c := *row.Condition

@@ -32,7 +32,7 @@ func LoadConfig(ctx context.Context, q store.Querier) (Config, error) {
 // BuildCaseList selects the case list of meeting m from the patients' state
 // in storage and stores it (see store.SaveMDTCaseList: recorded cases are
 // kept as they are). It returns the list selected.
-func BuildCaseList(ctx context.Context, q store.Querier, cfg Config, m joinedup.MDTMeeting) ([]Case, error) {
+func BuildCaseList(ctx context.Context, q store.Writer, cfg Config, m joinedup.MDTMeeting) ([]Case, error) {
 	prev, hasPrev, err := store.PreviousMDTMeeting(ctx, q, m.OrganisationID, m.Start)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ type Recorded struct {
 // input is refused field by field, a stale case with joinedup.ErrConflict, a plan
 // that moved on with *PlanConflictError; in every refusal the caller rolls
 // the transaction back, so nothing is half-applied.
-func Record(ctx context.Context, q store.Querier, m joinedup.MDTMeeting, patientID string, version int, o joinedup.MDTOutcome,
+func Record(ctx context.Context, q store.Writer, m joinedup.MDTMeeting, patientID string, version int, o joinedup.MDTOutcome,
 	change *PlanChange, by string, now time.Time) (Recorded, error) {
 	fe := joinedup.FieldErrors{}
 	if err := o.Validate(now); err != nil {

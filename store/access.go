@@ -51,24 +51,9 @@ func RelationshipFor(ctx context.Context, q Querier, u joinedup.User, patientID 
 	return rel, nil
 }
 
-// Consent is a patient's sharing decisions as recorded at one time.
-type Consent struct {
-	ID         string
-	PatientID  string
-	SocialCare bool // share with social care
-	Voluntary  bool // share with voluntary organisations
-	// VoluntaryFields are the fields a referral to a voluntary
-	// organisation may share (joinedup.ShareableFields); empty: all of
-	// them, when Voluntary.
-	VoluntaryFields []string
-	Note            string
-	RecordedBy      string // User.ID
-	RecordedAt      time.Time
-}
-
 // RecordConsent stores the patient's current sharing decisions; earlier
 // records stay as the history.
-func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
+func RecordConsent(ctx context.Context, q Writer, c joinedup.Consent) (joinedup.Consent, error) {
 	if c.ID == "" {
 		c.ID = NewID()
 	}
@@ -84,8 +69,8 @@ func RecordConsent(ctx context.Context, q Querier, c Consent) (Consent, error) {
 
 // LatestConsent returns the consent in force for the patient, or
 // joinedup.ErrNotFound when none was ever recorded (which shares nothing).
-func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, error) {
-	c := Consent{PatientID: patientID}
+func LatestConsent(ctx context.Context, q Querier, patientID string) (joinedup.Consent, error) {
+	c := joinedup.Consent{PatientID: patientID}
 	var at nt
 	var fields string
 	err := q.QueryRowContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at, voluntary_fields FROM consents
@@ -101,25 +86,14 @@ func LatestConsent(ctx context.Context, q Querier, patientID string) (Consent, e
 	return c, nil
 }
 
-// BreakGlassGrant is emergency access to one patient for one user until
-// Expires.
-type BreakGlassGrant struct {
-	ID        string
-	PatientID string
-	UserID    string
-	Reason    string
-	Granted   time.Time
-	Expires   time.Time
-}
-
 // GrantBreakGlass stores an emergency grant lasting
 // joinedup.BreakGlassDuration from now; the reason must pass
 // joinedup.CheckBreakGlassReason.
-func GrantBreakGlass(ctx context.Context, q Querier, patientID, userID, reason string, now time.Time) (BreakGlassGrant, error) {
+func GrantBreakGlass(ctx context.Context, q Writer, patientID, userID, reason string, now time.Time) (joinedup.BreakGlassGrant, error) {
 	if err := joinedup.CheckBreakGlassReason(reason); err != nil {
-		return BreakGlassGrant{}, err
+		return joinedup.BreakGlassGrant{}, err
 	}
-	g := BreakGlassGrant{ID: NewID(), PatientID: patientID, UserID: userID, Reason: reason,
+	g := joinedup.BreakGlassGrant{ID: NewID(), PatientID: patientID, UserID: userID, Reason: reason,
 		Granted: dbTime(now), Expires: dbTime(now.Add(joinedup.BreakGlassDuration))}
 	_, err := q.ExecContext(ctx, `INSERT INTO break_glass_grants (patient_id, id, user_id, reason, granted_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, g.PatientID, g.ID, g.UserID, g.Reason, g.Granted, g.Expires)
@@ -129,33 +103,8 @@ func GrantBreakGlass(ctx context.Context, q Querier, patientID, userID, reason s
 	return g, nil
 }
 
-// Referral is a referral of a patient to an organisation, holding what the
-// receiving organisation is shown.
-type Referral struct {
-	ID             string
-	PatientID      string
-	OrganisationID string // the organisation referred to
-	Reason         string
-	WhatMatters    string // what matters to the patient, in their words
-	CreatedBy      string // User.ID, when made in JoinedUp
-	Created        time.Time
-	Closed         time.Time // zero while open
-	// ServiceID is the directory service referred to; empty for a
-	// referral to an organisation as a whole.
-	ServiceID string
-	Status    joinedup.ReferralStatus // "sent" when not given
-	Version   int
-	// Shared are the fields the service sees (joinedup.ShareableFields),
-	// as the patient's consent allowed when the referral was made.
-	Shared    []string
-	Note      string // the latest progress note or reason for declining
-	Outcome   string // what came of it, reported by the service
-	UpdatedBy string
-	Updated   time.Time // zero until first updated
-}
-
 // AddReferral stores a referral.
-func AddReferral(ctx context.Context, q Querier, r Referral) (Referral, error) {
+func AddReferral(ctx context.Context, q Writer, r joinedup.Referral) (joinedup.Referral, error) {
 	if r.ID == "" {
 		r.ID = NewID()
 	}
@@ -179,7 +128,7 @@ func AddReferral(ctx context.Context, q Querier, r Referral) (Referral, error) {
 
 // OpenReferrals returns the patient's referrals to the organisation that are
 // open at now, oldest first.
-func OpenReferrals(ctx context.Context, q Querier, patientID, organisationID string, now time.Time) ([]Referral, error) {
+func OpenReferrals(ctx context.Context, q Querier, patientID, organisationID string, now time.Time) ([]joinedup.Referral, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, reason, what_matters, created_by, created_at FROM referrals
 		WHERE patient_id = $1 AND organisation_id = $2 AND created_at <= $3 AND (closed_at IS NULL OR closed_at > $3)
 		ORDER BY created_at, id`, patientID, organisationID, dbTime(now))
@@ -187,9 +136,9 @@ func OpenReferrals(ctx context.Context, q Querier, patientID, organisationID str
 		return nil, fmt.Errorf("read referrals of patient %s: %w", patientID, err)
 	}
 	defer rows.Close()
-	var out []Referral
+	var out []joinedup.Referral
 	for rows.Next() {
-		r := Referral{PatientID: patientID, OrganisationID: organisationID}
+		r := joinedup.Referral{PatientID: patientID, OrganisationID: organisationID}
 		var by sql.NullString
 		var at nt
 		if err := rows.Scan(&r.ID, &r.Reason, &r.WhatMatters, &by, &at); err != nil {

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -120,7 +119,7 @@ func TestAuditConcurrentAppendsStayLinear(t *testing.T) {
 				var err error
 				if i%10 == 0 {
 					// A write's entry, in the write's transaction.
-					err = db.InTx(ctx, func(tx *sql.Tx) error {
+					err = db.InTx(ctx, func(tx *store.Tx) error {
 						got[i], err = store.AppendAudit(ctx, tx, e)
 						return err
 					})
@@ -162,7 +161,7 @@ func TestAuditRolledBackWithWrite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		appendN(t, db, 2)
 		boom := errors.New("write failed")
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
 			if _, err := store.AppendAudit(ctx, tx, joinedup.AuditEntry{At: t0, Outcome: joinedup.OutcomeAllowed}); err != nil {
 				return err
 			}
@@ -214,11 +213,11 @@ func TestRelationshipFor(t *testing.T) {
 		if rel != (joinedup.Relationship{}) {
 			t.Fatalf("vol before referral: %+v", rel)
 		}
-		if _, err := store.AddReferral(ctx, db, store.Referral{PatientID: pid, OrganisationID: vol.OrganisationID, Reason: "isolation",
+		if _, err := store.AddReferral(ctx, db, joinedup.Referral{PatientID: pid, OrganisationID: vol.OrganisationID, Reason: "isolation",
 			WhatMatters: "getting to the allotment", Created: t0, Closed: t0.Add(48 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: pid, Voluntary: true, RecordedBy: gp.ID, RecordedAt: t0}); err != nil {
+		if _, err := store.RecordConsent(ctx, db, joinedup.Consent{PatientID: pid, Voluntary: true, RecordedBy: gp.ID, RecordedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(time.Hour))
@@ -230,7 +229,7 @@ func TestRelationshipFor(t *testing.T) {
 			t.Fatalf("closed referral still counts: %+v", rel)
 		}
 		// Withdrawing consent: the latest record is in force.
-		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: pid, SocialCare: true, RecordedBy: gp.ID, RecordedAt: t0.Add(time.Minute)}); err != nil {
+		if _, err := store.RecordConsent(ctx, db, joinedup.Consent{PatientID: pid, SocialCare: true, RecordedBy: gp.ID, RecordedAt: t0.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		rel, _ = store.RelationshipFor(ctx, db, vol, pid, t0.Add(time.Hour))

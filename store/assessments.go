@@ -29,7 +29,7 @@ type PolicyVersion struct {
 
 // SavePolicyVersion stores v unless a version with its id is already there;
 // created reports which.
-func SavePolicyVersion(ctx context.Context, q Querier, v PolicyVersion) (created bool, err error) {
+func SavePolicyVersion(ctx context.Context, q Writer, v PolicyVersion) (created bool, err error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO policy_versions (id, name, files, loaded_by, loaded_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, v.ID, v.Name, jsonText(v.Files), v.LoadedBy, v.LoadedAt.UTC())
 	if err != nil {
@@ -123,19 +123,9 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // SaveAssessments stores a batch of assessments as the patients' current
 // ones, keeping the earlier ones as history, and marks the facts versions
-// they saw as assessed. It writes a row at a time; (*DB).SaveAssessments
-// picks the fastest way for the engine.
-func SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
-	return saveAssessments(ctx, q, false, in, now)
-}
-
-// SaveAssessments is the package SaveAssessments with multi-row statements
-// on PostgreSQL.
-func (db *DB) SaveAssessments(ctx context.Context, q Querier, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
-	return saveAssessments(ctx, q, db.Engine == Postgres, in, now)
-}
-
-func saveAssessments(ctx context.Context, q Querier, multi bool, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
+// they saw as assessed: with one array per column on PostgreSQL, a row at a
+// time through prepared statements on SQLite.
+func SaveAssessments(ctx context.Context, q Writer, in []AssessmentInput, now time.Time) ([]SavedAssessment, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
@@ -154,7 +144,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	for i, a := range in {
 		ids[i] = a.Assessment.PatientID
 	}
-	err := inChunks(multi, ids, func(in string, args []any) error {
+	err := inChunks(q.engine(), ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.practice_id, p.family_name, p.given_name, p.deceased IS NOT NULL,
 			ca.assessment_id IS NOT NULL, COALESCE(ca.assessment_id, ''), COALESCE(ca.detail_hash, ''),
 			COALESCE(ca.eligible, FALSE), COALESCE(CAST(ca.as_of AS TEXT), ''), COALESCE(`+listCopiesInStep("ca")+`, FALSE)
@@ -211,7 +201,7 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 
 	// Previous assessments are read only for the patients whose assessment
 	// changed, which after the first run is a small share of them.
-	err = inChunks(multi, prevIDs, func(in string, args []any) error {
+	err = inChunks(q.engine(), prevIDs, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, "SELECT id, detail FROM assessments WHERE id "+in, args...)
 		if err != nil {
 			return err
@@ -234,12 +224,12 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 		return nil, fmt.Errorf("read previous assessments: %w", err)
 	}
 
-	if err := insertColumns(ctx, q, multi, "assessments", []column{{"patient_id", "text"}, {"id", "text"}, {"policy_version", "text"},
+	if err := insertColumns(ctx, q, "assessments", []column{{"patient_id", "text"}, {"id", "text"}, {"policy_version", "text"},
 		{"as_of", "date"}, {"eligible", "bool"}, {"suggested_tier", "text"}, {"ltc_count", "int"}, {"risk_factor_count", "int"},
 		{"data_gap_count", "int"}, {"facts_version", "bigint"}, {"detail", "text"}, {"created_at", "timestamp"}}, history, ""); err != nil {
 		return nil, err
 	}
-	if err := insertColumns(ctx, q, multi, "current_assessments", []column{{"patient_id", "text"}, {"assessment_id", "text"},
+	if err := insertColumns(ctx, q, "current_assessments", []column{{"patient_id", "text"}, {"assessment_id", "text"},
 		{"policy_version", "text"}, {"as_of", "date"}, {"eligible", "bool"}, {"suggested_tier", "text"}, {"data_gap_count", "int"},
 		{"detail_hash", "text"}, {"practice_id", "text"}, {"family_name", "text"}, {"given_name", "text"}, {"deceased", "bool"}}, currents,
 		` ON CONFLICT (patient_id) DO UPDATE SET assessment_id = excluded.assessment_id, policy_version = excluded.policy_version,
@@ -250,12 +240,12 @@ func saveAssessments(ctx context.Context, q Querier, multi bool, in []Assessment
 	}
 	// An unchanged assessment of a patient who has since moved practice,
 	// changed name or died still follows the patient's row.
-	if err := followPatients(ctx, q, multi, moved); err != nil {
+	if err := followPatients(ctx, q, moved); err != nil {
 		return nil, err
 	}
 	// assessed_version only moves forward, so an assessment of older facts
 	// never hides a newer change from the next incremental run.
-	if err := markAssessed(ctx, q, multi, in); err != nil {
+	if err := markAssessed(ctx, q, in); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -295,8 +285,8 @@ func encodeAssessment(a joinedup.Assessment) (detail []byte, findingsHash string
 // markAssessed records the facts version each assessment saw: on
 // PostgreSQL in one statement for the batch (a statement per patient is a
 // round trip each), on SQLite through one prepared statement.
-func markAssessed(ctx context.Context, q Querier, multi bool, in []AssessmentInput) error {
-	if multi {
+func markAssessed(ctx context.Context, q Writer, in []AssessmentInput) error {
+	if q.engine() == Postgres {
 		ids := make([]string, len(in))
 		versions := make([]int64, len(in))
 		for i, item := range in {
@@ -328,17 +318,17 @@ func markAssessed(ctx context.Context, q Querier, multi bool, in []AssessmentInp
 type column struct{ name, typ string }
 
 // insertColumns inserts rows, each statement followed by suffix. On
-// PostgreSQL (multi) the rows go as one array per column, unnested into
+// PostgreSQL the rows go as one array per column, unnested into
 // rows by one small statement: the server neither parses a statement the
 // size of the batch nor binds thousands of parameters. Otherwise it is
 // insertMany.
-func insertColumns(ctx context.Context, q Querier, multi bool, tableName string, cols []column, rows [][]any, suffix string) error {
+func insertColumns(ctx context.Context, q Writer, tableName string, cols []column, rows [][]any, suffix string) error {
 	names := make([]string, len(cols))
 	for j, c := range cols {
 		names[j] = c.name
 	}
-	if !multi || len(rows) == 0 {
-		return insertMany(ctx, q, multi, tableName, names, rows, suffix)
+	if q.engine() != Postgres || len(rows) == 0 {
+		return insertMany(ctx, q, tableName, names, rows, suffix)
 	}
 	arrays := make([]any, len(cols))
 	var from, sel strings.Builder
@@ -444,13 +434,13 @@ func columnArray(rows [][]any, j int, typ string) (any, error) {
 }
 
 // insertMany inserts rows, each statement followed by suffix (e.g. an ON
-// CONFLICT clause): in multi-row statements when multi, else through one
+// CONFLICT clause): in multi-row statements on PostgreSQL, else through one
 // prepared single-row statement.
-func insertMany(ctx context.Context, q Querier, multi bool, tableName string, cols []string, rows [][]any, suffix string) error {
+func insertMany(ctx context.Context, q Writer, tableName string, cols []string, rows [][]any, suffix string) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if !multi {
+	if q.engine() != Postgres {
 		var b strings.Builder
 		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", tableName, strings.Join(cols, ", "))
 		writeValues(&b, 1, len(cols))
@@ -584,7 +574,7 @@ func PastAssessments(ctx context.Context, q Querier, patientID string) ([]PastAs
 
 // SaveDecision stores a tier decision and makes it the patient's current
 // tier.
-func SaveDecision(ctx context.Context, q Querier, d *joinedup.TierDecision) error {
+func SaveDecision(ctx context.Context, q Writer, d *joinedup.TierDecision) error {
 	if d.ID == "" {
 		d.ID = NewID()
 	}
@@ -677,12 +667,12 @@ func CurrentDecisions(ctx context.Context, q Querier, patientIDs []string) (map[
 }
 
 // SaveDriftEvents stores drift events.
-func SaveDriftEvents(ctx context.Context, q Querier, events []joinedup.DriftEvent, now time.Time) error {
+func SaveDriftEvents(ctx context.Context, q Writer, events []joinedup.DriftEvent, now time.Time) error {
 	rows := make([][]any, len(events))
 	for i, e := range events {
 		rows[i] = []any{e.PatientID, NewID(), string(e.Kind), e.AsOf.UTC().Format(time.DateOnly), string(e.FromTier), string(e.ToTier), e.Item, e.Cause, now.UTC()}
 	}
-	return insertMany(ctx, q, false, "drift_events", []string{"patient_id", "id", "kind", "as_of", "from_tier", "to_tier", "item", "cause", "created_at"}, rows, "")
+	return insertMany(ctx, q, "drift_events", []string{"patient_id", "id", "kind", "as_of", "from_tier", "to_tier", "item", "cause", "created_at"}, rows, "")
 }
 
 // DriftEvents returns the patient's drift events, newest first.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,20 +21,19 @@ import (
 // PostgreSQL; SQLite's write lock covers the whole database) serialises
 // appends, so each sees the head the previous one left and the chain stays
 // linear however many requests append at once.
-func AppendAudit(ctx context.Context, q Querier, e joinedup.AuditEntry) (joinedup.AuditEntry, error) {
+func AppendAudit(ctx context.Context, q Writer, e joinedup.AuditEntry) (joinedup.AuditEntry, error) {
 	es := []joinedup.AuditEntry{e}
-	if err := appendAudits(ctx, q, es, false); err != nil {
+	if err := AppendAudits(ctx, q, es); err != nil {
 		return e, err
 	}
 	return es[0], nil
 }
 
-// appendAudits adds es to the end of the audit chain in order, filling in
+// AppendAudits adds es to the end of the audit chain in order, filling in
 // their sequence numbers and hashes: one update of the chain head (which
 // locks it, as AppendAudit explains), one more to move its hash on, and the
-// inserts, however many entries there are. multi inserts them in
-// multi-row statements.
-func appendAudits(ctx context.Context, q Querier, es []joinedup.AuditEntry, multi bool) error {
+// inserts, however many entries there are.
+func AppendAudits(ctx context.Context, q Writer, es []joinedup.AuditEntry) error {
 	var last int64
 	var prev string
 	err := q.QueryRowContext(ctx, "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash", len(es)).Scan(&last, &prev)
@@ -54,7 +52,7 @@ func appendAudits(ctx context.Context, q Querier, es []joinedup.AuditEntry, mult
 	if _, err := q.ExecContext(ctx, "UPDATE audit_head SET hash = $1 WHERE id = 1", prev); err != nil {
 		return fmt.Errorf("append audit entry %d: %w", last, err)
 	}
-	err = insertMany(ctx, q, multi, "audit_log", []string{"seq", "at", "user_id", "username", "role", "organisation_id", "patient_id",
+	err = insertMany(ctx, q, "audit_log", []string{"seq", "at", "user_id", "username", "role", "organisation_id", "patient_id",
 		"action", "what", "reason", "outcome", "break_glass", "prev_hash", "hash"}, rows, "")
 	if err != nil {
 		return fmt.Errorf("append audit entries %d to %d: %w", es[0].Seq, last, err)
@@ -111,8 +109,8 @@ func (db *DB) Audit(ctx context.Context, e joinedup.AuditEntry) (joinedup.AuditE
 	}
 	// One caller giving up must not lose the others' entries.
 	ctx = context.WithoutCancel(ctx)
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		return appendAudits(ctx, tx, es, db.Engine == Postgres)
+	err := db.InTx(ctx, func(tx *Tx) error {
+		return AppendAudits(ctx, tx, es)
 	})
 	for i, b := range batch {
 		b.e, b.err = es[i], err

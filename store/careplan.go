@@ -49,7 +49,7 @@ type CarePlanSave struct {
 // commits either way, so the draft is kept. The version check is one
 // conditional write, so of two concurrent saves from one version exactly one
 // wins on both engines.
-func SaveCarePlan(ctx context.Context, q Querier, plan joinedup.CarePlan, baseVersion int, by string, at time.Time) (CarePlanSave, error) {
+func SaveCarePlan(ctx context.Context, q Writer, plan joinedup.CarePlan, baseVersion int, by string, at time.Time) (CarePlanSave, error) {
 	at = dbTime(at)
 	id := NewID()
 	content, err := json.Marshal(plan)
@@ -174,7 +174,7 @@ func CarePlanHistory(ctx context.Context, q Querier, patientID string) ([]CarePl
 }
 
 // RecordReview stores a review or contact held with the patient.
-func RecordReview(ctx context.Context, q Querier, r joinedup.Review) (joinedup.Review, error) {
+func RecordReview(ctx context.Context, q Writer, r joinedup.Review) (joinedup.Review, error) {
 	if r.ID == "" {
 		r.ID = NewID()
 	}

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -47,7 +46,7 @@ func TestSaveCarePlanConcurrent(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					errs[i] = db.InTx(ctx, func(tx *sql.Tx) error {
+					errs[i] = db.InTx(ctx, func(tx *store.Tx) error {
 						var err error
 						results[i], err = store.SaveCarePlan(ctx, tx, plan(fmt.Sprintf("round %d editor %d", round, i)), cur.Version, fmt.Sprint("u", i), t0)
 						return err

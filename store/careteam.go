@@ -18,7 +18,7 @@ type CareTeamMember = joinedup.CareTeamMember
 // AddCareTeamMember adds a place on a patient's care team. Staff places go
 // to care_team_members, which the access rules read; carers and family go
 // to care_team_people, which never grants access.
-func AddCareTeamMember(ctx context.Context, q Querier, m CareTeamMember) (CareTeamMember, error) {
+func AddCareTeamMember(ctx context.Context, q Writer, m CareTeamMember) (CareTeamMember, error) {
 	if m.ID == "" {
 		m.ID = NewID()
 	}
@@ -111,7 +111,7 @@ func CurrentCareTeam(ctx context.Context, q Querier, patientID string, t time.Ti
 // EndCareTeamMember ends a place on the care team at end: the member stays
 // in the team's history. It returns joinedup.ErrNotFound for an unknown place and
 // joinedup.ErrConflict for one already ended.
-func EndCareTeamMember(ctx context.Context, q Querier, patientID, id string, end time.Time, by string) (CareTeamMember, error) {
+func EndCareTeamMember(ctx context.Context, q Writer, patientID, id string, end time.Time, by string) (CareTeamMember, error) {
 	end = dbTime(end)
 	for _, tbl := range []string{"care_team_members", "care_team_people"} {
 		var start nt

@@ -95,7 +95,7 @@ func TestCohortFollowsRegistration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SaveAssessments(ctx, db, []store.AssessmentInput{{Assessment: a, FactsVersion: 1}}, t0); err != nil {
+		if _, err := store.SaveAssessments(ctx, db, []store.AssessmentInput{{Assessment: a, FactsVersion: 1}}, t0); err != nil {
 			t.Fatal(err)
 		}
 		expect("reassessed in bulk", prac.ID, []string{p1.ID})
@@ -167,7 +167,7 @@ func TestWorklistTasks(t *testing.T) {
 			t.Helper()
 			task := joinedup.Task{PatientID: patient, Kind: "review", Title: key, AssigneeOrg: org, AssigneeUser: user, Due: due,
 				Priority: priority, CreatedAt: t0, DedupeKey: key}
-			if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+			if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -223,7 +223,7 @@ func TestListCohortByLocality(t *testing.T) {
 		loc, prac := b.Organisations[0], b.Organisations[1]
 		loc2, prac2 := secondLocality()
 		p3 := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p3"}, GivenName: "Amal", FamilyName: "Abara", PracticeID: prac2.ID}
-		p3.ID = store.PatientID(p3)
+		p3.ID = joinedup.PatientID(p3)
 		b.Organisations = append(b.Organisations, loc2, prac2)
 		b.Patients = append(b.Patients, p3)
 		write(t, db, b)
@@ -275,7 +275,7 @@ func TestListCohortFilters(t *testing.T) {
 		died := day("2025-01-01")
 		person := func(id, given, family, practice string) joinedup.Patient {
 			p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: id}, GivenName: given, FamilyName: family, PracticeID: practice}
-			p.ID = store.PatientID(p)
+			p.ID = joinedup.PatientID(p)
 			return p
 		}
 		smith, ng := b.Patients[0], b.Patients[1] // Jane Smith at prac (NHS 900 000 0009); Zoë Ng registered nowhere
@@ -324,7 +324,7 @@ func TestListCohortFilters(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, c := range []store.Consent{{PatientID: smith.ID, SocialCare: true}, {PatientID: ng.ID, Voluntary: true}} {
+		for _, c := range []joinedup.Consent{{PatientID: smith.ID, SocialCare: true}, {PatientID: ng.ID, Voluntary: true}} {
 			c.RecordedBy, c.RecordedAt = gp.ID, t0
 			if _, err := store.RecordConsent(ctx, db, c); err != nil {
 				t.Fatal(err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -19,9 +18,9 @@ import (
 func (db *DB) WriteBatch(ctx context.Context, b *Batch) (WriteResult, error) {
 	var res WriteResult
 	if db.Engine != Postgres {
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
+		err := db.InTx(ctx, func(tx *Tx) error {
 			var err error
-			res, err = db.Write(ctx, tx, b)
+			res, err = Write(ctx, tx, b)
 			return err
 		})
 		return res, err

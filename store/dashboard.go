@@ -15,7 +15,7 @@ import (
 
 // SetPilotSince records the date a practice joined the pilot; a zero date
 // records that it has not (yet).
-func SetPilotSince(ctx context.Context, q Querier, practiceID string, since time.Time) error {
+func SetPilotSince(ctx context.Context, q Writer, practiceID string, since time.Time) error {
 	res, err := q.ExecContext(ctx, `UPDATE organisations SET pilot_since = $1 WHERE id = $2`, dateArg(since), practiceID)
 	if err != nil {
 		return fmt.Errorf("set pilot date of %s: %w", practiceID, err)

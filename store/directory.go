@@ -20,7 +20,7 @@ func splitList(s string) []string {
 }
 
 // serviceOrganisation is the organisation row of a service's provider: a
-// voluntary organisation known by its Open Referral UK id.
+// voluntary organisation known by its Open joinedup.Referral UK id.
 func serviceOrganisation(s joinedup.Service) joinedup.Organisation {
 	o := joinedup.Organisation{ODS: s.Organisation.ODS, Name: s.Organisation.Name, Kind: joinedup.OrgVoluntary,
 		Source: joinedup.Source{System: joinedup.SystemOpenReferral, ID: s.Organisation.ID}}
@@ -32,7 +32,7 @@ func serviceOrganisation(s joinedup.Service) joinedup.Organisation {
 // replaced as the next version. Its providing organisation is added to
 // the organisations (as a voluntary organisation) or renamed. The stored
 // service, with OrganisationID and Version set, is returned.
-func PutService(ctx context.Context, q Querier, s joinedup.Service, by string, at time.Time) (joinedup.Service, error) {
+func PutService(ctx context.Context, q Writer, s joinedup.Service, by string, at time.Time) (joinedup.Service, error) {
 	cur, err := GetService(ctx, q, s.ID)
 	switch {
 	case errors.Is(err, joinedup.ErrNotFound):
@@ -46,11 +46,11 @@ func PutService(ctx context.Context, q Querier, s joinedup.Service, by string, a
 // SaveService stores an edit of a service made from base, the version the
 // editor read (0 for a new service). It returns an error wrapping
 // joinedup.ErrConflict when base is no longer current, and changes nothing.
-func SaveService(ctx context.Context, q Querier, s joinedup.Service, base int, by string, at time.Time) (joinedup.Service, error) {
+func SaveService(ctx context.Context, q Writer, s joinedup.Service, base int, by string, at time.Time) (joinedup.Service, error) {
 	return saveService(ctx, q, s, base, by, at)
 }
 
-func saveService(ctx context.Context, q Querier, s joinedup.Service, base int, by string, at time.Time) (joinedup.Service, error) {
+func saveService(ctx context.Context, q Writer, s joinedup.Service, base int, by string, at time.Time) (joinedup.Service, error) {
 	if err := s.Validate(); err != nil {
 		return s, fmt.Errorf("service %s: %w", s.ID, err)
 	}
@@ -135,7 +135,7 @@ func Services(ctx context.Context, q Querier) ([]joinedup.Service, error) {
 
 // AddSignpost records that the patient was given information about a
 // service.
-func AddSignpost(ctx context.Context, q Querier, s joinedup.Signpost) (joinedup.Signpost, error) {
+func AddSignpost(ctx context.Context, q Writer, s joinedup.Signpost) (joinedup.Signpost, error) {
 	if s.ID == "" {
 		s.ID = NewID()
 	}
@@ -171,8 +171,8 @@ func Signposts(ctx context.Context, q Querier, patientID string) ([]joinedup.Sig
 const referralCols = `patient_id, id, organisation_id, reason, what_matters, created_by, created_at, closed_at,
 	service_id, status, version, shared_fields, note, outcome, updated_by, updated_at`
 
-func scanReferral(sc interface{ Scan(...any) error }) (Referral, error) {
-	var r Referral
+func scanReferral(sc interface{ Scan(...any) error }) (joinedup.Referral, error) {
+	var r joinedup.Referral
 	var by, svc, upBy sql.NullString
 	var at, closed, up nt
 	var status, shared string
@@ -185,13 +185,13 @@ func scanReferral(sc interface{ Scan(...any) error }) (Referral, error) {
 	return r, nil
 }
 
-func queryReferrals(ctx context.Context, q Querier, what, where string, args ...any) ([]Referral, error) {
+func queryReferrals(ctx context.Context, q Querier, what, where string, args ...any) ([]joinedup.Referral, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+referralCols+` FROM referrals WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []Referral
+	var out []joinedup.Referral
 	for rows.Next() {
 		r, err := scanReferral(rows)
 		if err != nil {
@@ -203,33 +203,33 @@ func queryReferrals(ctx context.Context, q Querier, what, where string, args ...
 }
 
 // GetReferral returns one referral by id (ids are unique across patients).
-func GetReferral(ctx context.Context, q Querier, id string) (Referral, error) {
+func GetReferral(ctx context.Context, q Querier, id string) (joinedup.Referral, error) {
 	rs, err := queryReferrals(ctx, q, "referral "+id, `id = $1`, id)
 	if err != nil {
-		return Referral{}, err
+		return joinedup.Referral{}, err
 	}
 	if len(rs) == 0 {
-		return Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
+		return joinedup.Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
 	}
 	return rs[0], nil
 }
 
 // ReferralsToOrganisation returns the referrals to directory services of
 // one organisation, open ones first, newest first.
-func ReferralsToOrganisation(ctx context.Context, q Querier, organisationID string) ([]Referral, error) {
+func ReferralsToOrganisation(ctx context.Context, q Querier, organisationID string) ([]joinedup.Referral, error) {
 	return queryReferrals(ctx, q, "referrals to "+organisationID,
 		`organisation_id = $1 AND service_id IS NOT NULL ORDER BY CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END, created_at DESC, id`, organisationID)
 }
 
 // ServiceReferrals returns the patient's referrals to directory services,
 // oldest first.
-func ServiceReferrals(ctx context.Context, q Querier, patientID string) ([]Referral, error) {
+func ServiceReferrals(ctx context.Context, q Querier, patientID string) ([]joinedup.Referral, error) {
 	return queryReferrals(ctx, q, "referrals of "+patientID, `patient_id = $1 AND service_id IS NOT NULL ORDER BY created_at, id`, patientID)
 }
 
 // OpenServiceReferrals returns every referral to a directory service that
 // is still open, for the stalled-referral check.
-func OpenServiceReferrals(ctx context.Context, q Querier) ([]Referral, error) {
+func OpenServiceReferrals(ctx context.Context, q Querier) ([]joinedup.Referral, error) {
 	return queryReferrals(ctx, q, "open referrals", `service_id IS NOT NULL AND closed_at IS NULL ORDER BY created_at, id`)
 }
 
@@ -238,13 +238,13 @@ func OpenServiceReferrals(ctx context.Context, q Querier) ([]Referral, error) {
 // service's access to the patient. It returns an error wrapping
 // joinedup.ErrConflict when the referral changed since, and joinedup.FieldErrors
 // for a move its status does not allow.
-func UpdateReferral(ctx context.Context, q Querier, patientID, id string, version int, u joinedup.ReferralUpdate, by string, at time.Time) (Referral, error) {
+func UpdateReferral(ctx context.Context, q Writer, patientID, id string, version int, u joinedup.ReferralUpdate, by string, at time.Time) (joinedup.Referral, error) {
 	rs, err := queryReferrals(ctx, q, "referral "+id, `patient_id = $1 AND id = $2`, patientID, id)
 	if err != nil {
-		return Referral{}, err
+		return joinedup.Referral{}, err
 	}
 	if len(rs) == 0 {
-		return Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
+		return joinedup.Referral{}, fmt.Errorf("referral %s: %w", id, joinedup.ErrNotFound)
 	}
 	r := rs[0]
 	if r.Version != version {

@@ -42,7 +42,7 @@ func TestServicesAndReferralLoop(t *testing.T) {
 			t.Fatalf("services %+v %v", all, err)
 		}
 		p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p"}, GivenName: "Rita"}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		if _, err := store.Write(ctx, db, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestServicesAndReferralLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: p.ID, Voluntary: true, VoluntaryFields: []string{"name", "reason"},
+		if _, err := store.RecordConsent(ctx, db, joinedup.Consent{PatientID: p.ID, Voluntary: true, VoluntaryFields: []string{"name", "reason"},
 			RecordedBy: u.ID, RecordedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestServicesAndReferralLoop(t *testing.T) {
 		if err != nil || !slices.Equal(c.VoluntaryFields, []string{"name", "reason"}) {
 			t.Fatalf("consent %+v %v", c, err)
 		}
-		r, err := store.AddReferral(ctx, db, store.Referral{PatientID: p.ID, OrganisationID: s.OrganisationID, ServiceID: s.ID,
+		r, err := store.AddReferral(ctx, db, joinedup.Referral{PatientID: p.ID, OrganisationID: s.OrganisationID, ServiceID: s.ID,
 			Reason: "lonely", Shared: c.VoluntaryFields, CreatedBy: u.ID, Created: t0})
 		if err != nil {
 			t.Fatal(err)

@@ -81,7 +81,7 @@ func (b *Batch) Split(n int, part func(patientID string) int) []Batch {
 	for _, p := range b.Patients {
 		id := p.ID
 		if id == "" {
-			id = PatientID(p)
+			id = joinedup.PatientID(p)
 		}
 		q := &parts[part(id)]
 		q.Patients = append(q.Patients, p)
@@ -114,29 +114,13 @@ type WriteResult struct {
 	ChangedPatients []string
 }
 
-// PatientID is the id a patient gets: from the NHS number when known, so the
-// same person sent by two sources is one patient, else from the source.
-func PatientID(p joinedup.Patient) string {
-	if p.NHSNumber != "" {
-		return StableID("Patient", "nhs", string(p.NHSNumber))
-	}
-	return StableID("Patient", p.Source.System, p.Source.ID)
-}
-
-// Write upserts every record in b in q (normally a transaction) and bumps
-// the facts version of each patient whose records changed. It writes a row
-// at a time, which suits small batches on either engine; (*DB).WriteBatch
-// picks the fastest way for the database's engine.
-func Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
-	return write(ctx, sqlWriter{q: q}, b)
-}
-
-// Write is the package Write, using multi-row statements on PostgreSQL
-// (where each statement is a round trip) and one prepared single-row
+// Write upserts every record in b in tx and bumps the facts version of each
+// patient whose records changed: in multi-row statements on PostgreSQL
+// (where each statement is a round trip), through one prepared single-row
 // statement per table on SQLite (in-process, where a statement's cost grows
-// with its parameter count).
-func (db *DB) Write(ctx context.Context, q Querier, b *Batch) (WriteResult, error) {
-	return write(ctx, sqlWriter{q: q, multi: db.Engine == Postgres}, b)
+// with its parameter count). (*DB).WriteBatch streams large batches faster.
+func Write(ctx context.Context, tx Writer, b *Batch) (WriteResult, error) {
+	return write(ctx, sqlWriter{tx}, b)
 }
 
 // rowWriter is how write puts rows in the database: one engine's fastest way.
@@ -152,20 +136,17 @@ type rowWriter interface {
 }
 
 // sqlWriter writes through database/sql statements.
-type sqlWriter struct {
-	q     Querier
-	multi bool
-}
+type sqlWriter struct{ tx Writer }
 
 func (w sqlWriter) upsert(ctx context.Context, t table, rows [][]any) (int, []string, error) {
-	return upsert(ctx, w.q, w.multi, t, rows)
+	return upsert(ctx, w.tx, t, rows)
 }
 
 func (w sqlWriter) bump(ctx context.Context, patients, registered []string) error {
-	if err := bumpFactsVersion(ctx, w.q, patients); err != nil {
+	if err := bumpFactsVersion(ctx, w.tx, patients); err != nil {
 		return err
 	}
-	return followPatients(ctx, w.q, false, registered)
+	return followPatients(ctx, w.tx, registered)
 }
 
 func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
@@ -207,7 +188,7 @@ func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 			m.Kind = joinedup.MedicationRequest
 		}
 		if m.ID == "" {
-			m.ID = StableID("Medication"+string(m.Kind), m.Source.System, m.Source.ID)
+			m.ID = joinedup.StableID("Medication"+string(m.Kind), m.Source.System, m.Source.ID)
 		}
 		if m.Kind == joinedup.MedicationStatement {
 			statements = append(statements, *m)
@@ -240,8 +221,8 @@ func write(ctx context.Context, w rowWriter, b *Batch) (WriteResult, error) {
 	return res, nil
 }
 
-func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
-	return inChunks(false, ids, func(in string, args []any) error {
+func bumpFactsVersion(ctx context.Context, q Writer, ids []string) error {
+	return inChunks(q.engine(), ids, func(in string, args []any) error {
 		if _, err := q.ExecContext(ctx, bumpSQL(in), args...); err != nil {
 			return fmt.Errorf("mark changed patients: %w", err)
 		}
@@ -251,8 +232,8 @@ func bumpFactsVersion(ctx context.Context, q Querier, ids []string) error {
 
 // followPatients copies what lists need of each patient's row (practice,
 // name, death) to the patient's current assessment, where it differs.
-func followPatients(ctx context.Context, q Querier, array bool, ids []string) error {
-	return inChunks(array, ids, func(in string, args []any) error {
+func followPatients(ctx context.Context, q Writer, ids []string) error {
+	return inChunks(q.engine(), ids, func(in string, args []any) error {
 		if _, err := q.ExecContext(ctx, followPatientsSQL(in), args...); err != nil {
 			return fmt.Errorf("move assessments with their patients: %w", err)
 		}
@@ -285,11 +266,11 @@ func listCopiesInStep(ca string) string {
 
 // inChunks calls fn with the condition that a column is one of ids, and
 // its arguments, for each run of up to a thousand ids, so statements stay
-// within both engines' limits on parameters. With array (PostgreSQL only)
-// the condition is "= ANY($1)" with one array parameter: the statement
+// within both engines' limits on parameters. On PostgreSQL the condition is "= ANY($1)" with one array parameter: the statement
 // stays small and is planned once per connection, rather than parsed and
 // planned afresh with a parameter per id. Otherwise it is "IN ($1, …)".
-func inChunks(array bool, ids []string, fn func(in string, args []any) error) error {
+func inChunks(e Engine, ids []string, fn func(in string, args []any) error) error {
+	array := e == Postgres
 	const per = 1000
 	for start := 0; start < len(ids); start += per {
 		chunk := ids[start:min(start+per, len(ids))]
@@ -345,14 +326,14 @@ func organisationRow(o *joinedup.Organisation) []any {
 // has one, else from its source.
 func OrganisationID(o joinedup.Organisation) string {
 	if o.ODS != "" {
-		return StableID("Organization", "ods", o.ODS)
+		return joinedup.StableID("Organization", "ods", o.ODS)
 	}
-	return StableID("Organization", o.Source.System, o.Source.ID)
+	return joinedup.StableID("Organization", o.Source.System, o.Source.ID)
 }
 
 func patientRow(p *joinedup.Patient) []any {
 	if p.ID == "" {
-		p.ID = PatientID(*p)
+		p.ID = joinedup.PatientID(*p)
 	}
 	var deceased any
 	if p.Deceased != nil {
@@ -374,7 +355,7 @@ func patientRow(p *joinedup.Patient) []any {
 
 func factHead(patientID string, id *string, kind string, s joinedup.Source) []any {
 	if *id == "" {
-		*id = StableID(kind, s.System, s.ID)
+		*id = joinedup.StableID(kind, s.System, s.ID)
 	}
 	return append([]any{patientID, *id}, sourceCols(s)...)
 }
@@ -558,7 +539,7 @@ func jsonString(s string, i int) (string, int, bool) {
 
 // MarkAssessed records that the patient's facts at factsVersion have been
 // assessed; a later change to the facts makes the patient "changed" again.
-func MarkAssessed(ctx context.Context, q Querier, patientID string, factsVersion int64) error {
+func MarkAssessed(ctx context.Context, q Writer, patientID string, factsVersion int64) error {
 	_, err := q.ExecContext(ctx, "UPDATE patients SET assessed_version = $1 WHERE id = $2 AND assessed_version < $1", factsVersion, patientID)
 	if err != nil {
 		return fmt.Errorf("mark patient %s assessed: %w", patientID, err)

@@ -18,7 +18,7 @@ import (
 
 // CreateClient registers a system client with its public JWK set (JSON) and
 // the scopes it may be granted.
-func CreateClient(ctx context.Context, q Querier, c joinedup.Client, jwks string, now time.Time) (joinedup.Client, error) {
+func CreateClient(ctx context.Context, q Writer, c joinedup.Client, jwks string, now time.Time) (joinedup.Client, error) {
 	if strings.TrimSpace(c.Name) == "" {
 		return c, errors.New("create client: a name is required")
 	}
@@ -82,7 +82,7 @@ func ListClients(ctx context.Context, q Querier) ([]joinedup.Client, error) {
 // UseAssertion records that the client's assertion with this jti was used;
 // it returns an error wrapping joinedup.ErrConflict when it was used before, so an
 // intercepted assertion buys no second token. Expired records are removed.
-func UseAssertion(ctx context.Context, q Querier, clientID, jti string, expires, now time.Time) error {
+func UseAssertion(ctx context.Context, q Writer, clientID, jti string, expires, now time.Time) error {
 	if _, err := q.ExecContext(ctx, "DELETE FROM api_assertions WHERE expires_at < $1", dbTime(now)); err != nil {
 		return fmt.Errorf("expire assertions: %w", err)
 	}
@@ -98,7 +98,7 @@ func UseAssertion(ctx context.Context, q Querier, clientID, jti string, expires,
 }
 
 // CreateAccessToken stores an issued access token by its hash.
-func CreateAccessToken(ctx context.Context, q Querier, tokenHash, clientID string, scopes []string, issued, expires time.Time) error {
+func CreateAccessToken(ctx context.Context, q Writer, tokenHash, clientID string, scopes []string, issued, expires time.Time) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, client_id, scopes, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		tokenHash, clientID, strings.Join(scopes, " "), dbTime(issued), dbTime(expires))
 	if err != nil {
@@ -156,7 +156,7 @@ type ExportFile struct {
 }
 
 // CreateExportJob stores a new running job.
-func CreateExportJob(ctx context.Context, q Querier, j ExportJob) error {
+func CreateExportJob(ctx context.Context, q Writer, j ExportJob) error {
 	j.Status = ExportRunning
 	_, err := q.ExecContext(ctx, `INSERT INTO export_jobs (id, client_id, request, level, types, since, status, transaction_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, j.ID, j.ClientID, j.Request, j.Level, strings.Join(j.Types, ","),
@@ -198,7 +198,7 @@ func GetExportJob(ctx context.Context, q Querier, id string) (ExportJob, error) 
 }
 
 // SetExportProgress records a running job's progress, as X-Progress shows it.
-func SetExportProgress(ctx context.Context, q Querier, id, progress string) error {
+func SetExportProgress(ctx context.Context, q Writer, id, progress string) error {
 	_, err := q.ExecContext(ctx, "UPDATE export_jobs SET progress = $2 WHERE id = $1 AND status = $3", id, progress, ExportRunning)
 	if err != nil {
 		return fmt.Errorf("export job %s progress: %w", id, err)
@@ -207,7 +207,7 @@ func SetExportProgress(ctx context.Context, q Querier, id, progress string) erro
 }
 
 // FinishExportJob marks a job done with its files.
-func FinishExportJob(ctx context.Context, q Querier, id string, files []ExportFile, now time.Time) error {
+func FinishExportJob(ctx context.Context, q Writer, id string, files []ExportFile, now time.Time) error {
 	for i, f := range files {
 		if _, err := q.ExecContext(ctx, `INSERT INTO export_files (job_id, seq, resource_type, name, count) VALUES ($1, $2, $3, $4, $5)`,
 			id, i, f.ResourceType, f.Name, f.Count); err != nil {
@@ -223,7 +223,7 @@ func FinishExportJob(ctx context.Context, q Querier, id string, files []ExportFi
 
 // FailExportJobs marks failed the given running job, or, with id "", every
 // running job (at start-up: their goroutines died with the last process).
-func FailExportJobs(ctx context.Context, q Querier, id, reason string, now time.Time) error {
+func FailExportJobs(ctx context.Context, q Writer, id, reason string, now time.Time) error {
 	cond, args := "status = $1", []any{ExportRunning, reason, dbTime(now)}
 	if id != "" {
 		cond, args = cond+" AND id = $4", append(args, id)
@@ -236,7 +236,7 @@ func FailExportJobs(ctx context.Context, q Querier, id, reason string, now time.
 
 // DeleteExportJob removes a job and its file records (the caller removes
 // the files).
-func DeleteExportJob(ctx context.Context, q Querier, id string) error {
+func DeleteExportJob(ctx context.Context, q Writer, id string) error {
 	if _, err := q.ExecContext(ctx, "DELETE FROM export_files WHERE job_id = $1", id); err != nil {
 		return fmt.Errorf("delete export job %s: %w", id, err)
 	}
@@ -271,22 +271,22 @@ func Tasks(ctx context.Context, q Querier, patientID string) ([]joinedup.Task, e
 
 // Referrals returns every referral of the patient, open and closed, oldest
 // first.
-func Referrals(ctx context.Context, q Querier, patientID string) ([]Referral, error) {
+func Referrals(ctx context.Context, q Querier, patientID string) ([]joinedup.Referral, error) {
 	return queryReferrals(ctx, q, "referrals of "+patientID, `patient_id = $1 ORDER BY created_at, id`, patientID)
 }
 
 // Consents returns every consent recorded for the patient, oldest first;
 // the last is the one in force.
-func Consents(ctx context.Context, q Querier, patientID string) ([]Consent, error) {
+func Consents(ctx context.Context, q Querier, patientID string) ([]joinedup.Consent, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at FROM consents
 		WHERE patient_id = $1 ORDER BY recorded_at, id`, patientID)
 	if err != nil {
 		return nil, fmt.Errorf("read consents of patient %s: %w", patientID, err)
 	}
 	defer rows.Close()
-	var out []Consent
+	var out []joinedup.Consent
 	for rows.Next() {
-		c := Consent{PatientID: patientID}
+		c := joinedup.Consent{PatientID: patientID}
 		var at nt
 		if err := rows.Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at); err != nil {
 			return nil, fmt.Errorf("read consents of patient %s: %w", patientID, err)
@@ -372,7 +372,7 @@ func HeldIDs(ctx context.Context, q Querier, table string, ids []string) (map[st
 		return nil, fmt.Errorf("held ids in %s: not patients or organisations", table)
 	}
 	out := map[string]bool{}
-	err := inChunks(false, ids, func(in string, args []any) error {
+	err := inChunks(q.engine(), ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, "SELECT id FROM "+table+" WHERE id "+in, args...)
 		if err != nil {
 			return err

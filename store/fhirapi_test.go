@@ -87,7 +87,7 @@ func TestExportJobs(t *testing.T) {
 func TestPatientOfAndWalk(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := joinedup.Patient{NHSNumber: "9000000009", Source: joinedup.Source{System: "t", ID: "p"}}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		c := joinedup.Condition{PatientID: p.ID, Source: joinedup.Source{System: "t", ID: "c"},
 			Codes: joinedup.Codings{{System: joinedup.SystemSNOMED, Code: "44054006"}}}
 		b := &store.Batch{Patients: []joinedup.Patient{p}, Conditions: []joinedup.Condition{c}}

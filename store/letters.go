@@ -24,7 +24,7 @@ type LetterRecord struct {
 
 // RecordLetter records a letter on the patient; an empty ID is given a new
 // one.
-func RecordLetter(ctx context.Context, q Querier, r *LetterRecord) error {
+func RecordLetter(ctx context.Context, q Writer, r *LetterRecord) error {
 	if r.ID == "" {
 		r.ID = NewID()
 	}

@@ -32,7 +32,7 @@ func seedCohort(t *testing.T, db *store.DB) (string, map[string]joinedup.Patient
 	} {
 		p := joinedup.Patient{GivenName: n.name, FamilyName: "Test", PracticeID: n.practice, Language: "pt-PT",
 			Source: joinedup.Source{System: "test", ID: n.name}, Deceased: n.deceased}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		ps[n.name] = p
 		batch = append(batch, p)
 	}

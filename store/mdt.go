@@ -31,7 +31,7 @@ func scanMeeting(sc interface{ Scan(...any) error }, extra ...any) (joinedup.MDT
 }
 
 // CreateMDTMeeting stores a meeting, which must pass Validate.
-func CreateMDTMeeting(ctx context.Context, q Querier, m joinedup.MDTMeeting) (joinedup.MDTMeeting, error) {
+func CreateMDTMeeting(ctx context.Context, q Writer, m joinedup.MDTMeeting) (joinedup.MDTMeeting, error) {
 	if err := m.Validate(); err != nil {
 		return m, err
 	}
@@ -66,7 +66,7 @@ func GetMDTMeeting(ctx context.Context, q Querier, id string) (joinedup.MDTMeeti
 
 // CreateNextMDTMeeting makes the meeting after prev on its schedule, once:
 // a second call (or two at once) gets joinedup.ErrConflict, naming the meeting made.
-func CreateNextMDTMeeting(ctx context.Context, q Querier, prev joinedup.MDTMeeting, by string, at time.Time) (joinedup.MDTMeeting, error) {
+func CreateNextMDTMeeting(ctx context.Context, q Writer, prev joinedup.MDTMeeting, by string, at time.Time) (joinedup.MDTMeeting, error) {
 	n, err := prev.Next()
 	if err != nil {
 		return n, err
@@ -194,7 +194,7 @@ func GetMDTCase(ctx context.Context, q Querier, meetingID, patientID string) (jo
 // keeps their case (its reasons and place are updated while it is still
 // pending); a new patient gets a case; a pending case no longer selected is
 // removed. Recorded cases are never changed.
-func SaveMDTCaseList(ctx context.Context, q Querier, meetingID string, cases []joinedup.MDTCase) error {
+func SaveMDTCaseList(ctx context.Context, q Writer, meetingID string, cases []joinedup.MDTCase) error {
 	keep := map[string]bool{}
 	for i, k := range cases {
 		keep[k.PatientID] = true
@@ -225,7 +225,7 @@ func SaveMDTCaseList(ctx context.Context, q Querier, meetingID string, cases []j
 // RecordMDTCase records whether the case was discussed, with its outcome,
 // if it is still at version; a stale version gets joinedup.ErrConflict, a case already
 // recorded as discussed joinedup.ErrConflict (with the case as it is).
-func RecordMDTCase(ctx context.Context, q Querier, k joinedup.MDTCase, version int, by string, at time.Time) (joinedup.MDTCase, error) {
+func RecordMDTCase(ctx context.Context, q Writer, k joinedup.MDTCase, version int, by string, at time.Time) (joinedup.MDTCase, error) {
 	cur, err := GetMDTCase(ctx, q, k.MeetingID, k.PatientID)
 	if err != nil {
 		return cur, err
@@ -269,7 +269,7 @@ type MDTRequest struct {
 }
 
 // AddMDTRequest stores a request or hand addition.
-func AddMDTRequest(ctx context.Context, q Querier, r MDTRequest) (MDTRequest, error) {
+func AddMDTRequest(ctx context.Context, q Writer, r MDTRequest) (MDTRequest, error) {
 	if r.ID == "" {
 		r.ID = NewID()
 	}
@@ -284,7 +284,7 @@ func AddMDTRequest(ctx context.Context, q Querier, r MDTRequest) (MDTRequest, er
 
 // AnswerMDTRequests marks the patient's open requests answered by the case
 // that discussed them.
-func AnswerMDTRequests(ctx context.Context, q Querier, patientID, caseID string) error {
+func AnswerMDTRequests(ctx context.Context, q Writer, patientID, caseID string) error {
 	_, err := q.ExecContext(ctx, `UPDATE mdt_requests SET answered_case_id = $2
 		WHERE patient_id = $1 AND kind = 'request' AND answered_case_id IS NULL`, patientID, caseID)
 	if err != nil {

@@ -237,18 +237,46 @@ func (db *DB) checkSchema(ctx context.Context) error {
 	return nil
 }
 
+// Querier reads: the *DB, or a *Tx when the reads belong to a change.
+// Both know their engine, so each operation is written once for both
+// engines, and code handed only a Querier cannot write.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	engine() Engine
+}
+
+// Writer is what every function that writes takes: normally the *Tx of the
+// change it belongs to, so the change is stored whole or not at all.
+// Storing a change is the coordination layer's work (package coord);
+// the web server only reads (a test holds it to that).
+type Writer interface {
+	Querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// Tx is a transaction on a DB, knowing its engine.
+type Tx struct {
+	*sql.Tx
+	Engine Engine
+}
+
+func (db *DB) engine() Engine { return db.Engine }
+func (tx *Tx) engine() Engine { return tx.Engine }
+
 // InTx runs fn in one transaction, committing when fn returns nil and rolling
 // back otherwise, so nothing is ever half-applied.
-func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+	if err := fn(&Tx{Tx: stx, Engine: db.Engine}); err != nil {
+		_ = stx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	return nil

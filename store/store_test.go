@@ -2,12 +2,13 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
@@ -34,9 +35,9 @@ func sample() *store.Batch {
 	p1 := joinedup.Patient{NHSNumber: "9000000009", Source: joinedup.Source{System: "test", ID: "p1", VersionID: "1", LastUpdated: day("2024-01-01")},
 		GivenName: "Jane", FamilyName: "Smith", BirthDate: day("1950-03-04"), Sex: joinedup.SexFemale, Language: "pt",
 		InterpreterRequired: true, PracticeID: prac.ID, Postcode: "SE11 5AA", Phone: "020 7946 0000"}
-	p1.ID = store.PatientID(p1)
+	p1.ID = joinedup.PatientID(p1)
 	p2 := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p2"}, GivenName: "Zoë", FamilyName: "Ng", Sex: joinedup.SexMale}
-	p2.ID = store.PatientID(p2)
+	p2.ID = joinedup.PatientID(p2)
 	src := func(id string) joinedup.Source { return joinedup.Source{System: "test", ID: id} }
 	snomed := func(code, term string) joinedup.Codings {
 		return joinedup.Codings{{System: joinedup.SystemSNOMED, Code: code, Display: term}}
@@ -67,7 +68,7 @@ func sample() *store.Batch {
 func write(t *testing.T, db *store.DB, b *store.Batch) store.WriteResult {
 	t.Helper()
 	var res store.WriteResult
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		res, err = store.Write(ctx, tx, b)
 		return err
@@ -312,4 +313,17 @@ func TestWriteDuplicateInOneBatch(t *testing.T) {
 			t.Fatalf("kept %q, %v; want the newer version", p.Phone, err)
 		}
 	})
+}
+
+// TestStableIDIsUUIDv5 checks the domain's own name-based ids against an
+// independent UUID version 5 implementation: ids already stored must not
+// change.
+func TestStableIDIsUUIDv5(t *testing.T) {
+	space := uuid.MustParse("6f1c2b9e-3d0a-5a4e-9b7c-2e51d0c4a8f3")
+	for _, parts := range [][]string{{"Patient", "nhs", "9434765919"}, {"Condition", "synthea", "abc-123"}, {""}, {"ü", "\x1f", "x"}} {
+		want := uuid.NewSHA1(space, []byte(strings.Join(parts, "\x1f"))).String()
+		if got := joinedup.StableID(parts...); got != want {
+			t.Errorf("StableID(%q) = %s, want %s", parts, got, want)
+		}
+	}
 }

@@ -35,7 +35,7 @@ func dateArg(t time.Time) any {
 // RaiseTask creates the task unless a task with the same dedupe key exists
 // for the patient (open, or closed by hand): an event raises its task once,
 // however often it is seen. raised reports whether a task was created.
-func RaiseTask(ctx context.Context, q Querier, t *joinedup.Task) (raised bool, err error) {
+func RaiseTask(ctx context.Context, q Writer, t *joinedup.Task) (raised bool, err error) {
 	if t.ID == "" {
 		t.ID = NewID()
 	}
@@ -66,7 +66,7 @@ func RaiseTask(ctx context.Context, q Querier, t *joinedup.Task) (raised bool, e
 
 // CreateTask stores a task raised by hand. Its dedupe key is its own id, so
 // it never collides with an event's task.
-func CreateTask(ctx context.Context, q Querier, t joinedup.Task) (joinedup.Task, error) {
+func CreateTask(ctx context.Context, q Writer, t joinedup.Task) (joinedup.Task, error) {
 	t.ID = NewID()
 	t.Source = "manual"
 	t.DedupeKey = "manual:" + t.ID
@@ -79,13 +79,13 @@ func CreateTask(ctx context.Context, q Querier, t joinedup.Task) (joinedup.Task,
 
 // CloseTasks closes the patient's open tasks of a kind, because the
 // condition that raised them is met; it returns how many it closed.
-func CloseTasks(ctx context.Context, q Querier, patientID, kind string, at time.Time) (int, error) {
+func CloseTasks(ctx context.Context, q Writer, patientID, kind string, at time.Time) (int, error) {
 	return CloseTasksBecause(ctx, q, patientID, kind, "", at)
 }
 
 // CloseTasksBecause is CloseTasks saying why. The dedupe key is released
 // (suffixed with the task id) so the same event can raise a new task later.
-func CloseTasksBecause(ctx context.Context, q Querier, patientID, kind, reason string, at time.Time) (int, error) {
+func CloseTasksBecause(ctx context.Context, q Writer, patientID, kind, reason string, at time.Time) (int, error) {
 	res, err := q.ExecContext(ctx, `UPDATE tasks SET status = 'done', closed_at = $3, updated_at = $3, close_reason = $4, version = version + 1,
 		dedupe_key = dedupe_key || '#' || id
 		WHERE patient_id = $1 AND kind = $2 AND status IN ('open', 'in-progress')`, patientID, kind, dbTime(at), reason)
@@ -151,7 +151,7 @@ type TaskUpdate struct {
 // returns joinedup.ErrConflict with the current task, so the caller can show what
 // changed. A task closed by hand keeps its dedupe key, so the event that
 // raised it does not raise it again.
-func UpdateTask(ctx context.Context, q Querier, patientID, id string, version int, u TaskUpdate, by string, at time.Time) (joinedup.Task, error) {
+func UpdateTask(ctx context.Context, q Writer, patientID, id string, version int, u TaskUpdate, by string, at time.Time) (joinedup.Task, error) {
 	cur, err := GetTask(ctx, q, patientID, id)
 	if err != nil {
 		return cur, err
@@ -375,7 +375,7 @@ func anyDate(v any) time.Time {
 // AssignTeamTask gives the open task raised by dedupeKey to a user, if it is
 // still with a team (no user named): a task raised before anyone held its
 // role follows the person who takes the role on. It reports whether it did.
-func AssignTeamTask(ctx context.Context, q Querier, patientID, dedupeKey, userID, organisationID string, at time.Time) (bool, error) {
+func AssignTeamTask(ctx context.Context, q Writer, patientID, dedupeKey, userID, organisationID string, at time.Time) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE tasks SET assignee_user = $3, assignee_org = $4, updated_at = $5, version = version + 1
 		WHERE patient_id = $1 AND dedupe_key = $2 AND assignee_user IS NULL AND status IN ('open', 'in-progress')`,
 		patientID, dedupeKey, userID, nullString(organisationID), dbTime(at))

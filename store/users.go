@@ -32,7 +32,7 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (joinedup.User, 
 // CreateUser stores a new account; passwordHash is empty for an account
 // that signs in only through OpenID Connect. It gives the user an id when
 // it has none and returns the stored user.
-func CreateUser(ctx context.Context, q Querier, u joinedup.User, passwordHash string, now time.Time) (joinedup.User, error) {
+func CreateUser(ctx context.Context, q Writer, u joinedup.User, passwordHash string, now time.Time) (joinedup.User, error) {
 	if err := u.Validate(); err != nil {
 		return u, err
 	}
@@ -86,7 +86,7 @@ func OrganisationNames(ctx context.Context, q Querier, ids []string) (map[string
 // input) whose id is one of ids.
 func namesByID(ctx context.Context, q Querier, table, name string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	err := inChunks(false, ids, func(in string, args []any) error {
+	err := inChunks(q.engine(), ids, func(in string, args []any) error {
 		rows, err := q.QueryContext(ctx, "SELECT id, "+name+" FROM "+table+" WHERE id "+in, args...)
 		if err != nil {
 			return err
@@ -166,7 +166,7 @@ func ListUsers(ctx context.Context, q Querier) ([]joinedup.User, error) {
 
 // DisableUser disables an account and ends its sessions, so a leaver loses
 // access at once rather than when their session expires.
-func DisableUser(ctx context.Context, q Querier, username string) error {
+func DisableUser(ctx context.Context, q Writer, username string) error {
 	var id string
 	err := q.QueryRowContext(ctx, "UPDATE users SET disabled = TRUE WHERE username = $1 RETURNING id", username).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -190,7 +190,7 @@ type Session struct {
 }
 
 // CreateSession stores a new session under the hash of its token.
-func CreateSession(ctx context.Context, q Querier, tokenHash, userID string, now time.Time) error {
+func CreateSession(ctx context.Context, q Writer, tokenHash, userID string, now time.Time) error {
 	_, err := q.ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
 		tokenHash, userID, dbTime(now))
 	if err != nil {
@@ -233,7 +233,7 @@ func SessionUser(ctx context.Context, q Querier, tokenHash string) (Session, joi
 }
 
 // TouchSession records activity on a session, restarting its idle timer.
-func TouchSession(ctx context.Context, q Querier, tokenHash string, now time.Time) error {
+func TouchSession(ctx context.Context, q Writer, tokenHash string, now time.Time) error {
 	if _, err := q.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", dbTime(now), tokenHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
@@ -241,7 +241,7 @@ func TouchSession(ctx context.Context, q Querier, tokenHash string, now time.Tim
 }
 
 // DeleteSession ends a session.
-func DeleteSession(ctx context.Context, q Querier, tokenHash string) error {
+func DeleteSession(ctx context.Context, q Writer, tokenHash string) error {
 	if _, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -249,7 +249,7 @@ func DeleteSession(ctx context.Context, q Querier, tokenHash string) error {
 }
 
 // RecordSignInAttempt notes one attempt to sign in as username.
-func RecordSignInAttempt(ctx context.Context, q Querier, username string, succeeded bool, now time.Time) error {
+func RecordSignInAttempt(ctx context.Context, q Writer, username string, succeeded bool, now time.Time) error {
 	_, err := q.ExecContext(ctx, "INSERT INTO sign_in_attempts (id, username, at, succeeded) VALUES ($1, $2, $3, $4)",
 		NewID(), username, dbTime(now), succeeded)
 	if err != nil {
@@ -291,7 +291,7 @@ func RecentFailures(ctx context.Context, q Querier, username string, since time.
 }
 
 // SetPasswordHash replaces a local account's password hash.
-func SetPasswordHash(ctx context.Context, q Querier, username, hash string) error {
+func SetPasswordHash(ctx context.Context, q Writer, username, hash string) error {
 	res, err := q.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE username = $2", hash, username)
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", username, err)

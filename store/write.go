@@ -13,29 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
-
-// Querier is what both *sql.DB and *sql.Tx provide, so store functions run
-// inside or outside a caller's transaction.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// idSpace is the UUID namespace of JoinedUp record ids.
-var idSpace = uuid.MustParse("6f1c2b9e-3d0a-5a4e-9b7c-2e51d0c4a8f3")
-
-// StableID derives a record's id from what identifies it at its source
-// (e.g. "Condition", "synthea", "abc-123"). The same record always gets the same
-// id, so a re-import, or an import resumed after a crash, reaches exactly the
-// state of one clean run, and the same data gives the same ids on every engine.
-func StableID(parts ...string) string {
-	return uuid.NewSHA1(idSpace, []byte(strings.Join(parts, "\x1f"))).String()
-}
 
 // table describes a table for the generic upsert.
 type table struct {
@@ -57,12 +35,12 @@ const maxParams = 30000
 // computes). A row whose content is unchanged, or whose last_updated is older
 // than the stored one, is left alone. It returns the number of rows written
 // and the patient ids of the rows written (patient-scoped tables only).
-func upsert(ctx context.Context, q Querier, multi bool, t table, rows [][]any) (int, []string, error) {
+func upsert(ctx context.Context, q Writer, t table, rows [][]any) (int, []string, error) {
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
 	rows = dedupe(t, rows)
-	if !multi {
+	if q.engine() != Postgres {
 		return upsertEach(ctx, q, t, rows)
 	}
 	per := maxParams / len(t.cols)
@@ -83,7 +61,7 @@ func upsert(ctx context.Context, q Querier, multi bool, t table, rows [][]any) (
 // upsertEach writes rows one at a time through one prepared statement: on
 // SQLite, in-process, that is fastest, because a statement's parameter
 // look-up grows with its parameter count.
-func upsertEach(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+func upsertEach(ctx context.Context, q Writer, t table, rows [][]any) (int, []string, error) {
 	query := upsertSQL(t, 1)
 	stmt, err := q.PrepareContext(ctx, query)
 	if err != nil {
@@ -194,7 +172,7 @@ func writeValues(b *strings.Builder, n, ncols int) {
 
 // upsertChunk writes rows in one multi-row statement: on PostgreSQL that
 // saves a round trip per row.
-func upsertChunk(ctx context.Context, q Querier, t table, rows [][]any) (int, []string, error) {
+func upsertChunk(ctx context.Context, q Writer, t table, rows [][]any) (int, []string, error) {
 	args := make([]any, 0, len(rows)*len(t.cols))
 	for _, r := range rows {
 		var err error

@@ -206,7 +206,7 @@ func loadBenchCodes(ctx context.Context, db *store.DB, p *policy.Policy) error {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE bench_codes (grp TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, PRIMARY KEY (code, system, grp))"); err != nil {
 		return err
 	}
-	add := func(tx *sql.Tx, grp string, lists policy.ListSet) error {
+	add := func(tx *store.Tx, grp string, lists policy.ListSet) error {
 		for _, l := range p.CodeLists {
 			if !lists.Has(int32(l.ID)) {
 				continue
@@ -219,7 +219,7 @@ func loadBenchCodes(ctx context.Context, db *store.DB, p *policy.Policy) error {
 		}
 		return nil
 	}
-	return db.InTx(ctx, func(tx *sql.Tx) error {
+	return db.InTx(ctx, func(tx *store.Tx) error {
 		for _, l := range p.LTCs {
 			if err := add(tx, "ltc:"+l.ID, l.Lists); err != nil {
 				return err

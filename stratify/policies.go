@@ -17,13 +17,13 @@ import (
 // LoadPolicy reads the policy folder dir and stores it as an immutable
 // version (a no-op when that exact content is already stored). created
 // reports whether the version is new.
-func LoadPolicy(ctx context.Context, db store.Querier, dir, by string, now time.Time) (p *policy.Policy, created bool, err error) {
+func LoadPolicy(ctx context.Context, db store.Writer, dir, by string, now time.Time) (p *policy.Policy, created bool, err error) {
 	return LoadPolicyFS(ctx, db, os.DirFS(dir), filepath.Base(filepath.Clean(dir)), by, now)
 }
 
 // LoadPolicyFS is LoadPolicy over any file system whose root is the policy
 // folder; name is used when the policy does not name itself.
-func LoadPolicyFS(ctx context.Context, db store.Querier, fsys fs.FS, name, by string, now time.Time) (p *policy.Policy, created bool, err error) {
+func LoadPolicyFS(ctx context.Context, db store.Writer, fsys fs.FS, name, by string, now time.Time) (p *policy.Policy, created bool, err error) {
 	files, err := policy.FilesFS(fsys)
 	if err != nil {
 		return nil, false, err
@@ -42,7 +42,7 @@ func LoadPolicyFS(ctx context.Context, db store.Querier, fsys fs.FS, name, by st
 // ResolvePolicy finds the policy a command names: a folder on disk (stored
 // as a version on first use), a stored version id or a prefix of one, or,
 // when ref is empty, the latest stored version.
-func ResolvePolicy(ctx context.Context, db store.Querier, ref, by string, now time.Time) (*policy.Policy, error) {
+func ResolvePolicy(ctx context.Context, db store.Writer, ref, by string, now time.Time) (*policy.Policy, error) {
 	if ref != "" {
 		if st, err := os.Stat(ref); err == nil && st.IsDir() {
 			p, _, err := LoadPolicy(ctx, db, ref, by, now)

@@ -2,7 +2,6 @@ package stratify
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime"
 	"sync"
@@ -119,7 +118,7 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 			part.WhatIf = map[string]*Change{}
 			err = compare(ctx, db, batch, as, places, part.WhatIf)
 		} else {
-			err = db.InTx(ctx, func(tx *sql.Tx) error {
+			err = db.InTx(ctx, func(tx *store.Tx) error {
 				part = RunSummary{}
 				return save(ctx, db, tx, batch, versions, as, opt, &part)
 			})
@@ -268,7 +267,7 @@ func assessAll(p *policy.Policy, batch []*joinedup.Facts, asOf time.Time, worker
 
 // save writes a batch's assessments, their drift, and the review tasks they
 // call for.
-func save(ctx context.Context, db *store.DB, tx *sql.Tx, batch []*joinedup.Facts, versions []int64, as []joinedup.Assessment, opt RunOptions, sum *RunSummary) error {
+func save(ctx context.Context, db *store.DB, tx store.Writer, batch []*joinedup.Facts, versions []int64, as []joinedup.Assessment, opt RunOptions, sum *RunSummary) error {
 	now := opt.Now().UTC()
 	in := make([]store.AssessmentInput, len(as))
 	ids := make([]string, len(as))
@@ -276,7 +275,7 @@ func save(ctx context.Context, db *store.DB, tx *sql.Tx, batch []*joinedup.Facts
 		in[i] = store.AssessmentInput{Assessment: as[i], FactsVersion: versions[i]}
 		ids[i] = as[i].PatientID
 	}
-	saved, err := db.SaveAssessments(ctx, tx, in, now)
+	saved, err := store.SaveAssessments(ctx, tx, in, now)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package stratify_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"reflect"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
 	"github.com/joinedup/joinedup/stratify"
@@ -64,7 +64,7 @@ func seed(t *testing.T, db *store.DB, fs ...*joinedup.Facts) string {
 
 func writeBatch(t *testing.T, db *store.DB, b *store.Batch) {
 	t.Helper()
-	if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.Write(ctx, tx, b); return err }); err != nil {
+	if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := store.Write(ctx, tx, b); return err }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -235,12 +235,12 @@ func TestDecisionAndTierReview(t *testing.T) {
 		practice := seed(t, db, base("p1"))
 		run(t, db, stratify.RunOptions{})
 		decide := func(tier joinedup.Tier, reason string) error {
-			return db.InTx(ctx, func(tx *sql.Tx) error {
-				_, err := stratify.RecordDecision(ctx, tx, "p1", tier, reason, "dr-a", now)
-				return err
-			})
+			a := coord.System("test", now)
+			a.User.ID = "dr-a"
+			_, err := coord.New(db, nil).DecideTier(ctx, a, "p1", tier, reason)
+			return err
 		}
-		if err := decide(joinedup.TierAmber, ""); !errors.Is(err, joinedup.ErrReasonRequired) {
+		if err := decide(joinedup.TierAmber, ""); !errors.Is(err, joinedup.ErrInvalid) {
 			t.Fatalf("override without a reason: %v", err)
 		}
 		if err := decide(joinedup.TierGreen, ""); err != nil {

@@ -2,14 +2,13 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
-	"github.com/joinedup/joinedup/password"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -127,9 +126,10 @@ func (s *Server) patientSummary(c *Call) error {
 // consentRequest is the body of POST /api/patients/{id}/consent. Both
 // decisions are required, so a form never records a choice by omission.
 type consentRequest struct {
-	SocialCare *bool  `json:"social_care"`
-	Voluntary  *bool  `json:"voluntary"`
-	Note       string `json:"note"`
+	SocialCare      *bool    `json:"social_care"`
+	Voluntary       *bool    `json:"voluntary"`
+	VoluntaryFields []string `json:"voluntary_fields"`
+	Note            string   `json:"note"`
 }
 
 func (s *Server) recordConsent(c *Call) error {
@@ -137,15 +137,11 @@ func (s *Server) recordConsent(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	if req.SocialCare == nil || req.Voluntary == nil {
-		return badRequest("social_care and voluntary are both required (true or false)")
-	}
-	cons, err := store.RecordConsent(c.R.Context(), c.Q, store.Consent{PatientID: c.Patient.ID, SocialCare: *req.SocialCare,
-		Voluntary: *req.Voluntary, Note: req.Note, RecordedBy: c.User.ID, RecordedAt: c.Now})
+	cons, err := s.coord.RecordConsent(c.R.Context(), c.Actor(), coord.ConsentDecision{PatientID: c.Patient.ID,
+		SocialCare: req.SocialCare, Voluntary: req.Voluntary, VoluntaryFields: req.VoluntaryFields, Note: req.Note})
 	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (social_care=%t voluntary=%t)", cons.SocialCare, cons.Voluntary)
 	return c.JSON(http.StatusCreated, consentJSON{SocialCare: cons.SocialCare, Voluntary: cons.Voluntary, Note: cons.Note,
 		RecordedBy: cons.RecordedBy, RecordedAt: cons.RecordedAt})
 }
@@ -157,16 +153,10 @@ func (s *Server) breakGlass(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	if err := joinedup.CheckBreakGlassReason(req.Reason); err != nil {
-		return badRequest("%v", err)
-	}
-	g, err := store.GrantBreakGlass(c.R.Context(), c.Q, c.Patient.ID, c.User.ID, req.Reason, c.Now)
+	g, err := s.coord.BreakGlass(c.R.Context(), c.Actor(), c.Patient.ID, req.Reason)
 	if err != nil {
 		return err
 	}
-	c.Audit.Reason = "break-glass: " + g.Reason
-	c.Audit.BreakGlass = true
-	s.log.Warn("break-glass access granted", "user", c.User.Username, "patient", c.Patient.ID, "expires", g.Expires)
 	return c.JSON(http.StatusCreated, map[string]any{"patient_id": g.PatientID, "expires": g.Expires, "reason": g.Reason})
 }
 
@@ -320,35 +310,10 @@ func (s *Server) createUser(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	u := joinedup.User{Username: req.Username, DisplayName: req.DisplayName, Role: joinedup.Role(req.Role),
-		Email: req.Email, OIDCSubject: req.OIDCSubject}
-	if err := u.Validate(); err != nil {
-		return badRequest("%v", err)
-	}
-	if req.Organisation != "" {
-		id, err := store.OrganisationIDByODS(c.R.Context(), c.Q, req.Organisation)
-		if errors.Is(err, joinedup.ErrNotFound) {
-			return badRequest("no organisation with ODS code %s", req.Organisation)
-		}
-		if err != nil {
-			return err
-		}
-		u.OrganisationID = id
-	}
-	var hash string
-	if req.Password != "" {
-		var err error
-		if hash, err = password.Hash(req.Password); err != nil {
-			return badRequest("%v", err)
-		}
-	}
-	u, err := store.CreateUser(c.R.Context(), c.Q, u, hash, c.Now)
-	if errors.Is(err, joinedup.ErrConflict) {
-		return joinedup.Conflict("%s", "username already taken")
-	}
+	u, err := s.coord.CreateUser(c.R.Context(), c.Actor(), coord.NewUser{Username: req.Username, DisplayName: req.DisplayName,
+		Role: joinedup.Role(req.Role), OrganisationODS: req.Organisation, Email: req.Email, OIDCSubject: req.OIDCSubject, Password: req.Password})
 	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (created %s as %s)", u.Username, u.Role)
 	return c.JSON(http.StatusCreated, toUserJSON(u))
 }

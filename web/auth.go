@@ -2,11 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +12,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/joinedup/joinedup"
-	"github.com/joinedup/joinedup/password"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 	"golang.org/x/oauth2"
 )
@@ -28,30 +24,10 @@ const SessionCookie = "joinedup_session"
 // progress between /auth/oidc/login and the callback.
 const oidcCookie = "joinedup_oidc"
 
-// randomToken returns 256 random bits, URL-safe.
-func randomToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("web: no randomness: %v", err)) // crypto/rand never fails on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// tokenHash is what the database keeps instead of the session token.
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
-// startSession creates a session for u and sets its cookie.
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, u joinedup.User, now time.Time) error {
-	token := randomToken()
-	if err := store.CreateSession(ctx, s.db, tokenHash(token), u.ID, now); err != nil {
-		return err
-	}
+// setSession gives the browser its session cookie.
+func (s *Server) setSession(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.opt.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opt.AbsoluteTimeout / time.Second)})
-	return nil
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
@@ -60,48 +36,18 @@ func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
 }
 
 // authenticate returns the user of the request's session, if it has a live
-// one: not idle longer than IdleTimeout, not older than AbsoluteTimeout,
-// its user not disabled. A live session's idle timer restarts.
+// one (coord.Service.Session says when it is); a cookie naming no live
+// session is cleared.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, now time.Time) (joinedup.User, bool, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" {
 		return joinedup.User{}, false, nil
 	}
-	h := tokenHash(ck.Value)
-	sess, u, err := store.SessionUser(r.Context(), s.db, h)
-	if errors.Is(err, joinedup.ErrNotFound) {
+	u, ok, err := s.coord.Session(r.Context(), ck.Value, now, coord.Timeouts{Idle: s.opt.IdleTimeout, Absolute: s.opt.AbsoluteTimeout})
+	if err == nil && !ok {
 		s.clearCookie(w, SessionCookie, "/")
-		return joinedup.User{}, false, nil
 	}
-	if err != nil {
-		return joinedup.User{}, false, err
-	}
-	if now.Sub(sess.LastSeen) >= s.opt.IdleTimeout || now.Sub(sess.Created) >= s.opt.AbsoluteTimeout {
-		if err := store.DeleteSession(r.Context(), s.db, h); err != nil {
-			return joinedup.User{}, false, err
-		}
-		s.clearCookie(w, SessionCookie, "/")
-		s.log.Info("session expired", "user_id", sess.UserID)
-		return joinedup.User{}, false, nil
-	}
-	if u.Disabled {
-		return joinedup.User{}, false, nil
-	}
-	// The idle timer restarts at most once per touchEvery, not on every
-	// request, sparing a write per request: an idle session ends up to
-	// that much sooner, never later.
-	if now.Sub(sess.LastSeen) >= s.touchEvery() {
-		if err := store.TouchSession(r.Context(), s.db, h, now); err != nil {
-			return joinedup.User{}, false, err
-		}
-	}
-	return u, true, nil
-}
-
-// touchEvery is how stale a session's last activity may get before a
-// request records it again: a minute, or less for a short idle timeout.
-func (s *Server) touchEvery() time.Duration {
-	return min(time.Minute, s.opt.IdleTimeout/30)
+	return u, ok, err
 }
 
 // signinData is what the sign-in page shows.
@@ -140,52 +86,29 @@ func (s *Server) signinPage(c *Call) error {
 	return s.renderSignin(c, http.StatusOK, d)
 }
 
-// signin checks a username and password. After LockoutThreshold failures
-// in a row the username is locked for LockoutPeriod, whether or not it
-// exists, so lock-out reveals nothing about which usernames do.
+// signin checks a username and password and starts a session
+// (coord.Service.SignIn, which locks a username after repeated failures).
 func (s *Server) signin(c *Call) error {
-	ctx := c.R.Context()
 	username := strings.TrimSpace(c.R.PostFormValue("username"))
-	pw := c.R.PostFormValue("password")
-	failures, last, err := store.RecentFailures(ctx, s.db, username, c.Now.Add(-s.opt.LockoutPeriod))
-	if err != nil {
-		return err
-	}
-	if failures >= s.opt.LockoutThreshold && c.Now.Before(last.Add(s.opt.LockoutPeriod)) {
-		s.log.Warn("sign-in refused: locked", "username", username)
-		return s.renderSignin(c, http.StatusTooManyRequests, signinData{Error: fmt.Sprintf(
-			"Too many failed attempts. Try again after %s.", last.Add(s.opt.LockoutPeriod).Format("15:04 UTC"))})
-	}
-	u, hash, err := store.UserByUsername(ctx, s.db, username)
-	ok := false
+	token, _, err := s.coord.SignIn(c.R.Context(), username, c.R.PostFormValue("password"), c.Now,
+		coord.Lockout{Threshold: s.opt.LockoutThreshold, Period: s.opt.LockoutPeriod})
+	var locked *coord.LockedError
 	switch {
-	case errors.Is(err, joinedup.ErrNotFound) || (err == nil && hash == ""):
-		password.VerifyDummy(pw)
+	case errors.As(err, &locked):
+		return s.renderSignin(c, http.StatusTooManyRequests, signinData{Error: fmt.Sprintf(
+			"Too many failed attempts. Try again after %s.", locked.Until.Format("15:04 UTC"))})
+	case errors.Is(err, coord.ErrWrongPassword):
+		return s.renderSignin(c, http.StatusUnauthorized, signinData{Error: "The username or password is wrong, or the account is disabled."})
 	case err != nil:
 		return err
-	default:
-		if ok, err = password.Verify(hash, pw); err != nil {
-			s.log.Error("stored password hash unreadable", "username", username, "err", err)
-		}
-		ok = ok && !u.Disabled
 	}
-	if err := store.RecordSignInAttempt(ctx, s.db, username, ok, c.Now); err != nil {
-		return err
-	}
-	if !ok {
-		s.log.Warn("sign-in failed", "username", username)
-		return s.renderSignin(c, http.StatusUnauthorized, signinData{Error: "The username or password is wrong, or the account is disabled."})
-	}
-	if err := s.startSession(ctx, c.W, u, c.Now); err != nil {
-		return err
-	}
-	s.log.Info("signed in", "username", u.Username, "method", "password")
+	s.setSession(c.W, token)
 	return c.Redirect(localPath(c.R.PostFormValue("next")))
 }
 
 func (s *Server) signout(c *Call) error {
 	if ck, err := c.R.Cookie(SessionCookie); err == nil && ck.Value != "" {
-		if err := store.DeleteSession(c.R.Context(), s.db, tokenHash(ck.Value)); err != nil {
+		if err := s.coord.SignOut(c.R.Context(), ck.Value); err != nil {
 			return err
 		}
 	}
@@ -223,7 +146,7 @@ func (s *Server) oidcLogin(c *Call) error {
 	if err != nil {
 		return err
 	}
-	state, nonce, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
+	state, nonce, verifier := coord.NewToken(), coord.NewToken(), oauth2.GenerateVerifier()
 	http.SetCookie(c.W, &http.Cookie{Name: oidcCookie, Value: state + "." + nonce + "." + verifier, Path: "/auth/oidc/",
 		HttpOnly: true, Secure: s.opt.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
 	http.Redirect(c.W, c.R, conf.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
@@ -290,13 +213,11 @@ func (s *Server) oidcCallback(c *Call) error {
 	if err != nil {
 		return err
 	}
-	if err := store.RecordSignInAttempt(c.R.Context(), s.db, u.Username, true, c.Now); err != nil {
+	token, err := s.coord.SignInAs(c.R.Context(), u, "oidc", c.Now)
+	if err != nil {
 		return err
 	}
-	if err := s.startSession(c.R.Context(), c.W, u, c.Now); err != nil {
-		return err
-	}
-	s.log.Info("signed in", "username", u.Username, "method", "oidc")
+	s.setSession(c.W, token)
 	return c.Redirect("/")
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -246,7 +245,7 @@ func TestBrowserJourney(t *testing.T) {
 	for i := range 51 {
 		task := joinedup.Task{PatientID: f.R.ID, Kind: "review", Title: fmt.Sprintf("Review medicines (%d)", i+1), AssigneeOrg: f.orgs["PRACA"],
 			Due: f.clock.Now().AddDate(0, 0, i-3), Priority: 2, CreatedAt: f.clock.Now(), DedupeKey: fmt.Sprint("browser-task-", i)}
-		if err := f.db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+		if err := f.db.InTx(ctx, func(tx *store.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,8 +9,8 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
-	"github.com/joinedup/joinedup/worklist"
 )
 
 func init() { routeGroups = append(routeGroups, (*Server).careRoutes) }
@@ -52,16 +51,6 @@ func fullScope(c *Call) error {
 		return joinedup.Forbidden("%s", "not shown at scope "+string(c.Decision.Scope))
 	}
 	return nil
-}
-
-// syncWorklist brings the patient's tasks in step after a change, in the
-// change's transaction.
-func syncWorklist(c *Call) (worklist.Result, error) {
-	cfg, err := worklist.LoadConfig(c.R.Context(), c.Q)
-	if err != nil {
-		return worklist.Result{}, err
-	}
-	return worklist.Sync(c.R.Context(), c.Q, cfg, c.Patient.ID, c.Now, c.Now)
 }
 
 // dateField parses a YYYY-MM-DD field, noting a bad one in fe; an empty
@@ -152,66 +141,18 @@ type addMemberRequest struct {
 	Start           string `json:"start"`
 }
 
-// userField checks that a user id names an account, noting it in fe.
-func userField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field, id string) error {
-	if id == "" {
-		return nil
-	}
-	_, err := store.GetUser(ctx, q, id)
-	if errors.Is(err, joinedup.ErrNotFound) {
-		fe[field] = "no user with id " + id
-		return nil
-	}
-	return err
-}
-
-// orgField resolves an ODS code to an organisation id, noting an unknown
-// code in fe.
-func orgField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field, ods string) (string, error) {
-	if ods == "" {
-		return "", nil
-	}
-	id, err := store.OrganisationIDByODS(ctx, q, ods)
-	if errors.Is(err, joinedup.ErrNotFound) {
-		fe[field] = "no organisation with ODS code " + ods
-		return "", nil
-	}
-	return id, err
-}
-
 func (s *Server) addCareTeamMember(c *Call) error {
-	ctx := c.R.Context()
 	var req addMemberRequest
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
 	fe := joinedup.FieldErrors{}
-	m := joinedup.CareTeamMember{PatientID: c.Patient.ID, Role: joinedup.CareTeamRole(req.Role), UserID: req.UserID, Name: req.Name,
-		Relationship: req.Relationship, Contact: req.Contact, Start: dateField(fe, "start", req.Start), AddedBy: c.User.ID}
-	if req.Start == "" {
-		m.Start = c.Now
-	}
-	if err := userField(ctx, c.Q, fe, "user_id", req.UserID); err != nil {
-		return err
-	}
-	var err error
-	if m.OrganisationID, err = orgField(ctx, c.Q, fe, "organisation_ods", req.OrganisationODS); err != nil {
-		return err
-	}
-	if req.OrganisationODS != "" && m.OrganisationID == "" {
-		m.OrganisationID = "unresolved" // reported in fe; keeps Validate from asking for one
-	}
-	if err := fieldsErr(merge(fe, m.Validate())); err != nil {
-		return err
-	}
-	if m, err = store.AddCareTeamMember(ctx, c.Q, m); err != nil {
-		return err
-	}
-	r, err := syncWorklist(c)
+	m, err := s.coord.AddCareTeamMember(c.R.Context(), c.Actor(), coord.TeamPlace{PatientID: c.Patient.ID, Role: joinedup.CareTeamRole(req.Role),
+		UserID: req.UserID, OrganisationODS: req.OrganisationODS, Name: req.Name, Relationship: req.Relationship, Contact: req.Contact,
+		Start: dateField(fe, "start", req.Start), Unread: fe})
 	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (added %s %s; tasks raised %d, closed %d)", m.Role, m.ID, r.Raised, r.Closed)
 	return c.JSON(http.StatusCreated, toMemberJSON(m, c.Now))
 }
 
@@ -223,28 +164,10 @@ func (s *Server) endCareTeamMember(c *Call) error {
 		return err
 	}
 	fe := joinedup.FieldErrors{}
-	end := dateField(fe, "end", req.End)
-	if req.End == "" {
-		end = c.Now
-	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	id := c.R.PathValue("member")
-	m, err := store.EndCareTeamMember(c.R.Context(), c.Q, c.Patient.ID, id, end, c.User.ID)
-	switch {
-	case errors.Is(err, joinedup.ErrNotFound):
-		return joinedup.NotFound("no such care team member")
-	case errors.Is(err, joinedup.ErrConflict):
-		return joinedup.Conflict("%s", "that place on the care team has already ended")
-	case err != nil:
-		return err
-	}
-	r, err := syncWorklist(c)
+	m, err := s.coord.EndCareTeamMember(c.R.Context(), c.Actor(), c.Patient.ID, c.R.PathValue("member"), dateField(fe, "end", req.End), fe)
 	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (ended %s %s; tasks raised %d, closed %d)", m.Role, m.ID, r.Raised, r.Closed)
 	return c.JSON(http.StatusOK, toMemberJSON(m, c.Now))
 }
 
@@ -378,22 +301,12 @@ func (s *Server) saveCarePlan(c *Call) error {
 		return err
 	}
 	fe := joinedup.FieldErrors{}
-	if req.BaseVersion == nil {
-		fe["base_version"] = "is required: the version the plan was edited from (0 for a new plan)"
-	} else if *req.BaseVersion < 0 {
-		fe["base_version"] = "must not be negative"
-	}
 	plan := req.plan(fe, c.Patient.ID)
-	if err := fieldsErr(merge(fe, plan.Validate(c.Now))); err != nil {
-		return err
-	}
-	res, err := store.SaveCarePlan(c.R.Context(), c.Q, plan, *req.BaseVersion, c.User.ID, c.Now)
+	res, err := s.coord.SaveCarePlan(c.R.Context(), c.Actor(), c.Patient.ID, coord.PlanEdit{Plan: plan, BaseVersion: req.BaseVersion, Unread: fe})
 	if err != nil {
 		return err
 	}
 	if res.Conflict {
-		// Answered, not failed: the transaction commits so the draft is
-		// kept, and the audit records the attempt.
 		out := conflictJSON{Draft: toPlanJSON(res.Draft)}
 		out.Error.Code = "conflict"
 		out.Error.Message = fmt.Sprintf("the care plan changed since version %d; your text is kept as draft %s", *req.BaseVersion, res.Draft.ID)
@@ -403,14 +316,8 @@ func (s *Server) saveCarePlan(c *Call) error {
 			out.Error.Message = fmt.Sprintf("the care plan is at version %d, not %d; your text is kept as draft %s",
 				res.Current.Version, *req.BaseVersion, res.Draft.ID)
 		}
-		c.Audit.What += fmt.Sprintf(" (stale base version %d: kept as rejected draft %s)", *req.BaseVersion, res.Draft.ID)
 		return c.JSON(http.StatusConflict, out)
 	}
-	r, err := syncWorklist(c)
-	if err != nil {
-		return err
-	}
-	c.Audit.What += fmt.Sprintf(" (saved version %d; tasks raised %d, closed %d)", res.Saved.Version, r.Raised, r.Closed)
 	return c.JSON(http.StatusCreated, toPlanJSON(res.Saved))
 }
 
@@ -524,37 +431,17 @@ type createTaskRequest struct {
 }
 
 func (s *Server) createTask(c *Call) error {
-	ctx := c.R.Context()
 	var req createTaskRequest
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
 	fe := joinedup.FieldErrors{}
-	t := joinedup.Task{PatientID: c.Patient.ID, Kind: req.Kind, Title: req.Title, Reason: req.Reason, Note: req.Note,
-		AssigneeUser: req.AssigneeUserID, Due: dateField(fe, "due", req.Due), Priority: req.Priority, CreatedBy: c.User.ID, CreatedAt: c.Now}
-	if t.Kind == "" {
-		t.Kind = joinedup.TaskManual
-	}
-	if t.Priority == 0 {
-		t.Priority = 2
-	}
-	if err := userField(ctx, c.Q, fe, "assignee_user_id", req.AssigneeUserID); err != nil {
+	t, err := s.coord.CreateTask(c.R.Context(), c.Actor(), coord.NewTask{Task: joinedup.Task{PatientID: c.Patient.ID, Kind: req.Kind,
+		Title: req.Title, Reason: req.Reason, Note: req.Note, AssigneeUser: req.AssigneeUserID, Due: dateField(fe, "due", req.Due),
+		Priority: req.Priority}, AssigneeOrgODS: req.AssigneeOrgODS, Unread: fe})
+	if err != nil {
 		return err
 	}
-	var err error
-	if t.AssigneeOrg, err = orgField(ctx, c.Q, fe, "assignee_organisation_ods", req.AssigneeOrgODS); err != nil {
-		return err
-	}
-	if req.AssigneeOrgODS != "" && t.AssigneeOrg == "" {
-		t.AssigneeOrg = "unresolved" // reported in fe
-	}
-	if err := fieldsErr(merge(fe, t.ValidateManual())); err != nil {
-		return err
-	}
-	if t, err = store.CreateTask(ctx, c.Q, t); err != nil {
-		return err
-	}
-	c.Audit.What += " (task " + t.ID + ")"
 	return c.JSON(http.StatusCreated, toTaskJSON(t, c.Now))
 }
 
@@ -568,48 +455,22 @@ type updateTaskRequest struct {
 }
 
 func (s *Server) updateTask(c *Call) error {
-	ctx := c.R.Context()
 	var req updateTaskRequest
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	fe := joinedup.FieldErrors{}
-	if req.Version == nil {
-		fe["version"] = "is required: the version of the task the change was made from"
-	}
-	if req.Status != nil && !joinedup.ValidTaskStatus(*req.Status) {
-		fe["status"] = fmt.Sprintf("want open, in-progress, done or cancelled, not %q", *req.Status)
-	}
-	if req.Note != nil && len(*req.Note) > joinedup.MaxText {
-		fe["note"] = fmt.Sprintf("is longer than %d characters", joinedup.MaxText)
-	}
-	if req.AssigneeUserID != nil {
-		if err := userField(ctx, c.Q, fe, "assignee_user_id", *req.AssigneeUserID); err != nil {
-			return err
-		}
-	}
-	if req.Status == nil && req.Note == nil && req.AssigneeUserID == nil {
-		fe["status"] = "nothing to change: give status, note or assignee_user_id"
-	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	id := c.R.PathValue("task")
-	t, err := store.UpdateTask(ctx, c.Q, c.Patient.ID, id, *req.Version,
-		store.TaskUpdate{Status: req.Status, Note: req.Note, AssigneeUser: req.AssigneeUserID}, c.User.ID, c.Now)
-	switch {
-	case errors.Is(err, joinedup.ErrNotFound):
-		return joinedup.NotFound("no such task")
-	case errors.Is(err, joinedup.ErrConflict):
+	t, err := s.coord.UpdateTask(c.R.Context(), c.Actor(), c.Patient.ID, c.R.PathValue("task"),
+		coord.TaskChange{Version: req.Version, Status: req.Status, Note: req.Note, AssigneeUser: req.AssigneeUserID})
+	if errors.Is(err, joinedup.ErrConflict) && t.ID != "" {
 		// Nothing is written; the caller gets the task as it now is.
-		c.Audit.What += fmt.Sprintf(" (task %s stale: at version %d, not %d)", id, t.Version, *req.Version)
+		p, _ := problemOf(err)
 		return c.JSON(http.StatusConflict, map[string]any{
-			"error":   errorDetailJSON{Code: "conflict", Message: fmt.Sprintf("the task changed since version %d; it is now at version %d", *req.Version, t.Version)},
+			"error":   errorDetailJSON{Code: "conflict", Message: p.message},
 			"current": toTaskJSON(t, c.Now)})
-	case err != nil:
+	}
+	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (task %s → %s, version %d)", t.ID, t.Status, t.Version)
 	return c.JSON(http.StatusOK, toTaskJSON(t, c.Now))
 }
 
@@ -654,21 +515,12 @@ func (s *Server) recordReview(c *Call) error {
 		return err
 	}
 	fe := joinedup.FieldErrors{}
-	r := joinedup.Review{PatientID: c.Patient.ID, Kind: joinedup.ReviewKind(req.Kind), HeldOn: dateField(fe, "held_on", req.HeldOn),
-		Note: req.Note, RecordedBy: c.User.ID, RecordedAt: c.Now}
-	if err := fieldsErr(merge(fe, r.Validate(c.Now))); err != nil {
-		return err
-	}
-	r, err := store.RecordReview(c.R.Context(), c.Q, r)
+	r, err := s.coord.RecordReview(c.R.Context(), c.Actor(), joinedup.Review{PatientID: c.Patient.ID, Kind: joinedup.ReviewKind(req.Kind),
+		HeldOn: dateField(fe, "held_on", req.HeldOn), Note: req.Note}, fe)
 	if err != nil {
 		return err
 	}
-	res, err := syncWorklist(c)
-	if err != nil {
-		return err
-	}
-	c.Audit.What += fmt.Sprintf(" (%s held %s; tasks raised %d, closed %d)", r.Kind, dateOrEmpty(r.HeldOn), res.Raised, res.Closed)
-	return c.JSON(http.StatusCreated, map[string]any{"review": toReviewJSON(r), "tasks_closed": res.Closed})
+	return c.JSON(http.StatusCreated, map[string]any{"review": toReviewJSON(r.Review), "tasks_closed": r.TasksClosed})
 }
 
 // ---- streamlined appointments ----

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -393,7 +392,7 @@ func TestTasksAPI(t *testing.T) {
 // decision does, worklist sync included.
 func decideTier(t *testing.T, f *fixture, p joinedup.Patient, tier joinedup.Tier, at time.Time) {
 	t.Helper()
-	err := f.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		d := joinedup.TierDecision{PatientID: p.ID, AssessmentID: "a", SuggestedTier: tier, Tier: tier, DecidedBy: f.users[joinedup.RoleGP].ID, DecidedAt: at}
 		if err := store.SaveDecision(ctx, tx, &d); err != nil {
 			return err

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -50,6 +52,17 @@ var planHeadings = []struct{ Field, Label, Hint string }{
 	{"support_network", "People who support me", "Carers, family, friends and groups."},
 	{"self_management", "Managing my health", "What the person does to look after themselves."},
 	{"contingency", "If things get worse", "Who to contact and what to do."},
+}
+
+// goalStatuses and actionStatuses are the choices of a goal's progress and
+// an action's state, in words.
+func goalStatuses() []option {
+	return []option{{string(joinedup.GoalNotStarted), "Not started"}, {string(joinedup.GoalInProgress), "In progress"},
+		{string(joinedup.GoalAchieved), "Achieved"}, {string(joinedup.GoalStopped), "No longer relevant"}}
+}
+
+func actionStatuses() []option {
+	return []option{{string(joinedup.ActionOpen), "Open"}, {string(joinedup.ActionDone), "Done"}, {string(joinedup.ActionCancelled), "Cancelled"}}
 }
 
 // planText is the text of one heading of p.
@@ -95,38 +108,46 @@ func (s *Server) carePlanPage(c *Call) error {
 	return c.Page(http.StatusOK, "careplan.html", "Care plan – "+c.Patient.Name(), f)
 }
 
-// parsePlan reads the editor's form. Blank goal and action rows are
-// dropped; a date that does not parse is reported, not guessed.
-func parsePlan(v url.Values, patientID string) (joinedup.CarePlan, []fieldError) {
-	var errs []fieldError
+// parsePlan reads the editor's form: every field the plan holds, with each
+// goal's steps one to a line. Blank goal and action rows are dropped; a
+// date or number that does not parse is reported by field, as the API
+// names it, not guessed.
+func parsePlan(v url.Values, patientID string) (joinedup.CarePlan, joinedup.FieldErrors) {
+	fe := joinedup.FieldErrors{}
 	p := joinedup.CarePlan{PatientID: patientID, AboutMe: v.Get("about_me"), WhatMatters: v.Get("what_matters"), Strengths: v.Get("strengths"),
 		SupportNetwork: v.Get("support_network"), SelfManagement: v.Get("self_management"), Contingency: v.Get("contingency")}
-	if s := v.Get("activation_level"); s != "" {
+	if s := strings.TrimSpace(v.Get("activation_level")); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			errs = append(errs, fieldError{"activation_level", "Activation level must be a number from 1 to 4"})
+			fe["activation_level"] = "must be a number from 1 to 4"
 		}
 		p.ActivationLevel = n
 	}
-	date := func(field, label string) time.Time {
+	date := func(field string) time.Time {
 		s := strings.TrimSpace(v.Get(field))
 		if s == "" {
 			return time.Time{}
 		}
 		t, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			errs = append(errs, fieldError{field, label + " must be a real date"})
+			fe[field] = "must be a real date"
 		}
 		return t
 	}
-	p.NextReview = date("next_review", "Next review date")
+	p.NextReview = date("next_review")
 	for i := 0; i < joinedup.MaxPlanItems; i++ {
 		k := fmt.Sprintf("goals[%d].", i)
 		if !v.Has(k + "description") {
 			break
 		}
-		g := joinedup.Goal{Description: v.Get(k + "description"), Owner: v.Get(k + "owner"), Status: joinedup.GoalStatus(v.Get(k + "status"))}
-		if strings.TrimSpace(g.Description+g.Owner) != "" {
+		g := joinedup.Goal{Description: v.Get(k + "description"), Owner: v.Get(k + "owner"), Status: joinedup.GoalStatus(v.Get(k + "status")),
+			TargetDate: date(k + "target_date")}
+		for _, step := range strings.Split(v.Get(k+"steps"), "\n") {
+			if step = strings.TrimSpace(step); step != "" {
+				g.Steps = append(g.Steps, step)
+			}
+		}
+		if strings.TrimSpace(g.Description+g.Owner) != "" || len(g.Steps) > 0 || !g.TargetDate.IsZero() {
 			p.Goals = append(p.Goals, g)
 		}
 	}
@@ -136,63 +157,71 @@ func parsePlan(v url.Values, patientID string) (joinedup.CarePlan, []fieldError)
 			break
 		}
 		a := joinedup.AgreedAction{Description: v.Get(k + "description"), Owner: v.Get(k + "owner"), Status: joinedup.ActionStatus(v.Get(k + "status"))}
-		a.Due = date(k+"due", "Action due date")
+		a.Due = date(k + "due")
 		if strings.TrimSpace(a.Description+a.Owner) != "" || !a.Due.IsZero() {
 			p.Actions = append(p.Actions, a)
 		}
 	}
-	return p, errs
+	return p, fe
 }
 
+// itemField is a field of one goal or action, as the API names it
+// ("goals[0].steps[1]"): its list, row and field.
+var itemField = regexp.MustCompile(`^(goals|actions)\[(\d+)\]\.(\w+)`)
+
+// itemLabels name the fields of goals and actions in messages.
+var itemLabels = map[string]string{"description": "description", "owner": "who leads on it", "status": "progress",
+	"target_date": "target date", "steps": "steps", "due": "due date"}
+
 // fieldMessages turns the plan's validation errors into an error summary
-// in the editor's field order.
+// in the editor's field order, each linked to its field.
 func fieldMessages(fe joinedup.FieldErrors) []fieldError {
-	label := map[string]string{"next_review": "Next review date", "activation_level": "Activation level"}
+	label := map[string]string{"next_review": "Next review date", "activation_level": "Activation level", "base_version": "The version edited"}
 	for _, h := range planHeadings {
 		label[h.Field] = h.Label
 	}
 	var out []fieldError
 	for k, msg := range fe {
-		l := label[k]
-		if l == "" {
-			l = strings.NewReplacer("goals[", "Goal ", "actions[", "Action ", "].", " ", "_", " ").Replace(k)
+		id, l := k, label[k]
+		if m := itemField.FindStringSubmatch(k); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			kind := map[string]string{"goals": "Goal", "actions": "Action"}[m[1]]
+			id = fmt.Sprintf("%s-%d-%s", m[1], n, m[3])
+			l = fmt.Sprintf("%s %d: %s", kind, n+1, itemLabels[m[3]])
 		}
-		out = append(out, fieldError{Field: strings.NewReplacer("[", "-", "]", "", ".", "-").Replace(k), Message: l + " " + msg})
+		if l == "" {
+			l = strings.ReplaceAll(k, "_", " ")
+		}
+		out = append(out, fieldError{Field: id, Message: l + " " + msg})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
 
 // saveCarePlanPage saves the plan as the version after the one the editor
-// started from. If someone saved in between, nothing is overwritten: what
-// was typed is kept as a draft and the editor shows both versions side by
-// side, ready to merge and save again.
+// started from, through the same change as the API. If someone saved in
+// between, nothing is overwritten: what was typed is kept as a draft and
+// the editor shows both versions side by side, ready to merge and save
+// again.
 func (s *Server) saveCarePlanPage(c *Call) error {
 	if err := c.R.ParseForm(); err != nil {
 		return badRequest("form: %v", err)
 	}
-	base, _ := strconv.Atoi(c.R.PostForm.Get("base_version"))
-	plan, errs := parsePlan(c.R.PostForm, c.Patient.ID)
-	f := planForm{Patient: c.Patient, Plan: plan, BaseVersion: base}
-	if len(errs) == 0 {
-		var fe joinedup.FieldErrors
-		if err := plan.Validate(c.Now); errors.As(err, &fe) {
-			errs = fieldMessages(fe)
-		} else if err != nil {
-			return err
-		}
-	}
-	if len(errs) > 0 {
-		withBlankRows(&f)
-		c.Audit.What += " (care plan not saved: invalid)"
-		return c.PageErrors(http.StatusUnprocessableEntity, "careplan.html", "Care plan – "+c.Patient.Name(), f, errs)
-	}
-	res, err := store.SaveCarePlan(c.R.Context(), c.Q, plan, base, c.User.ID, c.Now)
+	base, err := strconv.Atoi(c.R.PostForm.Get("base_version"))
 	if err != nil {
-		return err
+		return badRequest("base_version: want the version the editor started from")
 	}
-	if !res.Conflict {
-		c.Audit.What += fmt.Sprintf(" (care plan version %d)", res.Saved.Version)
+	plan, unread := parsePlan(c.R.PostForm, c.Patient.ID)
+	f := planForm{Patient: c.Patient, Plan: plan, BaseVersion: base}
+	res, err := s.coord.SaveCarePlan(c.R.Context(), c.Actor(), c.Patient.ID, coord.PlanEdit{Plan: plan, BaseVersion: &base, Unread: unread})
+	var fe joinedup.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		withBlankRows(&f)
+		return c.PageErrors(http.StatusUnprocessableEntity, "careplan.html", "Care plan – "+c.Patient.Name(), f, fieldMessages(fe))
+	case err != nil:
+		return err
+	case !res.Conflict:
 		return c.Redirect(fmt.Sprintf("/patients/%s/care-plan?saved=%d", c.Patient.ID, res.Saved.Version))
 	}
 	// The draft is committed with the audit entry, so the text survives
@@ -207,7 +236,6 @@ func (s *Server) saveCarePlanPage(c *Call) error {
 		}
 	}
 	withBlankRows(&f)
-	c.Audit.What += " (care plan conflict: kept as a draft)"
 	return c.PageErrors(http.StatusConflict, "careplan.html", "Care plan – "+c.Patient.Name(), f,
 		[]fieldError{{Field: "theirs", Message: "Someone saved a newer version while you were editing. Your text is kept below: compare, merge and save again"}})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/store"
 )
@@ -127,18 +128,14 @@ func (s *Server) saveService(c *Call) error {
 	if c.R.Method == http.MethodPost && req.Version != 0 {
 		return joinedup.FieldErrors{"version": "must be 0 when adding a service"}
 	}
-	saved, err := store.SaveService(c.R.Context(), c.Q, svc, req.Version, c.User.ID, c.Now)
-	if errors.Is(err, joinedup.ErrConflict) {
-		if cur, gerr := store.GetService(c.R.Context(), c.Q, svc.ID); gerr == nil {
-			return c.JSON(http.StatusConflict, map[string]any{"error": map[string]string{"code": "conflict",
-				"message": fmt.Sprintf("the service was changed by someone else (now version %d); reload it and edit again", cur.Version)}, "current": cur})
-		}
-		return joinedup.Conflict("%s", "a service with this id already exists")
+	saved, cur, err := s.coord.SaveService(c.R.Context(), c.Actor(), svc, req.Version)
+	if errors.Is(err, joinedup.ErrConflict) && cur.ID != "" {
+		p, _ := problemOf(err)
+		return c.JSON(http.StatusConflict, map[string]any{"error": errorDetailJSON{Code: "conflict", Message: p.message}, "current": cur})
 	}
 	if err != nil {
 		return err
 	}
-	c.Audit.What += fmt.Sprintf(" (service %s version %d)", saved.ID, saved.Version)
 	status := http.StatusOK
 	if saved.Version == 1 {
 		status = http.StatusCreated
@@ -221,9 +218,6 @@ func serviceField(c *Call, fe joinedup.FieldErrors, id string) (joinedup.Service
 }
 
 func (s *Server) signpost(c *Call) error {
-	if err := fullScope(c); err != nil {
-		return err
-	}
 	var req struct {
 		ServiceID string `json:"service_id"`
 		Note      string `json:"note"`
@@ -231,19 +225,10 @@ func (s *Server) signpost(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	fe := joinedup.FieldErrors{}
-	svc, err := serviceField(c, fe, req.ServiceID)
+	sp, svc, err := s.coord.Signpost(c.R.Context(), c.Actor(), c.Patient.ID, req.ServiceID, req.Note)
 	if err != nil {
 		return err
 	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	sp, err := store.AddSignpost(c.R.Context(), c.Q, joinedup.Signpost{PatientID: c.Patient.ID, ServiceID: svc.ID, Note: req.Note, GivenBy: c.User.ID, GivenAt: c.Now})
-	if err != nil {
-		return err
-	}
-	c.Audit.What += " (signposted to " + svc.ID + ")"
 	return c.JSON(http.StatusCreated, signpostJSON{ID: sp.ID, ServiceID: svc.ID, ServiceName: svc.Name, Note: sp.Note, GivenBy: sp.GivenBy, GivenAt: sp.GivenAt})
 }
 
@@ -289,7 +274,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func toServiceReferral(r store.Referral, names map[string]string) serviceReferralJSON {
+func toServiceReferral(r joinedup.Referral, names map[string]string) serviceReferralJSON {
 	shared := r.Shared
 	if shared == nil {
 		shared = []string{}
@@ -299,7 +284,7 @@ func toServiceReferral(r store.Referral, names map[string]string) serviceReferra
 		Updated: timePtr(r.Updated), Closed: timePtr(r.Closed)}
 }
 
-func toSharedReferral(p joinedup.Patient, r store.Referral, names map[string]string) sharedReferralJSON {
+func toSharedReferral(p joinedup.Patient, r joinedup.Referral, names map[string]string) sharedReferralJSON {
 	return sharedReferralJSON{ID: r.ID, ServiceID: r.ServiceID, ServiceName: names[r.ServiceID], Status: r.Status, Version: r.Version,
 		Patient: joinedup.Share(p, r.Reason, r.WhatMatters, r.Shared), Note: r.Note, Outcome: r.Outcome, Created: r.Created}
 }
@@ -349,13 +334,7 @@ func (s *Server) listReferrals(c *Call) error {
 	return joinedup.Forbidden("%s", "nothing to show at scope "+string(c.Decision.Scope))
 }
 
-// ErrNoConsent explains a referral refused for want of consent.
-const noConsentMessage = "the patient has not consented to sharing with voluntary organisations: record their consent before referring"
-
 func (s *Server) refer(c *Call) error {
-	if err := fullScope(c); err != nil {
-		return err
-	}
 	var req struct {
 		ServiceID   string `json:"service_id"`
 		Reason      string `json:"reason"`
@@ -364,36 +343,10 @@ func (s *Server) refer(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	ctx := c.R.Context()
-	fe := joinedup.FieldErrors{}
-	svc, err := serviceField(c, fe, req.ServiceID)
+	r, svc, err := s.coord.Refer(c.R.Context(), c.Actor(), c.Patient.ID, req.ServiceID, req.Reason, req.WhatMatters)
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		fe["reason"] = "is required: the service needs to know why"
-	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	if svc.Status != "active" {
-		return &joinedup.Error{Kind: joinedup.ErrInvalid, Code: "service_not_active", Message: fmt.Sprintf("%s is %s and takes no referrals", svc.Name, svc.Status)}
-	}
-	consent, err := store.LatestConsent(ctx, c.Q, c.Patient.ID)
-	if err != nil && !errors.Is(err, joinedup.ErrNotFound) {
-		return err
-	}
-	shared := joinedup.ConsentedFields(consent.Voluntary, consent.VoluntaryFields)
-	if len(shared) == 0 {
-		c.Audit.What += " (referral refused: no consent to share with voluntary organisations)"
-		return &joinedup.Error{Kind: joinedup.ErrInvalid, Code: "no_consent", Message: noConsentMessage}
-	}
-	r, err := store.AddReferral(ctx, c.Q, store.Referral{PatientID: c.Patient.ID, OrganisationID: svc.OrganisationID, ServiceID: svc.ID,
-		Reason: strings.TrimSpace(req.Reason), WhatMatters: strings.TrimSpace(req.WhatMatters), Shared: shared, CreatedBy: c.User.ID, Created: c.Now})
-	if err != nil {
-		return err
-	}
-	c.Audit.What += fmt.Sprintf(" (referred to %s, sharing %s)", svc.ID, strings.Join(shared, ", "))
 	return c.JSON(http.StatusCreated, toServiceReferral(r, map[string]string{svc.ID: svc.Name}))
 }
 
@@ -405,40 +358,13 @@ type referralUpdateRequest struct {
 	Outcome string `json:"outcome"`
 }
 
-// applyReferralUpdate checks the referral is one the user may move (a link
-// worker: only their organisation's) and moves it.
-func applyReferralUpdate(c *Call, id string, req referralUpdateRequest) (store.Referral, error) {
-	r, err := store.GetReferral(c.R.Context(), c.Q, id)
-	if errors.Is(err, joinedup.ErrNotFound) || err == nil && (r.PatientID != c.Patient.ID || r.ServiceID == "") {
-		return r, joinedup.NotFound("no such referral")
-	}
-	if err != nil {
-		return r, err
-	}
-	if c.Decision.Scope != joinedup.ScopeFull && r.OrganisationID != c.User.OrganisationID {
-		return r, joinedup.NotFound("no such referral")
-	}
-	u := joinedup.ReferralUpdate{Status: joinedup.ReferralStatus(req.Status), Note: strings.TrimSpace(req.Note), Outcome: strings.TrimSpace(req.Outcome)}
-	if u.Status == joinedup.ReferralCancelled && c.Decision.Scope != joinedup.ScopeFull {
-		return r, joinedup.FieldErrors{"status": "only the referrer cancels a referral"}
-	}
-	r, err = store.UpdateReferral(c.R.Context(), c.Q, c.Patient.ID, id, req.Version, u, c.User.ID, c.Now)
-	if errors.Is(err, joinedup.ErrConflict) {
-		return r, joinedup.Conflict("%s", fmt.Sprintf("the referral was updated by someone else (now version %d); reload it", r.Version))
-	}
-	if err != nil {
-		return r, err
-	}
-	c.Audit.What += fmt.Sprintf(" (referral %s now %s)", r.ID, r.Status)
-	return r, nil
-}
-
 func (s *Server) updateReferral(c *Call) error {
 	var req referralUpdateRequest
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	r, err := applyReferralUpdate(c, c.R.PathValue("referral"), req)
+	r, err := s.coord.UpdateReferral(c.R.Context(), c.Actor(), c.Patient.ID, c.R.PathValue("referral"),
+		coord.ReferralMove{Version: req.Version, Status: joinedup.ReferralStatus(req.Status), Note: req.Note, Outcome: req.Outcome})
 	if err != nil {
 		return err
 	}
@@ -524,8 +450,8 @@ func (s *Server) updateReferralPage(c *Call) error {
 	}
 	f := c.R.PostForm
 	version, _ := strconv.Atoi(f.Get("version"))
-	_, err := applyReferralUpdate(c, c.R.PathValue("referral"), referralUpdateRequest{Version: version, Status: f.Get("status"),
-		Note: f.Get("note"), Outcome: f.Get("outcome")})
+	_, err := s.coord.UpdateReferral(c.R.Context(), c.Actor(), c.Patient.ID, c.R.PathValue("referral"),
+		coord.ReferralMove{Version: version, Status: joinedup.ReferralStatus(f.Get("status")), Note: f.Get("note"), Outcome: f.Get("outcome")})
 	var fe joinedup.FieldErrors
 	if errors.As(err, &fe) {
 		keys := make([]string, 0, len(fe))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
@@ -37,7 +38,7 @@ func seedDirectory(t *testing.T, f *fixture) {
 	t.Helper()
 	other := `{"id":"` + otherServiceID + `","name":"Lunch club","status":"active","organization":{"id":"0d6d1c1e-5b7a-4c1e-9a51-0c0ffee00200","name":"Elsewhere","description":"d"}}`
 	for _, doc := range []string{testServiceJSON(testServiceID, "Befriending"), other} {
-		if _, err := directory.Import(ctx, f.db, strings.NewReader(doc), "", f.clock.Now()); err != nil {
+		if _, err := coord.New(f.db, nil).ImportDirectory(ctx, coord.System("test", f.clock.Now()), strings.NewReader(doc)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,17 +46,17 @@ func seedDirectory(t *testing.T, f *fixture) {
 
 // referTo adds a sent referral of p to the test service, made by the
 // coordinator.
-func (f *fixture) referTo(p joinedup.Patient) store.Referral {
+func (f *fixture) referTo(p joinedup.Patient) joinedup.Referral {
 	return f.referToService(p, testServiceID)
 }
 
 // referToService adds a sent referral of p to a service.
-func (f *fixture) referToService(p joinedup.Patient, serviceID string) store.Referral {
+func (f *fixture) referToService(p joinedup.Patient, serviceID string) joinedup.Referral {
 	s, err := store.GetService(ctx, f.db, serviceID)
 	if err != nil {
 		panic(err)
 	}
-	r, err := store.AddReferral(ctx, f.db, store.Referral{PatientID: p.ID, OrganisationID: s.OrganisationID, ServiceID: serviceID,
+	r, err := store.AddReferral(ctx, f.db, joinedup.Referral{PatientID: p.ID, OrganisationID: s.OrganisationID, ServiceID: serviceID,
 		Reason: "lonely since bereavement", WhatMatters: "getting back to the choir", Shared: joinedup.ShareableFields(),
 		CreatedBy: f.users[joinedup.RoleCareCoordinator].ID, Created: f.clock.Now()})
 	if err != nil {
@@ -71,7 +72,7 @@ func init() {
 	// With a relationship: Rita, referred to the link worker's
 	// organisation. Without: Umar, referred elsewhere, so no fixture user
 	// gains a relationship with him.
-	referral := func(f *fixture, with bool) store.Referral {
+	referral := func(f *fixture, with bool) joinedup.Referral {
 		if with {
 			return f.referTo(f.R)
 		}
@@ -129,7 +130,7 @@ func directoryFixture(t *testing.T, db *store.DB) *fixture {
 func TestReferralNeedsConsent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := directoryFixture(t, db)
-		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: f.R.ID, SocialCare: true, Voluntary: false,
+		if _, err := store.RecordConsent(ctx, db, joinedup.Consent{PatientID: f.R.ID, SocialCare: true, Voluntary: false,
 			RecordedBy: f.users[joinedup.RoleGP].ID, RecordedAt: f.clock.Now().Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +157,7 @@ func TestReferralNeedsConsent(t *testing.T) {
 func TestLinkWorkerSeesOnlyConsentedFields(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := directoryFixture(t, db)
-		if _, err := store.RecordConsent(ctx, db, store.Consent{PatientID: f.R.ID, SocialCare: true, Voluntary: true,
+		if _, err := store.RecordConsent(ctx, db, joinedup.Consent{PatientID: f.R.ID, SocialCare: true, Voluntary: true,
 			VoluntaryFields: []string{joinedup.ShareName, joinedup.ShareReason}, RecordedBy: f.users[joinedup.RoleGP].ID,
 			RecordedAt: f.clock.Now().Add(time.Minute)}); err != nil {
 			t.Fatal(err)

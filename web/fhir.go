@@ -268,14 +268,12 @@ func (s *Server) auditEach(c *Call, patients map[string]bool) error {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	for _, id := range ids {
-		e := *c.Audit
-		e.PatientID, e.Outcome = id, joinedup.OutcomeAllowed
-		if _, err := s.db.Audit(c.R.Context(), e); err != nil {
-			return err
-		}
+	es := make([]joinedup.AuditEntry, len(ids))
+	for i, id := range ids {
+		es[i] = *c.Audit
+		es[i].PatientID, es[i].Outcome = id, joinedup.OutcomeAllowed
 	}
-	return nil
+	return s.coord.AuditAll(c.R.Context(), es)
 }
 
 // paramTypes maps fhirapi fields to FHIR search parameter types.

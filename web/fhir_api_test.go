@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/fhir/fhirschema"
 	"github.com/joinedup/joinedup/fhirapi"
 	"github.com/joinedup/joinedup/store"
@@ -310,8 +311,8 @@ func TestBulkExport(t *testing.T) {
 		}
 		// Another client cannot see the job.
 		c2, _ := store.CreateClient(ctx, db, joinedup.Client{Name: "other", Scopes: []string{"system/*.read"}}, `{"keys":[]}`, f.clock.Now())
-		t2 := randomToken()
-		_ = store.CreateAccessToken(ctx, db, tokenHash(t2), c2.ID, []string{"system/*.read"}, f.clock.Now(), f.clock.Now().Add(time.Minute))
+		t2 := coord.NewToken()
+		_ = store.CreateAccessToken(ctx, db, coord.TokenHash(t2), c2.ID, []string{"system/*.read"}, f.clock.Now(), f.clock.Now().Add(time.Minute))
 		if w := f.do("GET", status, "", "Bearer "+t2); w.Code != 404 {
 			t.Fatalf("another client's job: %d", w.Code)
 		}

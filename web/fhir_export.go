@@ -25,7 +25,7 @@ import (
 func (s *Server) exportRoutes() []Route {
 	// A job that was running when the last process stopped has no
 	// goroutine any more: fail it, so its client asks again.
-	if err := store.FailExportJobs(context.Background(), s.db, "", "interrupted by a restart; please ask again", s.opt.Now()); err != nil {
+	if err := s.coord.FailExports(context.Background(), "", "interrupted by a restart; please ask again", s.opt.Now()); err != nil {
 		s.log.Error("fail interrupted export jobs", "err", err)
 	}
 	r := func(method, pattern string, h func(*Call) error) Route {
@@ -107,11 +107,10 @@ func (s *Server) exportKickOff(level string) func(c *Call) error {
 		for _, t := range types {
 			job.Types = append(job.Types, t.Name)
 		}
-		if err := store.CreateExportJob(c.R.Context(), c.Q, job); err != nil {
+		audit := *c.Audit
+		if err := s.coord.StartExport(c.R.Context(), c.Actor(), job); err != nil {
 			return err
 		}
-		c.Audit.What += fmt.Sprintf(" (job %s: %s)", job.ID, strings.Join(job.Types, ","))
-		audit := *c.Audit
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
@@ -130,7 +129,7 @@ func (s *Server) runExport(job store.ExportJob, types []*fhirapi.Type, audit joi
 	dir := filepath.Join(s.exportDir(), job.ID)
 	fail := func(err error) {
 		s.log.Error("export job failed", "job", job.ID, "err", err)
-		if ferr := store.FailExportJobs(ctx, s.db, job.ID, "the export failed; it has been logged", s.opt.Now()); ferr != nil {
+		if ferr := s.coord.FailExports(ctx, job.ID, "the export failed; it has been logged", s.opt.Now()); ferr != nil {
 			s.log.Error("record export failure", "job", job.ID, "err", ferr)
 		}
 	}
@@ -155,11 +154,11 @@ func (s *Server) runExport(job store.ExportJob, types []*fhirapi.Type, audit joi
 			e := audit
 			e.At, e.PatientID, e.Outcome = s.opt.Now().UTC(), patientID, joinedup.OutcomeAllowed
 			e.What = fmt.Sprintf("%s (bulk export job %s: %d resources)", audit.What, job.ID, n)
-			_, err := s.db.Audit(ctx, e)
+			_, err := s.coord.Audit(ctx, e)
 			return err
 		},
 		Progress: func(n int) {
-			_ = store.SetExportProgress(ctx, s.db, job.ID, fmt.Sprintf("%d patients exported", n))
+			_ = s.coord.ExportProgress(ctx, job.ID, fmt.Sprintf("%d patients exported", n))
 		},
 	})
 	if err != nil {
@@ -178,7 +177,7 @@ func (s *Server) runExport(job store.ExportJob, types []*fhirapi.Type, audit joi
 			out = append(out, store.ExportFile{ResourceType: t.Name, Name: t.Name + ".ndjson", Count: n})
 		}
 	}
-	if err := store.FinishExportJob(ctx, s.db, job.ID, out, s.opt.Now()); err != nil {
+	if err := s.coord.FinishExport(ctx, job.ID, out, s.opt.Now()); err != nil {
 		fail(err)
 	}
 }
@@ -245,10 +244,9 @@ func (s *Server) exportDelete(c *Call) error {
 	if err := os.RemoveAll(filepath.Join(s.exportDir(), job.ID)); err != nil {
 		return err
 	}
-	if err := store.DeleteExportJob(c.R.Context(), c.Q, job.ID); err != nil {
+	if err := s.coord.DeleteExport(c.R.Context(), c.Actor(), job.ID); err != nil {
 		return err
 	}
-	c.Audit.What += " (deleted job " + job.ID + ")"
 	return c.Respond(http.StatusAccepted, FHIRContentType, nil)
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/fhirapi"
 	"github.com/joinedup/joinedup/store"
@@ -66,7 +67,7 @@ func seedFHIR(t *testing.T, f *fixture) {
 		in = append(in, store.AssessmentInput{FactsVersion: 1, Assessment: joinedup.Assessment{PatientID: p.ID, PolicyVersion: pol.Hash(),
 			AsOf: t0.Truncate(24 * time.Hour), Eligible: true, SuggestedTier: joinedup.TierAmber,
 			LTCs: []joinedup.Finding{{ID: "diabetes", Name: "Diabetes", Evidence: []joinedup.Evidence{{Kind: joinedup.FactObservation,
-				FactID: store.StableID("Observation", "test", "o-"+p.GivenName), Display: "BMI"}}}},
+				FactID: joinedup.StableID("Observation", "test", "o-"+p.GivenName), Display: "BMI"}}}},
 			RulesFired: []joinedup.RuleFired{{Name: "amber-ltcs", Rationale: "three or more LTCs", Tier: joinedup.TierAmber}}}})
 	}
 	saved, err := store.SaveAssessments(ctx, f.db, in, t0)
@@ -90,7 +91,7 @@ func seedFHIR(t *testing.T, f *fixture) {
 	}
 	// U's referral goes where no test user works, so it makes no
 	// relationship.
-	if _, err := store.AddReferral(ctx, f.db, store.Referral{PatientID: f.U.ID, OrganisationID: f.orgs["PRACB"], Reason: "review", Created: t0}); err != nil {
+	if _, err := store.AddReferral(ctx, f.db, joinedup.Referral{PatientID: f.U.ID, OrganisationID: f.orgs["PRACB"], Reason: "review", Created: t0}); err != nil {
 		t.Fatal(err)
 	}
 	// Care planning: a carer on each team (a person, so no relationship),
@@ -180,8 +181,8 @@ func (f *fixture) fhirID(typ, patientID string) string {
 // client, as /oauth/token would, and returns the Authorization value.
 func (f *fixture) clientToken(t *testing.T, scope string) string {
 	t.Helper()
-	tok := randomToken()
-	if err := store.CreateAccessToken(ctx, f.db, tokenHash(tok), f.fhir.client.ID, []string{scope}, f.clock.Now(), f.clock.Now().Add(AccessTokenLifetime)); err != nil {
+	tok := coord.NewToken()
+	if err := store.CreateAccessToken(ctx, f.db, coord.TokenHash(tok), f.fhir.client.ID, []string{scope}, f.clock.Now(), f.clock.Now().Add(AccessTokenLifetime)); err != nil {
 		t.Fatal(err)
 	}
 	return "Bearer " + tok

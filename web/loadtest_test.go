@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
 )
@@ -256,8 +257,8 @@ func loadUsersOf(b *testing.B, db *store.DB, now time.Time) ([]string, map[joine
 		if _, err := db.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", u.ID); err != nil {
 			b.Fatal(err)
 		}
-		tok := randomToken()
-		if err := store.CreateSession(ctx, db, tokenHash(tok), u.ID, now); err != nil {
+		tok := coord.NewToken()
+		if err := store.CreateSession(ctx, db, coord.TokenHash(tok), u.ID, now); err != nil {
 			b.Fatal(err)
 		}
 		tokens[r] = tok

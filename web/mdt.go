@@ -1,10 +1,8 @@
 package web
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/mdt"
 	"github.com/joinedup/joinedup/store"
 )
@@ -161,22 +160,9 @@ func (s *Server) loadMeeting(c *Call) (*meetingView, error) {
 }
 
 // auditCases writes one audit entry per patient whose case was shown, as
-// auditListed does, inside the request's transaction on Write routes.
+// auditListed does.
 func (s *Server) auditCases(c *Call, shown map[string]joinedup.Decision) error {
-	tx, ok := c.Q.(*sql.Tx)
-	if !ok {
-		return s.auditListed(c, shown)
-	}
-	ids := slices.Sorted(maps.Keys(shown))
-	for _, id := range ids {
-		e := *c.Audit
-		e.PatientID, e.Action, e.Reason, e.Outcome = id, joinedup.ActionReadMDTCase, shown[id].Reason, joinedup.OutcomeAllowed
-		e.What = c.Audit.What + " (listed)"
-		if _, err := store.AppendAudit(c.R.Context(), tx, e); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.auditShown(c, shown, joinedup.ActionReadMDTCase)
 }
 
 func orgName(c *Call, id string) (string, error) {
@@ -287,46 +273,15 @@ func (s *Server) createMDTMeeting(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	ctx := c.R.Context()
-	fe := joinedup.FieldErrors{}
-	m := joinedup.MDTMeeting{Title: req.Title, Start: req.StartsAt, Location: req.Location, RepeatWeeks: req.RepeatWeeks,
-		CreatedBy: c.User.ID, CreatedAt: c.Now}
-	var err error
-	if m.OrganisationID, err = orgField(ctx, c.Q, fe, "organisation_ods", req.OrganisationODS); err != nil {
+	in := coord.MeetingPlan{OrganisationODS: req.OrganisationODS, Title: req.Title, Start: req.StartsAt, Location: req.Location,
+		ChairUsername: req.ChairUsername, RepeatWeeks: req.RepeatWeeks}
+	for _, a := range req.Attendees {
+		in.Attendees = append(in.Attendees, coord.Attendee{Username: a.Username, Name: a.Name, Organisation: a.Organisation})
+	}
+	m, err := s.coord.CreateMeeting(c.R.Context(), c.Actor(), in)
+	if err != nil {
 		return err
 	}
-	if req.OrganisationODS == "" {
-		fe["organisation_ods"] = "is required"
-	}
-	username := func(field, name string) string {
-		u, _, err := store.UserByUsername(ctx, c.Q, name)
-		if err != nil {
-			fe[field] = fmt.Sprintf("no user %q", name)
-		}
-		return u.ID
-	}
-	if req.ChairUsername == "" {
-		fe["chair_username"] = "is required"
-	} else {
-		m.ChairID = username("chair_username", req.ChairUsername)
-	}
-	for i, a := range req.Attendees {
-		at := joinedup.MDTAttendee{Name: a.Name, Organisation: a.Organisation}
-		if a.Username != "" {
-			at = joinedup.MDTAttendee{UserID: username(fmt.Sprintf("attendees[%d].username", i), a.Username)}
-		}
-		m.Attendees = append(m.Attendees, at)
-	}
-	if !m.Start.IsZero() && m.Start.Before(c.Now.AddDate(0, 0, -1)) {
-		fe["starts_at"] = "is in the past"
-	}
-	if err := fieldsErr(merge(fe, m.Validate())); err != nil {
-		return err
-	}
-	if m, err = store.CreateMDTMeeting(ctx, c.Q, m); err != nil {
-		return err
-	}
-	c.Audit.What += " (meeting " + m.ID + ")"
 	return c.JSON(http.StatusCreated, toMeetingJSON(m, "", "", 0, 0, false))
 }
 
@@ -369,20 +324,8 @@ func (s *Server) mdtMeetingAPI(c *Call) error { return s.meetingAnswer(c, http.S
 
 // buildCaseList selects and stores the meeting's case list.
 func (s *Server) buildCaseList(c *Call) error {
-	m, _, err := meeting(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := mdt.LoadConfig(c.R.Context(), c.Q)
-	if err != nil {
-		return err
-	}
-	cases, err := mdt.BuildCaseList(c.R.Context(), c.Q, cfg, m)
-	if err != nil {
-		return err
-	}
-	c.Audit.What += fmt.Sprintf(" (built: %d cases)", len(cases))
-	return nil
+	_, err := s.coord.BuildCaseList(c.R.Context(), c.Actor(), c.R.PathValue("meeting"))
+	return err
 }
 
 func (s *Server) buildMDTCaseList(c *Call) error {
@@ -400,49 +343,22 @@ func (s *Server) buildMDTCaseListPage(c *Call) error {
 }
 
 func (s *Server) nextMDTMeeting(c *Call) error {
-	m, _, err := meeting(c)
+	n, err := s.coord.NextMeeting(c.R.Context(), c.Actor(), c.R.PathValue("meeting"))
 	if err != nil {
 		return err
 	}
-	n, err := store.CreateNextMDTMeeting(c.R.Context(), c.Q, m, c.User.ID, c.Now)
-	switch {
-	case errors.Is(err, joinedup.ErrConflict):
-		return joinedup.Conflict("%s", err.Error())
-	case err != nil && m.RepeatWeeks == 0:
-		return joinedup.FieldErrors{"repeat_weeks": "the meeting does not repeat, so it has no next meeting"}
-	case err != nil:
-		return err
-	}
-	c.Audit.What += " (next meeting " + n.ID + ")"
 	return c.JSON(http.StatusCreated, toMeetingJSON(n, "", "", 0, 0, false))
 }
 
 // addMDTCase adds the patient to the meeting's list by hand, with a reason.
 func (s *Server) addMDTCase(c *Call) error {
-	if err := fullScope(c); err != nil {
-		return err
-	}
-	m, _, err := meeting(c)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		return joinedup.FieldErrors{"reason": "is required: why the meeting should discuss the patient"}
-	}
-	if _, err := store.AddMDTRequest(c.R.Context(), c.Q, store.MDTRequest{PatientID: c.Patient.ID, Kind: store.MDTRequestAdded, MeetingID: m.ID,
-		Reason: req.Reason, RequestedBy: c.User.ID, RequestedAt: c.Now}); err != nil {
-		return err
-	}
-	if err := s.buildCaseList(c); err != nil {
-		return err
-	}
-	k, err := store.GetMDTCase(c.R.Context(), c.Q, m.ID, c.Patient.ID)
+	k, err := s.coord.AddCase(c.R.Context(), c.Actor(), c.R.PathValue("meeting"), c.Patient.ID, req.Reason)
 	if err != nil {
 		return err
 	}
@@ -458,17 +374,7 @@ func (s *Server) requestMDT(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	fe := joinedup.FieldErrors{}
-	if strings.TrimSpace(req.Reason) == "" {
-		fe["reason"] = "is required: why the meeting should discuss the patient"
-	} else if len(req.Reason) > joinedup.MaxText {
-		fe["reason"] = fmt.Sprintf("is longer than %d characters", joinedup.MaxText)
-	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	r, err := store.AddMDTRequest(c.R.Context(), c.Q, store.MDTRequest{PatientID: c.Patient.ID, Kind: store.MDTRequestDiscuss,
-		Reason: req.Reason, RequestedBy: c.User.ID, RequestedAt: c.Now})
+	r, err := s.coord.RequestDiscussion(c.R.Context(), c.Actor(), c.Patient.ID, req.Reason)
 	if err != nil {
 		return err
 	}
@@ -497,82 +403,20 @@ type outcomeRequest struct {
 	} `json:"plan"`
 }
 
-// outcomeFrom resolves the owners and dates of an outcome request, noting
-// problems in fe; actions with add_to_plan also go into the plan change.
-func outcomeFrom(c *Call, req outcomeRequest, fe joinedup.FieldErrors) (joinedup.MDTOutcome, *mdt.PlanChange, error) {
-	ctx := c.R.Context()
-	o := joinedup.MDTOutcome{Discussed: req.Discussed, Outcome: req.Outcome, Decisions: req.Decisions}
-	var change *mdt.PlanChange
+// outcome reads an outcome request as the coordination layer takes it,
+// noting unreadable dates in fe.
+func (req outcomeRequest) outcome(fe joinedup.FieldErrors) coord.Outcome {
+	o := coord.Outcome{Version: req.Version, Discussed: req.Discussed, Outcome: req.Outcome, Decisions: req.Decisions, Unread: fe}
 	if req.Plan != nil {
-		change = &mdt.PlanChange{WhatMatters: req.Plan.WhatMatters, NextReview: dateField(fe, "plan.next_review", req.Plan.NextReview)}
-		if req.Plan.BaseVersion == nil {
-			fe["plan.base_version"] = "is required: the care-plan version the change was made from (0 for a new plan)"
-		} else {
-			change.BaseVersion = *req.Plan.BaseVersion
-		}
+		o.Plan = &coord.PlanPart{BaseVersion: req.Plan.BaseVersion, WhatMatters: req.Plan.WhatMatters,
+			NextReview: dateField(fe, "plan.next_review", req.Plan.NextReview)}
 	}
 	for i, a := range req.Actions {
-		f := fmt.Sprintf("actions[%d].", i)
-		act := joinedup.MDTAction{Description: a.Description, Due: dateField(fe, f+"due", a.Due), Priority: a.Priority}
-		if a.AssigneeUser != "" {
-			u, _, err := store.UserByUsername(ctx, c.Q, a.AssigneeUser)
-			switch {
-			case errors.Is(err, joinedup.ErrNotFound):
-				fe[f+"assignee_username"] = fmt.Sprintf("no user %q", a.AssigneeUser)
-			case err != nil:
-				return o, nil, err
-			}
-			act.AssigneeUser = u.ID
-		}
-		var err error
-		if act.AssigneeOrg, err = orgField(ctx, c.Q, fe, f+"assignee_organisation_ods", a.AssigneeOrgODS); err != nil {
-			return o, nil, err
-		}
-		o.Actions = append(o.Actions, act)
-		if a.AddToPlan {
-			if change == nil {
-				fe[f+"add_to_plan"] = "needs plan.base_version: the care-plan version the change was made from"
-				continue
-			}
-			owner := a.PlanOwnerInText
-			if owner == "" {
-				owner = userName(c, act.AssigneeUser)
-				if act.AssigneeUser == "" {
-					owner = a.AssigneeOrgODS
-				}
-			}
-			change.Actions = append(change.Actions, joinedup.AgreedAction{Description: a.Description, Owner: owner, Due: act.Due,
-				Status: joinedup.ActionOpen})
-		}
+		o.Actions = append(o.Actions, coord.OutcomeAction{Description: a.Description, AssigneeUsername: a.AssigneeUser,
+			AssigneeOrgODS: a.AssigneeOrgODS, Due: dateField(fe, fmt.Sprintf("actions[%d].due", i), a.Due), Priority: a.Priority,
+			AddToPlan: a.AddToPlan, PlanOwner: a.PlanOwnerInText})
 	}
-	return o, change, nil
-}
-
-// recordOutcome records a case and shapes its failures as API errors.
-func (s *Server) recordOutcome(c *Call, version int, o joinedup.MDTOutcome, change *mdt.PlanChange) (mdt.Recorded, error) {
-	m, _, err := meeting(c)
-	if err != nil {
-		return mdt.Recorded{}, err
-	}
-	rec, err := mdt.Record(c.R.Context(), c.Q, m, c.Patient.ID, version, o, change, c.User.ID, c.Now)
-	var pc *mdt.PlanConflictError
-	switch {
-	case errors.As(err, &pc):
-		return rec, &joinedup.Error{Kind: joinedup.ErrConflict, Code: "plan_conflict", Message: err.Error() + "; nothing was recorded: read the plan again and record the outcome"}
-	case errors.Is(err, joinedup.ErrNotFound):
-		return rec, joinedup.NotFound("the patient is not on this meeting's case list")
-	case errors.Is(err, joinedup.ErrConflict), errors.Is(err, joinedup.ErrConflict):
-		return rec, joinedup.Conflict("%s", err.Error())
-	case err != nil:
-		return rec, err
-	}
-	if rec.Plan != nil {
-		if _, err := syncWorklist(c); err != nil {
-			return rec, err
-		}
-	}
-	c.Audit.What += fmt.Sprintf(" (meeting %s: %s, %d actions, plan version %d)", m.ID, rec.Case.Status, len(rec.Tasks), planVersion(rec))
-	return rec, nil
+	return o
 }
 
 func planVersion(r mdt.Recorded) int {
@@ -587,18 +431,7 @@ func (s *Server) recordMDTOutcomeAPI(c *Call) error {
 	if err := decodeJSON(c.R, &req); err != nil {
 		return err
 	}
-	fe := joinedup.FieldErrors{}
-	if req.Version == nil {
-		fe["version"] = "is required: the case version read"
-	}
-	o, change, err := outcomeFrom(c, req, fe)
-	if err != nil {
-		return err
-	}
-	if err := fieldsErr(fe); err != nil {
-		return err
-	}
-	rec, err := s.recordOutcome(c, *req.Version, o, change)
+	rec, err := s.coord.RecordOutcome(c.R.Context(), c.Actor(), c.R.PathValue("meeting"), c.Patient.ID, req.outcome(joinedup.FieldErrors{}))
 	if err != nil {
 		return err
 	}
@@ -835,19 +668,17 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 	for _, k := range []string{"version", "discussed", "outcome", "decisions", "action", "owner", "due", "add_to_plan", "plan_version"} {
 		form[k] = f(k)
 	}
-	var errs []fieldError
 	version, err := strconv.Atoi(form["version"])
 	if err != nil {
 		return badRequest("version: want the case version read")
 	}
 	fe := joinedup.FieldErrors{}
-	o := joinedup.MDTOutcome{Discussed: form["discussed"] == "yes", Outcome: form["outcome"], Decisions: form["decisions"]}
+	o := coord.Outcome{Version: &version, Discussed: form["discussed"] == "yes", Outcome: form["outcome"], Decisions: form["decisions"], Unread: fe}
 	if form["discussed"] == "" {
-		errs = append(errs, fieldError{"discussed-yes", "Select whether the case was discussed"})
+		fe["discussed"] = "select whether the case was discussed"
 	}
-	var change *mdt.PlanChange
 	if form["action"] != "" || form["owner"] != "" {
-		a := joinedup.MDTAction{Description: form["action"], Due: dateField(fe, "actions[0].due", form["due"])}
+		a := coord.OutcomeAction{Description: form["action"], Due: dateField(fe, "actions[0].due", form["due"])}
 		kind, id, _ := strings.Cut(form["owner"], ":")
 		switch kind {
 		case "user":
@@ -855,23 +686,15 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 		case "org":
 			a.AssigneeOrg = id
 		}
-		o.Actions = append(o.Actions, a)
 		if form["add_to_plan"] == "yes" {
 			base, _ := strconv.Atoi(form["plan_version"])
-			owner := userName(c, a.AssigneeUser)
-			if a.AssigneeUser == "" {
-				owner, _ = orgName(c, a.AssigneeOrg)
-			}
-			change = &mdt.PlanChange{BaseVersion: base, Actions: []joinedup.AgreedAction{{Description: a.Description, Owner: owner, Due: a.Due,
-				Status: joinedup.ActionOpen}}}
+			a.AddToPlan, o.Plan = true, &coord.PlanPart{BaseVersion: &base}
 		}
+		o.Actions = append(o.Actions, a)
 	}
-	var rec mdt.Recorded
-	if len(errs) == 0 && len(fe) == 0 {
-		rec, err = s.recordOutcome(c, version, o, change)
-	}
+	_, err = s.coord.RecordOutcome(c.R.Context(), c.Actor(), c.R.PathValue("meeting"), c.Patient.ID, o)
+	var errs []fieldError
 	switch {
-	case len(errs) > 0 || len(fe) > 0:
 	case errors.As(err, &fe):
 	case errors.Is(err, joinedup.ErrConflict):
 		p, _ := problemOf(err)
@@ -883,19 +706,17 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 		if p := c.R.PostFormValue("next"); p != "" {
 			next = "/mdt/meetings/" + c.R.PathValue("meeting") + "/patients/" + p
 		}
-		c.Audit.What += fmt.Sprintf(" (%d tasks raised)", len(rec.Tasks))
 		return c.Redirect(next + "?recorded=" + c.Patient.ID)
 	}
 	for field, msg := range fe {
-		id := map[string]string{"outcome": "outcome", "actions[0].description": "action", "actions[0].owner": "owner",
-			"actions[0].due": "due", "actions": "action"}[field]
+		id := map[string]string{"discussed": "discussed-yes", "outcome": "outcome", "actions[0].description": "action",
+			"actions[0].owner": "owner", "actions[0].due": "due", "actions": "action"}[field]
 		if id == "" {
 			id = "outcome"
 		}
 		errs = append(errs, fieldError{id, formMessage(field, msg)})
 	}
 	slices.SortFunc(errs, func(a, b fieldError) int { return strings.Compare(a.Field, b.Field) })
-	c.Audit.What += " (not recorded)"
 	p, err := s.loadCasePage(c)
 	if err != nil {
 		return err
@@ -906,6 +727,9 @@ func (s *Server) recordMDTOutcomePage(c *Call) error {
 
 // formMessage words a field problem for the error summary.
 func formMessage(field, msg string) string {
+	if field == "discussed" {
+		return "Select whether the case was discussed"
+	}
 	label := map[string]string{"outcome": "Outcome", "actions[0].description": "Action", "actions[0].owner": "Action owner",
 		"actions[0].due": "Action due date", "actions": "Actions"}[field]
 	if label == "" {

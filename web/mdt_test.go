@@ -1,7 +1,6 @@
 package web
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,20 +8,18 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
-	"github.com/joinedup/joinedup/stratify"
 )
 
 // confirmTier assesses p at tier and records a GP's confirmation.
 func (f *fixture) confirmTier(t *testing.T, p joinedup.Patient, tier joinedup.Tier) {
 	t.Helper()
 	f.assess(t, p, tier)
-	err := f.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := stratify.RecordDecision(ctx, tx, p.ID, tier, "", f.users[joinedup.RoleGP].ID, f.clock.Now())
-		return err
-	})
-	if err != nil {
+	gp := f.users[joinedup.RoleGP]
+	if _, err := coord.New(f.db, nil).DecideTier(ctx, coord.Actor{User: gp, At: f.clock.Now(), Door: "test", Scope: joinedup.ScopeFull},
+		p.ID, tier, ""); err != nil {
 		t.Fatal(err)
 	}
 }

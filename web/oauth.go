@@ -10,6 +10,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -46,7 +47,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // authenticateClient returns the client of a live bearer token, with the
 // token's scopes.
 func (s *Server) authenticateClient(r *http.Request, token string, now time.Time) (joinedup.Client, bool, error) {
-	c, err := store.ClientByToken(r.Context(), s.db, tokenHash(token), now)
+	c, err := store.ClientByToken(r.Context(), s.db, coord.TokenHash(token), now)
 	if errors.Is(err, joinedup.ErrNotFound) {
 		return joinedup.Client{}, false, nil
 	}
@@ -150,17 +151,15 @@ func (s *Server) oauthToken(c *Call) error {
 	if claims.ID == "" {
 		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion has no jti")
 	}
-	if err := store.UseAssertion(r.Context(), s.db, client.ID, claims.ID, claims.Expiry.Time(), now); errors.Is(err, joinedup.ErrConflict) {
-		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion was used before")
-	} else if err != nil {
-		return err
-	}
 	scopes := joinedup.NarrowScopes(client.Scopes, requested)
 	if len(scopes) == 0 {
 		return s.oauthFail(c, http.StatusBadRequest, "invalid_scope", "the client is not registered for the scopes asked for")
 	}
-	token := randomToken()
-	if err := store.CreateAccessToken(r.Context(), s.db, tokenHash(token), client.ID, scopes, now, now.Add(AccessTokenLifetime)); err != nil {
+	token, err := s.coord.IssueToken(r.Context(), client, claims.ID, claims.Expiry.Time(), scopes, now, AccessTokenLifetime)
+	if errors.Is(err, coord.ErrAssertionUsed) {
+		return s.oauthFail(c, http.StatusUnauthorized, "invalid_client", "the assertion was used before")
+	}
+	if err != nil {
 		return err
 	}
 	s.log.Info("access token issued", "client", client.Name, "scope", strings.Join(scopes, " "))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
 )
@@ -54,7 +55,7 @@ func newTestProvider(t *testing.T, now func() time.Time) *testProvider {
 	})
 	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		code := randomToken()
+		code := coord.NewToken()
 		p.mu.Lock()
 		p.codes[code] = q
 		p.mu.Unlock()

@@ -47,12 +47,14 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2 Jan 2006 15:04")
 	},
-	"isodate":      func(t time.Time) string { return t.Format(time.DateOnly) },
-	"tierTag":      tierTag,
-	"planText":     planText,
-	"planHeadings": func() any { return planHeadings },
-	"fieldID":      func(prefix string, i int, name string) string { return fmt.Sprintf("%s-%d-%s", prefix, i, name) },
-	"fieldName":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
+	"isodate":        func(t time.Time) string { return t.Format(time.DateOnly) },
+	"tierTag":        tierTag,
+	"planText":       planText,
+	"planHeadings":   func() any { return planHeadings },
+	"goalStatuses":   goalStatuses,
+	"actionStatuses": actionStatuses,
+	"fieldID":        func(prefix string, i int, name string) string { return fmt.Sprintf("%s-%d-%s", prefix, i, name) },
+	"fieldName":      func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
 	// tierValue is the form value of a tier (its String is the label).
 	"tierValue": func(t joinedup.Tier) string { return string(t) },
 	"tierName": func(t joinedup.Tier) string {

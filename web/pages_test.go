@@ -1,7 +1,6 @@
 package web
 
 import (
-	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -245,7 +244,7 @@ func TestWorklistShowsTheFirstOfEach(t *testing.T) {
 		for i := 1; i <= 55; i++ {
 			task := joinedup.Task{PatientID: f.R.ID, Kind: "review", Title: fmt.Sprintf("Task %02d", i), AssigneeOrg: f.orgs["PRACA"],
 				Due: now.AddDate(0, 0, i), Priority: 2, CreatedAt: now, DedupeKey: fmt.Sprint("task-", i)}
-			if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
+			if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := store.RaiseTask(ctx, tx, &task); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -255,7 +254,7 @@ func TestWorklistShowsTheFirstOfEach(t *testing.T) {
 		for i := range 23 {
 			p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: fmt.Sprint("caseload", i)}, GivenName: fmt.Sprintf("Case%02d", i),
 				FamilyName: "Load", PracticeID: f.orgs["PRACB"]}
-			p.ID = store.PatientID(p)
+			p.ID = joinedup.PatientID(p)
 			b.Patients = append(b.Patients, p)
 		}
 		if _, err := store.Write(ctx, db, b); err != nil {

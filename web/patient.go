@@ -1,7 +1,6 @@
 package web
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
-	"github.com/joinedup/joinedup/stratify"
 )
 
 // patientRoutes are the patient page and the tier decision it posts.
@@ -294,28 +292,22 @@ func (s *Server) patientPage(c *Call) error {
 // suggested tier. A missing reason for an override redisplays the page with
 // an error summary, keeping what was typed; nothing is recorded.
 func (s *Server) decideTier(c *Call) error {
-	tx, ok := c.Q.(*sql.Tx)
-	if !ok {
-		return fmt.Errorf("decide tier: not in a transaction")
-	}
 	form := tierForm{Tier: joinedup.Tier(c.R.PostFormValue("tier")), Reason: c.R.PostFormValue("reason")}
+	_, err := s.coord.DecideTier(c.R.Context(), c.Actor(), c.Patient.ID, form.Tier, form.Reason)
+	var fe joinedup.FieldErrors
 	var errs []fieldError
-	dec, err := stratify.RecordDecision(c.R.Context(), tx, c.Patient.ID, form.Tier, form.Reason, c.User.ID, c.Now)
 	switch {
 	case err == nil:
-		c.Audit.What += fmt.Sprintf(" (tier %s, suggested %s, overridden %v)", dec.Tier, dec.SuggestedTier, dec.Overridden)
-		c.Audit.Reason = strings.TrimSpace(dec.Reason)
 		return c.Redirect("/patients/" + c.Patient.ID + "?decided=1#tier")
-	case errors.Is(err, joinedup.ErrReasonRequired):
-		errs = []fieldError{{Field: "reason", Message: "Enter why you are choosing a different tier from the suggested one"}}
 	case errors.Is(err, joinedup.ErrNotFound):
 		errs = []fieldError{{Field: "tier-red", Message: "This patient has no assessment to decide on yet"}}
-	case !form.Tier.Valid():
+	case errors.As(err, &fe) && fe["tier"] != "":
 		errs = []fieldError{{Field: "tier-red", Message: "Select a tier: Red, Amber or Green"}}
+	case errors.As(err, &fe) && fe["reason"] != "":
+		errs = []fieldError{{Field: "reason", Message: "Enter why you are choosing a different tier from the suggested one"}}
 	default:
 		return err
 	}
-	c.Audit.What += " (not recorded: " + errs[0].Message + ")"
 	d, err := s.loadPatient(c)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -64,6 +64,7 @@ type OIDCConfig struct {
 // Server is the HTTP server. It implements http.Handler.
 type Server struct {
 	db      *store.DB
+	coord   *coord.Service
 	opt     Options
 	log     *slog.Logger
 	handler http.Handler
@@ -88,9 +89,9 @@ type Route struct {
 	// Patient marks a patient-scoped route: the path value {id} names the
 	// patient, and the user's relationship with that patient decides.
 	Patient bool
-	// Write runs the handler and its audit entry in one transaction, so a
-	// change is never stored without its audit entry, nor an entry without
-	// its change.
+	// Write marks a route that changes something: its handler makes the
+	// change through the coordination layer (Call.Actor), which stores it
+	// and its audit entry in one transaction.
 	Write bool
 	// Page marks a route a person's browser opens: its errors are HTML
 	// pages in the NHS.UK style (a 401 redirects to sign in) rather than
@@ -123,7 +124,8 @@ func (rt Route) Key() string { return rt.Method + " " + rt.Pattern }
 type Call struct {
 	W http.ResponseWriter
 	R *http.Request
-	// Q is the database: the request's transaction on Write routes.
+	// Q reads the database. Changes go through the coordination layer
+	// (Actor), never through Q.
 	Q   store.Querier
 	Now time.Time
 	// User is the signed-in user (zero on public routes and for clients).
@@ -142,6 +144,7 @@ type Call struct {
 	Audit *joinedup.AuditEntry
 
 	server      *Server
+	audited     bool // a change made through Actor wrote the request's audit entry
 	status      int
 	body        any
 	contentType string
@@ -165,8 +168,22 @@ func (c *Call) Stream(status int, contentType string, fn func(w io.Writer) error
 	return nil
 }
 
+// Actor is the caller as the coordination layer takes them: who, when,
+// through which route, and what access allowed. A change made with it
+// writes the request's audit entry in the change's own transaction, so the
+// server writes none for the request.
+func (c *Call) Actor() coord.Actor {
+	c.audited = true
+	u := c.User
+	if c.Client.ID != "" {
+		u = joinedup.User{ID: c.Audit.UserID, Username: c.Audit.Username, Role: c.Audit.Role}
+	}
+	return coord.Actor{User: u, At: c.Now, Door: c.Audit.What, Scope: c.Decision.Scope, Reason: c.Decision.Reason,
+		BreakGlass: c.Decision.BreakGlass}
+}
+
 // JSON sets the response; the server writes it once the request's audit
-// entry (and, on Write routes, the transaction) is committed.
+// entry is committed.
 func (c *Call) JSON(status int, v any) error {
 	c.status, c.body = status, v
 	return nil
@@ -192,7 +209,7 @@ func New(db *store.DB, opt Options) *Server {
 	if opt.LockoutPeriod == 0 {
 		opt.LockoutPeriod = 15 * time.Minute
 	}
-	s := &Server{db: db, opt: opt, log: opt.Logger}
+	s := &Server{db: db, coord: coord.New(db, opt.Logger), opt: opt, log: opt.Logger}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -359,7 +376,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			Reason: c.Decision.Reason, BreakGlass: c.Decision.BreakGlass}
 		if !c.Decision.Allowed {
 			c.Audit.Outcome = joinedup.OutcomeDenied
-			if _, err := s.db.Audit(r.Context(), *c.Audit); err != nil {
+			if _, err := s.coord.Audit(r.Context(), *c.Audit); err != nil {
 				fail(err)
 				return
 			}
@@ -373,24 +390,18 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 			fail(joinedup.NotFound("no such patient"))
 			return
 		}
-		if rt.Write {
-			err = s.db.InTx(r.Context(), func(tx *sql.Tx) error {
-				c.Q = tx
-				if err := rt.Handle(c); err != nil {
-					return err
-				}
-				c.Audit.Outcome = joinedup.OutcomeAllowed
-				_, err := store.AppendAudit(r.Context(), tx, *c.Audit)
-				return err
-			})
-		} else {
-			if err = rt.Handle(c); err == nil {
-				c.Audit.Outcome = joinedup.OutcomeAllowed
-				_, err = s.db.Audit(r.Context(), *c.Audit)
-			}
+		// A change is audited by the coordination layer, in the change's
+		// own transaction (Call.Actor); a read, or a request that changed
+		// nothing, is audited here.
+		err = rt.Handle(c)
+		if err == nil && !c.audited {
+			c.Audit.Outcome = joinedup.OutcomeAllowed
+			_, err = s.coord.Audit(r.Context(), *c.Audit)
 		}
 		if err != nil {
-			s.auditFailed(r, c, err.Error())
+			if !c.audited {
+				s.auditFailed(r, c, err.Error())
+			}
 			fail(err)
 			return
 		}
@@ -423,7 +434,7 @@ func (s *Server) auditFailed(r *http.Request, c *Call, why string) {
 	e := *c.Audit
 	e.Outcome = joinedup.OutcomeFailed
 	e.Reason = c.Decision.Reason + "; not completed: " + why
-	if _, err := s.db.Audit(context.WithoutCancel(r.Context()), e); err != nil {
+	if _, err := s.coord.Audit(context.WithoutCancel(r.Context()), e); err != nil {
 		s.log.Error("audit of failed request", "err", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/password"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
@@ -80,14 +81,14 @@ func newFixture(t *testing.T, db *store.DB, opt Options) *fixture {
 	mk := func(i int, given, practice string) joinedup.Patient {
 		p := joinedup.Patient{NHSNumber: nhs[i], Source: joinedup.Source{System: "test", ID: given}, GivenName: given, FamilyName: "Test",
 			PracticeID: f.orgs[practice], Phone: "020 7946 000" + fmt.Sprint(i), BirthDate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		return p
 	}
 	f.R, f.U, f.R2, f.U2 = mk(0, "Rita", "PRACA"), mk(1, "Umar", "PRACB"), mk(2, "Ravi", "PRACA"), mk(3, "Una", "PRACB")
 	b.Patients = []joinedup.Patient{f.R, f.U, f.R2, f.U2}
 	for i := range 5 { // PRACA has 7 patients; PRACB 2, which aggregates suppress
 		p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: fmt.Sprint("extra", i)}, GivenName: "Extra", PracticeID: f.orgs["PRACA"]}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		b.Patients = append(b.Patients, p)
 	}
 	b.Conditions = []joinedup.Condition{{PatientID: f.R.ID, Source: joinedup.Source{System: "test", ID: "c1"},
@@ -116,9 +117,9 @@ func newFixture(t *testing.T, db *store.DB, opt Options) *fixture {
 	for _, p := range []joinedup.Patient{f.R, f.R2} {
 		// Relationships for the non-GP roles (the GP's is registration).
 		ok(store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p.ID, UserID: f.users[joinedup.RoleCareCoordinator].ID, Role: "care coordinator", Start: t0}))
-		ok(store.AddReferral(ctx, db, store.Referral{PatientID: p.ID, OrganisationID: f.orgs["TRUST1"], Reason: "annual review", Created: t0}))
+		ok(store.AddReferral(ctx, db, joinedup.Referral{PatientID: p.ID, OrganisationID: f.orgs["TRUST1"], Reason: "annual review", Created: t0}))
 		ok(store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: p.ID, OrganisationID: f.orgs["SC1"], Role: "social worker", Start: t0}))
-		ok(store.AddReferral(ctx, db, store.Referral{PatientID: p.ID, OrganisationID: f.orgs["VOL1"], Reason: "lonely since bereavement",
+		ok(store.AddReferral(ctx, db, joinedup.Referral{PatientID: p.ID, OrganisationID: f.orgs["VOL1"], Reason: "lonely since bereavement",
 			WhatMatters: "getting back to the choir", Created: t0}))
 		// The roles that never see patients get a relationship too, to show it does not help them.
 		for _, r := range []joinedup.Role{joinedup.RoleLCNManager, joinedup.RoleAdmin, joinedup.RoleIGLead} {
@@ -127,7 +128,7 @@ func newFixture(t *testing.T, db *store.DB, opt Options) *fixture {
 	}
 	// Every patient consents to everything, so only relationships differ.
 	for _, p := range []joinedup.Patient{f.R, f.U, f.R2, f.U2} {
-		ok(store.RecordConsent(ctx, db, store.Consent{PatientID: p.ID, SocialCare: true, Voluntary: true,
+		ok(store.RecordConsent(ctx, db, joinedup.Consent{PatientID: p.ID, SocialCare: true, Voluntary: true,
 			RecordedBy: f.users[joinedup.RoleGP].ID, RecordedAt: t0}))
 	}
 	opt.Now = f.clock.Now
@@ -152,8 +153,8 @@ func newFullFixture(t *testing.T, db *store.DB, opt Options) *fixture {
 // session starts a session for the role's user and returns its token.
 func (f *fixture) session(t *testing.T, r joinedup.Role) string {
 	t.Helper()
-	tok := randomToken()
-	if err := store.CreateSession(ctx, f.db, tokenHash(tok), f.users[r].ID, f.clock.Now()); err != nil {
+	tok := coord.NewToken()
+	if err := store.CreateSession(ctx, f.db, coord.TokenHash(tok), f.users[r].ID, f.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return tok
@@ -267,6 +268,10 @@ var accessMatrix = map[string]matrixRow{
 func TestAccessMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFullFixture(t, db, Options{})
+		setUp, err := store.VerifyAudit(ctx, db) // changes made by the fixture
+		if err != nil {
+			t.Fatal(err)
+		}
 		audited := 0
 		for _, rt := range f.srv.Routes() {
 			row, ok := accessMatrix[rt.Key()]
@@ -354,8 +359,9 @@ func TestAccessMatrix(t *testing.T) {
 			after = es[len(es)-1].Seq
 		}
 		n, err := store.VerifyAudit(ctx, db)
-		if err != nil || n != int64(audited)+listed {
-			t.Fatalf("audit: %d entries, %v; want %d (one per authenticated API request) + %d (one per patient listed)", n, err, audited, listed)
+		if err != nil || n != setUp+int64(audited)+listed {
+			t.Fatalf("audit: %d entries, %v; want %d (set-up) + %d (one per authenticated API request) + %d (one per patient listed)",
+				n, err, setUp, audited, listed)
 		}
 		denied, _ := store.AuditEntries(ctx, db, store.AuditFilter{PatientID: f.U.ID, Limit: 1000})
 		nDenied := 0
@@ -413,7 +419,7 @@ func TestBreakGlass(t *testing.T) {
 		if w := f.do("GET", path, "", tok); w.Code != 403 {
 			t.Fatalf("before break-glass: %d", w.Code)
 		}
-		if w := f.do("POST", path+"/break-glass", `{"reason":"   "}`, tok); w.Code != 400 {
+		if w := f.do("POST", path+"/break-glass", `{"reason":"   "}`, tok); w.Code != 422 || !strings.Contains(w.Body.String(), `"reason"`) {
 			t.Fatalf("empty reason: %d %s", w.Code, w.Body)
 		}
 		if w := f.do("POST", path+"/break-glass", `{"reason":"found unconscious at home visit"}`, tok); w.Code != 201 {
@@ -445,7 +451,7 @@ func TestConsentAuditedInSameTransaction(t *testing.T) {
 		f := newFixture(t, db, Options{})
 		tok := f.session(t, joinedup.RoleGP)
 		path := "/api/patients/" + f.R.ID + "/consent"
-		if w := f.do("POST", path, `{"social_care":false}`, tok); w.Code != 400 || !strings.Contains(w.Body.String(), `"code":"bad_request"`) {
+		if w := f.do("POST", path, `{"social_care":false}`, tok); w.Code != 422 || !strings.Contains(w.Body.String(), `"voluntary":"is required`) {
 			t.Fatalf("missing field: %d %s", w.Code, w.Body)
 		}
 		if c, _ := store.LatestConsent(ctx, db, f.R.ID); !c.SocialCare {
@@ -646,7 +652,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if !strings.Contains(logs, "signed in") || !strings.Contains(logs, "sign-in failed") || !strings.Contains(logs, "access denied") {
 			t.Fatalf("expected log lines missing:\n%s", logs)
 		}
-		for _, secret := range []string{pw, tok, tokenHash(tok)} {
+		for _, secret := range []string{pw, tok, coord.TokenHash(tok)} {
 			if strings.Contains(logs, secret) {
 				t.Fatalf("logs contain a secret %q:\n%s", secret, logs)
 			}

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -36,20 +39,21 @@ func shownPatients(c *Call, ids []string) (map[string]joinedup.Decision, error) 
 // auditListed writes one audit entry per patient a list showed, so a
 // subject access request finds every list a person appeared on.
 func (s *Server) auditListed(c *Call, shown map[string]joinedup.Decision) error {
-	ids := make([]string, 0, len(shown))
-	for id := range shown {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	return s.auditShown(c, shown, joinedup.ActionReadPatient)
+}
+
+// auditShown appends one entry per patient shown, as a read of their
+// record by action, in one transaction.
+func (s *Server) auditShown(c *Call, shown map[string]joinedup.Decision, action joinedup.Action) error {
+	ids := slices.Sorted(maps.Keys(shown))
+	es := make([]joinedup.AuditEntry, len(ids))
+	for i, id := range ids {
 		e := *c.Audit
-		e.PatientID, e.Action, e.Reason, e.Outcome = id, joinedup.ActionReadPatient, shown[id].Reason, joinedup.OutcomeAllowed
+		e.PatientID, e.Action, e.Reason, e.Outcome = id, action, shown[id].Reason, joinedup.OutcomeAllowed
 		e.What = c.Audit.What + " (listed)"
-		if _, err := s.db.Audit(c.R.Context(), e); err != nil {
-			return err
-		}
+		es[i] = e
 	}
-	return nil
+	return s.coord.AuditAll(c.R.Context(), es)
 }
 
 // taskRowJSON is a task on a list across patients.
@@ -274,4 +278,18 @@ func (s *Server) overdueAggregates(c *Call) error {
 		out = append(out, l)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"as_of": c.Now.Format(time.DateOnly), "suppressed_below": joinedup.SuppressBelow, "localities": out})
+}
+
+// orgField resolves an ODS code a request names to an organisation id,
+// noting an unknown code in fe.
+func orgField(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field, ods string) (string, error) {
+	if ods == "" {
+		return "", nil
+	}
+	id, err := store.OrganisationIDByODS(ctx, q, ods)
+	if errors.Is(err, joinedup.ErrNotFound) {
+		fe[field] = "no organisation with ODS code " + ods
+		return "", nil
+	}
+	return id, err
 }

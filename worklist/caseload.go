@@ -2,7 +2,6 @@ package worklist
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -101,7 +100,7 @@ func SyncAll(ctx context.Context, db *store.DB, cfg Config, asOf, now time.Time,
 	for start := 0; start < len(ids); start += batchSize {
 		chunk := ids[start:min(start+batchSize, len(ids))]
 		var got Result
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
 			got = Result{}
 			for _, id := range chunk {
 				r, err := Sync(ctx, tx, cfg, id, asOf, now)

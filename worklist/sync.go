@@ -96,7 +96,7 @@ type Result struct {
 // condition is met, stamping changes with now. Run it in the transaction
 // of the change that prompted it (a tier decision, a care-team change, a
 // care-plan save, a review), and daily for the date-driven events.
-func Sync(ctx context.Context, q store.Querier, cfg Config, patientID string, asOf, now time.Time) (Result, error) {
+func Sync(ctx context.Context, q store.Writer, cfg Config, patientID string, asOf, now time.Time) (Result, error) {
 	s, err := LoadState(ctx, q, patientID, asOf)
 	if err != nil {
 		return Result{}, fmt.Errorf("worklist for patient %s: %w", patientID, err)
@@ -107,7 +107,7 @@ func Sync(ctx context.Context, q store.Querier, cfg Config, patientID string, as
 // Apply stores an Outcome: closures first, so a task closed and raised
 // again in one outcome (a new episode) is not blocked by the old one. A
 // task already open with a team is handed to the person the rules now name.
-func Apply(ctx context.Context, q store.Querier, o Outcome, now time.Time) (Result, error) {
+func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Result, error) {
 	var r Result
 	for _, c := range o.Close {
 		for _, t := range o.Raise {

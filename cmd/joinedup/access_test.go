@@ -23,7 +23,7 @@ func seed(t *testing.T, e store.Engine) (string, *store.DB, joinedup.Patient) {
 	prac := joinedup.Organisation{ODS: "G85001", Name: "Lambeth Walk", Kind: joinedup.OrgPractice, Source: joinedup.Source{System: "test", ID: "p"}}
 	prac.ID = store.OrganisationID(prac)
 	p := joinedup.Patient{NHSNumber: "9000000009", GivenName: "Jane", FamilyName: "Smith", PracticeID: prac.ID, Source: joinedup.Source{System: "test", ID: "1"}}
-	p.ID = store.PatientID(p)
+	p.ID = joinedup.PatientID(p)
 	if _, err := store.Write(context.Background(), db, &store.Batch{Organisations: []joinedup.Organisation{prac}, Patients: []joinedup.Patient{p}}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestUserCommands(t *testing.T) {
 				t.Fatalf("bad role: %d %q", code, errOut)
 			}
 			code, _, errOut = runCLI(t, "user", "add", "--db", url, "--username", "dr.jones", "--name", "Again", "--role", "gp")
-			if code != exitFailure || !strings.Contains(errOut, "already exists") {
+			if code != exitFailure || !strings.Contains(errOut, "already taken") {
 				t.Fatalf("duplicate: %d %q", code, errOut)
 			}
 			if code, _, errOut = runCLI(t, "user", "disable", "--db", url, "--username", "dr.jones"); code != exitOK {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/store"
 )
 
@@ -61,7 +62,7 @@ func runClientAdd(ctx context.Context, e *env, args []string) error {
 		return exitCodeError{code: exitUsage, err: err}
 	}
 	defer db.Close()
-	c, err := store.CreateClient(ctx, db, joinedup.Client{Name: *name, Scopes: scopes}, string(raw), time.Now())
+	c, err := coord.New(db, e.log).CreateClient(ctx, coord.System("joinedup client add", time.Now().UTC()), joinedup.Client{Name: *name, Scopes: scopes}, string(raw))
 	if errors.Is(err, joinedup.ErrConflict) {
 		return usageError{fmt.Sprintf("a client named %q exists", *name)}
 	}

@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/store"
 )
@@ -44,18 +46,16 @@ func runDirectoryImport(ctx context.Context, e *env, sub string, args []string) 
 		return err
 	}
 	defer db.Close()
-	now := time.Now().UTC()
-	var doc *directory.Document
-	if sub == "demo" {
-		doc, err = directory.LoadDemo(ctx, db, now)
-	} else {
-		f, oerr := os.Open(fs.Arg(0))
-		if oerr != nil {
-			return fmt.Errorf("directory import: %w", oerr)
+	var r io.Reader = bytes.NewReader(directory.DemoJSON())
+	if sub == "import" {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("directory import: %w", err)
 		}
 		defer f.Close()
-		doc, err = directory.Import(ctx, db, f, "", now)
+		r = f
 	}
+	doc, err := coord.New(db, e.log).ImportDirectory(ctx, coord.System("joinedup directory "+sub, time.Now().UTC()), r)
 	var inv *directory.InvalidError
 	if errors.As(err, &inv) {
 		for _, p := range inv.Problems {
@@ -96,7 +96,7 @@ func runDirectorySync(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	var n int
-	err = db.InTx(ctx, func(tx *sql.Tx) error {
+	err = db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		n, err = directory.SyncStalled(ctx, tx, cfg, time.Now().UTC())
 		return err

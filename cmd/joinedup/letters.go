@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/letters"
 	"github.com/joinedup/joinedup/store"
 )
@@ -97,6 +97,7 @@ func runLetters(ctx context.Context, e *env, args []string) error {
 		fallbacks       []string
 	)
 	now := time.Now().UTC()
+	cs := coord.New(db, e.log)
 	err = letters.RenderBatch(ctx, batch, formats, letters.Options{LargePrint: *largePrint}, func(r letters.Result) error {
 		p := patients[r.Index]
 		if r.Err != nil {
@@ -107,24 +108,22 @@ func runLetters(ctx context.Context, e *env, args []string) error {
 		if r.Rendered[0].Fallback {
 			fallbacks = append(fallbacks, fmt.Sprintf("%s (%s)", p.ID, r.Rendered[0].Requested))
 		}
-		// File and record go together: the record is written only once the
-		// file is in place, in one transaction for all of a patient's
-		// formats.
-		return db.InTx(ctx, func(tx *sql.Tx) error {
-			for _, rd := range r.Rendered {
-				name := letterFileName(*kind, p.ID, rd.Format)
-				if err := writeFileAtomic(filepath.Join(*out, name), rd.Content); err != nil {
-					return err
-				}
-				rec := store.LetterRecord{PatientID: p.ID, Kind: *kind, Language: rd.Language, Format: string(rd.Format),
-					LargePrint: *largePrint, GeneratedAt: now, GeneratedBy: *by, ContentHash: rd.Hash()}
-				if err := store.RecordLetter(ctx, tx, &rec); err != nil {
-					return err
-				}
-				written++
+		// The record is written only once the file is in place, in one
+		// transaction for all of a patient's formats.
+		var recs []*store.LetterRecord
+		for _, rd := range r.Rendered {
+			name := letterFileName(*kind, p.ID, rd.Format)
+			if err := writeFileAtomic(filepath.Join(*out, name), rd.Content); err != nil {
+				return err
 			}
-			return nil
-		})
+			recs = append(recs, &store.LetterRecord{PatientID: p.ID, Kind: *kind, Language: rd.Language, Format: string(rd.Format),
+				LargePrint: *largePrint, GeneratedAt: now, GeneratedBy: *by, ContentHash: rd.Hash()})
+		}
+		if err := cs.RecordLetters(ctx, coord.System("joinedup letters", now), recs); err != nil {
+			return err
+		}
+		written += len(recs)
+		return nil
 	})
 	if err != nil {
 		return err

@@ -41,7 +41,7 @@ func seedLetters(t *testing.T, e store.Engine) (string, *store.DB, map[string]jo
 	} {
 		p.PracticeID = prac.ID
 		p.Source = joinedup.Source{System: "test", ID: p.GivenName}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		ps[p.GivenName] = p
 		batch = append(batch, p)
 	}

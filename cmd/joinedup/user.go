@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/password"
 	"github.com/joinedup/joinedup/store"
 )
@@ -51,14 +52,15 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	if err := checkURL(dbURL()); err != nil {
 		return err
 	}
-	var hash string
+	var pw string
 	if *pwStdin {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password: %w", err)
 		}
-		if hash, err = password.Hash(strings.TrimRight(line, "\r\n")); err != nil {
-			return usageError{err.Error()}
+		pw = strings.TrimRight(line, "\r\n")
+		if len([]rune(pw)) < password.MinLength {
+			return usageError{password.ErrTooShort.Error()}
 		}
 	}
 	db, err := store.Open(ctx, dbURL())
@@ -66,12 +68,9 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if *org != "" {
-		if u.OrganisationID, err = store.OrganisationIDByODS(ctx, db, *org); err != nil {
-			return err
-		}
-	}
-	if u, err = store.CreateUser(ctx, db, u, hash, time.Now()); err != nil {
+	u, err = coord.New(db, e.log).CreateUser(ctx, coord.System("joinedup user add", time.Now().UTC()), coord.NewUser{Username: u.Username,
+		DisplayName: u.DisplayName, Role: u.Role, OrganisationODS: *org, Email: u.Email, OIDCSubject: u.OIDCSubject, Password: pw})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "added %s (%s) as %s\n", u.Username, u.DisplayName, u.Role)
@@ -120,7 +119,7 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := store.DisableUser(ctx, db, *username); err != nil {
+	if err := coord.New(db, e.log).DisableUser(ctx, coord.System("joinedup user disable", time.Now().UTC()), *username); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "disabled %s and ended its sessions\n", *username)

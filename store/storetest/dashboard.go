@@ -73,7 +73,7 @@ func Dashboard(t testing.TB, db *store.DB) DashboardLCN {
 		n++
 		p := joinedup.Patient{Source: joinedup.Source{System: "dashboard", ID: fmt.Sprint("p", n)}, GivenName: "Person", FamilyName: fmt.Sprint("Number", n),
 			PracticeID: lcn.Orgs[practice], BirthDate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)}
-		p.ID = store.PatientID(p)
+		p.ID = joinedup.PatientID(p)
 		return p
 	}
 	type spec struct {
