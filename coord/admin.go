@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/directory"
@@ -140,12 +141,15 @@ func (s *Service) ImportDirectory(ctx context.Context, a Actor, r io.Reader) (*d
 		return nil, err
 	}
 	err = s.change(ctx, a, joinedup.ActionManageDirectory, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
-		for _, svc := range doc.Services {
-			if _, err := store.PutService(ctx, tx, svc, a.User.ID, a.At); err != nil {
+		saved := make([]string, len(doc.Services))
+		for i, svc := range doc.Services {
+			s, err := store.PutService(ctx, tx, svc, a.User.ID, a.At)
+			if err != nil {
 				return err
 			}
+			saved[i] = fmt.Sprintf("service %s version %d", s.ID, s.Version)
 		}
-		say(e, "imported %d services", len(doc.Services))
+		say(e, "%s", strings.Join(saved, "; "))
 		return nil
 	})
 	if err != nil {
