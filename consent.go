@@ -17,7 +17,6 @@ type Consent struct {
 	RecordedAt      time.Time
 }
 
-
 // BreakGlassGrant is emergency access to one patient for one user until
 // Expires.
 type BreakGlassGrant struct {
@@ -28,4 +27,3 @@ type BreakGlassGrant struct {
 	Granted   time.Time
 	Expires   time.Time
 }
-

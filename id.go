@@ -45,4 +45,3 @@ func PatientID(p Patient) string {
 	}
 	return StableID("Patient", p.Source.System, p.Source.ID)
 }
-

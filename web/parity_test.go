@@ -68,7 +68,7 @@ func TestDoorsAgree(t *testing.T) {
 						"goals[0].description": {"Walk to the market"}, "goals[0].steps": {"Walk to the corner\r\nWalk to the bus stop\r\n"},
 						"goals[0].owner": {"Rita"}, "goals[0].target_date": {due(f, 90)}, "goals[0].status": {"in-progress"},
 						"goals[1].description": {""}, "goals[1].steps": {""}, "goals[1].owner": {""}, "goals[1].target_date": {""},
-						"goals[1].status": {"not-started"},
+						"goals[1].status":        {"not-started"},
 						"actions[0].description": {"Book the falls clinic"}, "actions[0].owner": {"Coordinator"},
 						"actions[0].due": {due(f, 14)}, "actions[0].status": {"open"},
 						"actions[1].description": {""}, "actions[1].owner": {""}, "actions[1].due": {""}, "actions[1].status": {"open"},

@@ -30,7 +30,9 @@ var (
 	actors   = regexp.MustCompile(`\b(user:admin|admin|system)\b`)
 )
 
-func masked(s string) string { return actors.ReplaceAllString(instants.ReplaceAllString(s, "<time>"), "<actor>") }
+func masked(s string) string {
+	return actors.ReplaceAllString(instants.ReplaceAllString(s, "<time>"), "<actor>")
+}
 
 // adminDoor is the JSON API of a server over url, with an administrator
 // signed in.
@@ -47,7 +49,9 @@ func adminDoor(t *testing.T, url string) func(method, path, body string) *httpte
 		t.Fatal(err)
 	}
 	tok := coord.NewToken()
-	if err := db.InTx(ctx, func(tx *store.Tx) error { return store.CreateSession(ctx, tx, coord.TokenHash(tok), admin.ID, time.Now()) }); err != nil {
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		return store.CreateSession(ctx, tx, coord.TokenHash(tok), admin.ID, time.Now())
+	}); err != nil {
 		t.Fatal(err)
 	}
 	srv := web.New(db, web.Options{})
