@@ -2,20 +2,13 @@ package directory_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/directory"
-)
-
-var (
-	ctx = context.Background()
-	now = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 )
 
 // TestParseExamples accepts every Open Referral UK example: single

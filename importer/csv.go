@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"bufio"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
+	"github.com/joinedup/joinedup/store"
 )
 
 // CSV columns of a GP extract (docs/import-csv.md). Names are matched
@@ -246,4 +250,97 @@ func parseCSVDate(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unparseable date %q (use YYYY-MM-DD or DD/MM/YYYY)", s)
+}
+
+// csv imports a GP extract in batches that never split consecutive rows of
+// one patient.
+func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error {
+	cr, err := NewCSVReader(r)
+	if err != nil {
+		return err
+	}
+	var rows []CSVRow
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		full := rows
+		rows = nil
+		return im.submit(func() error { return im.csvBatch(ctx, full) })
+	}
+	for {
+		row, err := cr.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			im.tally("CSV row", func(c *Counts) { c.Read++ })
+			im.reject(Reject{File: path, Line: re.Line, ResourceType: "CSV row", Reason: re.Error()})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(rows) >= im.opt.BatchSize && rows[len(rows)-1].Patient.NHSNumber != row.Patient.NHSNumber {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		im.tally(row.Type(), func(c *Counts) { c.Read++ })
+		rows = append(rows, row)
+		if im.opt.Progress != nil && len(rows)%10000 == 0 {
+			im.opt.Progress(path, row.Line)
+		}
+	}
+	return flush()
+}
+
+// csvBatch writes CSV rows. A patient already held keeps its demographics (a
+// search extract carries few); an unknown one is created from the row.
+func (im *importer) csvBatch(ctx context.Context, rows []CSVRow) error {
+	if im.opt.DecodeOnly {
+		return nil
+	}
+	var b store.Batch
+	known := map[joinedup.NHSNumber]bool{}
+	practices := map[string]string{}
+	for _, row := range rows {
+		n := row.Patient.NHSNumber
+		if _, seen := known[n]; !seen {
+			_, err := store.PatientByNHSNumber(ctx, im.db, n)
+			switch {
+			case err == nil:
+				known[n] = true
+			case errors.Is(err, joinedup.ErrNotFound):
+				known[n] = false
+				p := row.Patient
+				ods := p.Source.System
+				if _, ok := practices[ods]; !ok {
+					practices[ods] = im.org(ctx, fhir.Ref{Type: "Organization", System: fhir.SystemODS, Value: ods})
+				}
+				p.PracticeID = practices[ods]
+				b.Patients = append(b.Patients, p)
+			default:
+				return err
+			}
+		}
+		pid := joinedup.PatientID(row.Patient)
+		switch {
+		case row.Condition != nil:
+			c := *row.Condition
+			c.PatientID = pid
+			b.Conditions = append(b.Conditions, c)
+		case row.Observation != nil:
+			o := *row.Observation
+			o.PatientID = pid
+			b.Observations = append(b.Observations, o)
+		case row.Medication != nil:
+			m := *row.Medication
+			m.PatientID = pid
+			b.Medications = append(b.Medications, m)
+		}
+	}
+	im.tally("Patient", func(c *Counts) { c.Read += len(b.Patients) })
+	return im.commit(ctx, &b)
 }

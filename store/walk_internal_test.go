@@ -44,7 +44,7 @@ func TestStreamedWalkBesideAnImport(t *testing.T) {
 	defer func() { testHookPatientsRead = nil }()
 
 	got := map[string]int{}
-	err = db.EachFacts(ctx, FactsFilter{}, func(f *joinedup.Facts, _ int64) error {
+	err = EachFacts(ctx, db, FactsFilter{Stream: true}, func(f *joinedup.Facts, _ int64) error {
 		for _, c := range f.Conditions {
 			if c.PatientID != f.Patient.ID {
 				t.Errorf("patient %s given a condition of %s", f.Patient.ID, c.PatientID)

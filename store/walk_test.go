@@ -38,7 +38,7 @@ func TestStreamedWalkMatchesLookups(t *testing.T) {
 			}
 			var streamed []seen
 			var ids []string
-			err := db.EachFacts(ctx, store.FactsFilter{Only: only}, func(f *joinedup.Facts, v int64) error {
+			err := store.EachFacts(ctx, db, store.FactsFilter{Stream: true, Only: only}, func(f *joinedup.Facts, v int64) error {
 				streamed = append(streamed, seen{f, v})
 				ids = append(ids, f.Patient.ID)
 				return nil
@@ -70,7 +70,7 @@ func TestStreamedWalkMatchesLookups(t *testing.T) {
 		// connection usable.
 		stop := errors.New("stop")
 		n := 0
-		err := db.EachFacts(ctx, store.FactsFilter{}, func(*joinedup.Facts, int64) error {
+		err := store.EachFacts(ctx, db, store.FactsFilter{Stream: true}, func(*joinedup.Facts, int64) error {
 			if n++; n == 10 {
 				return stop
 			}

@@ -180,7 +180,7 @@ func Run(ctx context.Context, db *store.DB, opt RunOptions) (RunSummary, error) 
 				return ctx.Err()
 			}
 		}
-		loadErr = db.EachFacts(ctx, store.FactsFilter{Changed: opt.Changed, Only: Reads(opt.Policy, opt.AsOf)}, func(f *joinedup.Facts, v int64) error {
+		loadErr = store.EachFacts(ctx, db, store.FactsFilter{Stream: true, Changed: opt.Changed, Only: Reads(opt.Policy, opt.AsOf)}, func(f *joinedup.Facts, v int64) error {
 			b.facts = append(b.facts, f)
 			b.versions = append(b.versions, v)
 			if len(b.facts) == batchSize {

@@ -577,8 +577,9 @@ func TestStreamlinedAPI(t *testing.T) {
 	})
 }
 
-// TestOpenAPIDescribesEveryCareRoute: the served document is OpenAPI 3 and
-// names every route of the care group with its method.
+// TestOpenAPIDescribesEveryCareRoute: the served document is OpenAPI 3,
+// names every JSON route of care coordination with its method and
+// responses, and names no route the server does not serve.
 func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
 	w := f.do("GET", "/api/openapi.json", "", "")
@@ -589,7 +590,12 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Code != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("%d %v %.200s", w.Code, err, w.Body)
 	}
-	for _, rt := range f.srv.careRoutes() {
+	served := map[string]bool{}
+	for _, rt := range f.srv.Routes() {
+		if rt.Surface != SurfaceAPI || !strings.HasPrefix(rt.Pattern, "/api/") || !careRoute(rt.Pattern) {
+			continue
+		}
+		served[strings.ToLower(rt.Method)+" "+rt.Pattern] = true
 		op, ok := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)].(map[string]any)
 		if !ok {
 			t.Errorf("%s is not in the OpenAPI document", rt.Key())
@@ -599,4 +605,24 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 			t.Errorf("%s has no responses", rt.Key())
 		}
 	}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method != "parameters" && !served[method+" "+path] {
+				t.Errorf("the OpenAPI document describes %s %s, which the server does not serve", strings.ToUpper(method), path)
+			}
+		}
+	}
+}
+
+// careRoute reports whether a JSON route is one of care coordination's:
+// the lists across patients, the care team, plan, tasks, reviews and
+// appointments.
+func careRoute(pattern string) bool {
+	for _, p := range []string{"/api/openapi.json", "/api/worklist", "/api/caseload", "/api/worklists/", "/api/aggregates/overdue",
+		"/api/patients/{id}/care-", "/api/patients/{id}/tasks", "/api/patients/{id}/reviews", "/api/patients/{id}/appointments"} {
+		if strings.HasPrefix(pattern, p) {
+			return true
+		}
+	}
+	return false
 }

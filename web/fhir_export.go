@@ -22,24 +22,6 @@ import (
 // background; their state is in the database and their files in
 // Options.ExportDir, so a finished export survives a restart.
 
-func (s *Server) exportRoutes() []Route {
-	// A job that was running when the last process stopped has no
-	// goroutine any more: fail it, so its client asks again.
-	if err := s.coord.FailExports(context.Background(), "", "interrupted by a restart; please ask again", s.opt.Now()); err != nil {
-		s.log.Error("fail interrupted export jobs", "err", err)
-	}
-	r := func(method, pattern string, h func(*Call) error) Route {
-		return Route{Method: method, Pattern: pattern, Action: joinedup.ActionBulkExport, Bearer: true, Errors: writeOutcome, Handle: h}
-	}
-	return []Route{
-		r("GET", "/fhir/$export", s.exportKickOff("system")),
-		r("GET", "/fhir/Patient/$export", s.exportKickOff("patient")),
-		r("GET", "/fhir/$export-status/{job}", s.exportStatus),
-		r("DELETE", "/fhir/$export-status/{job}", s.exportDelete),
-		r("GET", "/fhir/$export-output/{job}/{file}", s.exportOutput),
-	}
-}
-
 func (s *Server) exportDir() string {
 	if s.opt.ExportDir != "" {
 		return s.opt.ExportDir

@@ -92,11 +92,7 @@ type Route struct {
 	// Write marks a route that changes something: its handler makes the
 	// change through the coordination layer (Call.Actor), which stores it
 	// and its audit entry in one transaction.
-	Write bool
-	// Page marks a route a person's browser opens: its errors are HTML
-	// pages in the NHS.UK style (a 401 redirects to sign in) rather than
-	// the JSON errors of the API.
-	Page   bool
+	Write  bool
 	Handle func(c *Call) error
 	// Bearer lets a registered system client's OAuth access token stand
 	// for a session (the FHIR API): the client is authorised by
@@ -111,10 +107,22 @@ type Route struct {
 	// request concerns no one patient (a population search); an error
 	// wrapping joinedup.ErrNotFound means the record named does not exist.
 	PatientOf func(c *Call) (string, error)
-	// Errors, when set, writes the route's errors in its own shape (FHIR
-	// OperationOutcome) instead of the JSON error body.
-	Errors func(w http.ResponseWriter, p problem)
+	// Surface is who reads the route's answers, and so how its errors
+	// are written: the JSON API (the zero value), a person's browser
+	// (HTML pages; a 401 redirects to sign in) or FHIR
+	// (OperationOutcomes).
+	Surface Surface
 }
+
+// Surface is who reads a route's answers.
+type Surface int
+
+// The surfaces.
+const (
+	SurfaceAPI Surface = iota
+	SurfacePage
+	SurfaceFHIR
+)
 
 // Key is "METHOD PATTERN", the route's name in tests and logs.
 func (rt Route) Key() string { return rt.Method + " " + rt.Pattern }
@@ -210,6 +218,11 @@ func New(db *store.DB, opt Options) *Server {
 		opt.LockoutPeriod = 15 * time.Minute
 	}
 	s := &Server{db: db, coord: coord.New(db, opt.Logger), opt: opt, log: opt.Logger}
+	// An export job that was running when the last process stopped has
+	// no goroutine any more: fail it, so its client asks again.
+	if err := s.coord.FailExports(context.Background(), "", "interrupted by a restart; please ask again", opt.Now()); err != nil {
+		s.log.Error("fail interrupted export jobs", "err", err)
+	}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -234,45 +247,6 @@ func New(db *store.DB, opt Options) *Server {
 	}))
 	s.handler = s.logRequests(cop.Handler(mux))
 	return s
-}
-
-// routeGroups are the route tables of the server's features beyond the
-// core ones below. A feature adds its group from its own file, in an init
-// function, so features never edit one shared table:
-//
-//	func init() { routeGroups = append(routeGroups, (*Server).carePlanRoutes) }
-var routeGroups []func(*Server) []Route
-
-// routeTable is every route the server serves: the core routes below and
-// every feature's group. Each route needs a row in the access matrix test,
-// which fails until it has one.
-func (s *Server) routeTable() []Route {
-	routes := s.coreRoutes()
-	for _, g := range routeGroups {
-		routes = append(routes, g(s)...)
-	}
-	return routes
-}
-
-// coreRoutes are sign-in, health, consent, break-glass, audit, aggregates
-// and user management.
-func (s *Server) coreRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/healthz", Handle: s.healthz},
-		{Method: "GET", Pattern: "/signin", Handle: s.signinPage},
-		{Method: "POST", Pattern: "/signin", Handle: s.signin},
-		{Method: "POST", Pattern: "/signout", Handle: s.signout},
-		{Method: "GET", Pattern: "/auth/oidc/login", Handle: s.oidcLogin},
-		{Method: "GET", Pattern: "/auth/oidc/callback", Handle: s.oidcCallback},
-		{Method: "GET", Pattern: "/api/patients/{id}", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.patientSummary},
-		{Method: "POST", Pattern: "/api/patients/{id}/consent", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.recordConsent},
-		{Method: "POST", Pattern: "/api/patients/{id}/break-glass", Action: joinedup.ActionBreakGlass, Patient: true, Write: true, Handle: s.breakGlass},
-		{Method: "GET", Pattern: "/api/audit", Action: joinedup.ActionReadAudit, Handle: s.auditLog},
-		{Method: "GET", Pattern: "/api/audit/patient/{nhs}", Action: joinedup.ActionReadAudit, Handle: s.auditPatient},
-		{Method: "GET", Pattern: "/api/aggregates/practices", Action: joinedup.ActionReadAggregate, Handle: s.practiceAggregates},
-		{Method: "GET", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Handle: s.listUsers},
-		{Method: "POST", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Write: true, Handle: s.createUser},
-	}
 }
 
 // Routes returns the route table.
@@ -319,7 +293,7 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 		if !ok {
 			// A browser is sent to sign in; a system presenting a token
 			// is told plainly that it is not authorised here.
-			if rt.Page && !isBearer {
+			if rt.Surface == SurfacePage && !isBearer {
 				signinRedirect(w, r)
 				return
 			}
@@ -418,11 +392,11 @@ func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *
 	if internal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	switch {
-	case rt.Page:
+	switch rt.Surface {
+	case SurfacePage:
 		s.writePageError(w, r, u, p)
-	case rt.Errors != nil:
-		rt.Errors(w, p)
+	case SurfaceFHIR:
+		writeOutcome(w, p)
 	default:
 		writeJSONError(w, p)
 	}

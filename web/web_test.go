@@ -328,10 +328,10 @@ func TestAccessMatrix(t *testing.T) {
 					if rt.Action != "" {
 						audited++
 					}
-					if w.Code == 403 && rt.Page && !strings.Contains(w.Body.String(), "You cannot see this page") {
+					if w.Code == 403 && rt.Surface == SurfacePage && !strings.Contains(w.Body.String(), "You cannot see this page") {
 						t.Errorf("%s as %s: 403 page %s", rt.Key(), r, w.Body)
 					}
-					if w.Code == 403 && !rt.Page && !strings.Contains(w.Body.String(), `"code":"forbidden"`) {
+					if w.Code == 403 && rt.Surface != SurfacePage && !strings.Contains(w.Body.String(), `"code":"forbidden"`) {
 						t.Errorf("%s as %s: 403 body %s", rt.Key(), r, w.Body)
 					}
 				}

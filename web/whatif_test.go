@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/disclosure"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/policies"
 	"github.com/joinedup/joinedup/policy"
@@ -117,7 +118,7 @@ func TestWhatIf(t *testing.T) {
 				c := want.WhatIf[r[1]+" / "+r[2]]
 				if c == nil {
 					t.Errorf("row %q is not in the dry run", r)
-				} else if c.Enter >= 5 && r[3] != fmt.Sprint(c.Enter) && r[3] != hiddenMark {
+				} else if c.Enter >= 5 && r[3] != fmt.Sprint(c.Enter) && r[3] != disclosure.Withheld {
 					t.Errorf("%s: enter %s, want %d", r[2], r[3], c.Enter)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/disclosure"
 	"github.com/joinedup/joinedup/policies"
 	"github.com/joinedup/joinedup/policy"
 	"github.com/joinedup/joinedup/store"
@@ -153,9 +154,9 @@ func whatIfRows(changes map[string]*stratify.Change) []whatIfRow {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var t sdcTable
+	var t disclosure.Table
 	cells := func(r *whatIfRow, c stratify.Change) {
-		r.enter, r.leave, r.change, r.same = t.cell(c.Enter), t.cell(c.Leave), t.cell(c.TierChange), t.cell(c.Unchanged)
+		r.enter, r.leave, r.change, r.same = t.Cell(c.Enter), t.Cell(c.Leave), t.Cell(c.TierChange), t.Cell(c.Unchanged)
 	}
 	tie := func(total whatIfRow, parts []whatIfRow) {
 		pick := func(f func(whatIfRow) int) []int {
@@ -165,10 +166,10 @@ func whatIfRows(changes map[string]*stratify.Change) []whatIfRow {
 			}
 			return out
 		}
-		t.sum(total.enter, pick(func(r whatIfRow) int { return r.enter })...)
-		t.sum(total.leave, pick(func(r whatIfRow) int { return r.leave })...)
-		t.sum(total.change, pick(func(r whatIfRow) int { return r.change })...)
-		t.sum(total.same, pick(func(r whatIfRow) int { return r.same })...)
+		t.Sum(total.enter, pick(func(r whatIfRow) int { return r.enter })...)
+		t.Sum(total.leave, pick(func(r whatIfRow) int { return r.leave })...)
+		t.Sum(total.change, pick(func(r whatIfRow) int { return r.change })...)
+		t.Sum(total.same, pick(func(r whatIfRow) int { return r.same })...)
 	}
 	var (
 		rows, locs, parts []whatIfRow
@@ -210,10 +211,10 @@ func whatIfRows(changes map[string]*stratify.Change) []whatIfRow {
 	cells(&total, all)
 	tie(total, locs)
 	rows = append(rows, total)
-	t.protect()
+	t.Protect()
 	for i := range rows {
 		r := &rows[i]
-		r.Enter, r.Leave, r.Change, r.Same = t.show(r.enter), t.show(r.leave), t.show(r.change), t.show(r.same)
+		r.Enter, r.Leave, r.Change, r.Same = t.Show(r.enter), t.Show(r.leave), t.Show(r.change), t.Show(r.same)
 	}
 	return rows
 }
@@ -257,26 +258,26 @@ func caseloads(before, after, coordinators, practiceName map[string]string) []ca
 		}
 		return keys[i] < keys[j]
 	})
-	var t sdcTable
+	var t disclosure.Table
 	rows := make([]caseloadRow, 0, len(keys)+1)
 	var nowCells, afterCells []int
 	totalNow, totalAfter := 0, 0
 	for _, k := range keys {
-		r := caseloadRow{Name: k, now: t.cell(now[k]), after: t.cell(then[k])}
+		r := caseloadRow{Name: k, now: t.Cell(now[k]), after: t.Cell(then[k])}
 		nowCells, afterCells = append(nowCells, r.now), append(afterCells, r.after)
 		totalNow, totalAfter = totalNow+now[k], totalAfter+then[k]
 		rows = append(rows, r)
 	}
-	total := caseloadRow{Name: "All", now: t.cell(totalNow), after: t.cell(totalAfter), Total: true}
-	t.sum(total.now, nowCells...)
-	t.sum(total.after, afterCells...)
+	total := caseloadRow{Name: "All", now: t.Cell(totalNow), after: t.Cell(totalAfter), Total: true}
+	t.Sum(total.now, nowCells...)
+	t.Sum(total.after, afterCells...)
 	rows = append(rows, total)
-	t.protect()
+	t.Protect()
 	for i := range rows {
 		r := &rows[i]
-		r.Now, r.After, r.Change = t.show(r.now), t.show(r.after), "–"
-		if t.visible(r.now) && t.visible(r.after) {
-			r.Change = fmt.Sprintf("%+d", t.vals[r.after]-t.vals[r.now])
+		r.Now, r.After, r.Change = t.Show(r.now), t.Show(r.after), "–"
+		if t.Visible(r.now) && t.Visible(r.after) {
+			r.Change = fmt.Sprintf("%+d", t.Value(r.after)-t.Value(r.now))
 		}
 	}
 	return rows

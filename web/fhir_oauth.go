@@ -28,12 +28,6 @@ const maxAssertionLifetime = 5 * time.Minute
 
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-func init() {
-	routeGroups = append(routeGroups, func(s *Server) []Route {
-		return []Route{{Method: "POST", Pattern: "/oauth/token", Handle: s.oauthToken}}
-	})
-}
-
 // bearerToken returns the request's bearer token, if it has one.
 func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")

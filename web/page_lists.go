@@ -12,17 +12,6 @@ import (
 	"github.com/joinedup/joinedup/store"
 )
 
-// listRoutes are the pages that list patients: the worklist and the cohort.
-func (s *Server) listRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/worklist", Action: joinedup.ActionListPatients, Page: true, Handle: s.worklistPage},
-		{Method: "GET", Pattern: "/worklist/tasks", Action: joinedup.ActionListPatients, Page: true, Handle: s.tasksPage},
-		{Method: "GET", Pattern: "/cohort", Action: joinedup.ActionListPatients, Page: true, Handle: s.cohortPage},
-	}
-}
-
-func init() { routeGroups = append(routeGroups, (*Server).listRoutes) }
-
 // age is the whole years from birth to now.
 func age(birth, now time.Time) int {
 	if birth.IsZero() {

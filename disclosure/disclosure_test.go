@@ -1,4 +1,4 @@
-package web
+package disclosure
 
 import (
 	"slices"
@@ -24,30 +24,30 @@ func TestProtect(t *testing.T) {
 			[]string{"<5", "12", "[c]", "40", "9", "<5", "[c]", "49", "72"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var s sdcTable
+			var s Table
 			var practices, totals []int
 			grand := 0
 			for _, loc := range tc.localities {
 				n := 0
 				var cells []int
 				for _, v := range loc {
-					cells = append(cells, s.cell(v))
+					cells = append(cells, s.Cell(v))
 					n += v
 				}
 				practices = append(practices, cells...)
-				tot := s.cell(n)
-				s.sum(tot, cells...)
+				tot := s.Cell(n)
+				s.Sum(tot, cells...)
 				totals = append(totals, tot)
 				grand += n
 			}
-			g := s.cell(grand)
-			s.sum(g, totals...)
-			s.protect()
+			g := s.Cell(grand)
+			s.Sum(g, totals...)
+			s.Protect()
 			var got []string
 			for _, i := range slices.Concat(practices, totals, []int{g}) {
-				got = append(got, s.show(i))
+				got = append(got, s.Show(i))
 			}
-			for i, d := range s.derivable() {
+			for i, d := range s.Derivable() {
 				if d && s.primary[i] {
 					t.Errorf("small count %d at %d can be worked out", s.vals[i], i)
 				}
@@ -62,20 +62,20 @@ func TestProtect(t *testing.T) {
 // TestDerivable: the check finds a count determined only by combining
 // sums, and not one that no combination pins down.
 func TestDerivable(t *testing.T) {
-	var s sdcTable
+	var s Table
 	// a + b = 10, a + c = 8, b + c = 12 (three sums, three hidden):
 	// together they determine each.
-	a, b, c := s.cell(3), s.cell(7), s.cell(5)
-	ab, ac, bc := s.cell(10), s.cell(8), s.cell(12)
-	s.sum(ab, a, b)
-	s.sum(ac, a, c)
-	s.sum(bc, b, c)
+	a, b, c := s.Cell(3), s.Cell(7), s.Cell(5)
+	ab, ac, bc := s.Cell(10), s.Cell(8), s.Cell(12)
+	s.Sum(ab, a, b)
+	s.Sum(ac, a, c)
+	s.Sum(bc, b, c)
 	s.hidden[b], s.hidden[c] = true, true
-	if d := s.derivable(); !d[a] || !d[b] || !d[c] {
+	if d := s.Derivable(); !d[a] || !d[b] || !d[c] {
 		t.Errorf("combined sums determine every count: %v", d[:3])
 	}
 	s.hidden[bc] = true
-	if d := s.derivable(); d[a] || d[b] || d[c] {
+	if d := s.Derivable(); d[a] || d[b] || d[c] {
 		t.Errorf("with b+c hidden none is determined: %v", d[:3])
 	}
 }

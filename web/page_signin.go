@@ -5,8 +5,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -221,47 +221,25 @@ func (s *Server) oidcCallback(c *Call) error {
 	return c.Redirect("/")
 }
 
-// reqInfo collects what the request log reports.
-type reqInfo struct{ user string }
-
-type reqInfoKey struct{}
-
-func setUser(r *http.Request, u joinedup.User) {
-	if ri, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
-		ri.user = u.Username
+// signinRedirect sends a visitor without a session to sign in, coming back
+// to the page asked for afterwards.
+func signinRedirect(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Path
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		next += "?" + r.URL.RawQuery
 	}
+	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+// localPath returns next if it is a path on this server, else "/": a
+// sign-in must never redirect to another site.
+func localPath(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
 	}
-	return w.ResponseWriter.Write(b)
-}
-
-// logRequests logs each request's method, path (never the query string,
-// which can carry an authorisation code), status, user and duration.
-// Cookies, headers and bodies are never logged, so neither passwords nor
-// session tokens reach the logs.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ri := &reqInfo{}
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri)))
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.String("user", ri.user), slog.Duration("took", time.Since(start)))
-	})
+	return next
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -16,36 +14,6 @@ import (
 	"github.com/joinedup/joinedup/directory"
 	"github.com/joinedup/joinedup/store"
 )
-
-func init() { routeGroups = append(routeGroups, (*Server).directoryRoutes) }
-
-// directoryRoutes are the community and voluntary service directory,
-// signposting, and closed-loop referrals to its services, with the page a
-// voluntary organisation's link worker works from.
-func (s *Server) directoryRoutes() []Route {
-	const p = "/api/patients/{id}"
-	return []Route{
-		{Method: "GET", Pattern: "/referrals", Action: joinedup.ActionReadWorklist, Page: true, Handle: s.referralsPage},
-		{Method: "GET", Pattern: "/api/directory/services", Action: joinedup.ActionReadDirectory, Handle: s.searchServices},
-		{Method: "GET", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionReadDirectory, Handle: s.getService},
-		{Method: "POST", Pattern: "/api/directory/services", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
-		{Method: "PUT", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
-		{Method: "GET", Pattern: p + "/directory/suggestions", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.suggestServices},
-		{Method: "GET", Pattern: p + "/signposts", Action: joinedup.ActionReadPatient, Patient: true, Handle: s.listSignposts},
-		{Method: "POST", Pattern: p + "/signposts", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.signpost},
-		{Method: "GET", Pattern: p + "/referrals", Action: joinedup.ActionReadReferralShare, Patient: true, Handle: s.listReferrals},
-		{Method: "POST", Pattern: p + "/referrals", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Handle: s.refer},
-		{Method: "PATCH", Pattern: p + "/referrals/{referral}", Action: joinedup.ActionUpdateReferral, Patient: true, Write: true, Handle: s.updateReferral},
-		{Method: "POST", Pattern: "/referrals/{referral}", Action: joinedup.ActionUpdateReferral, Write: true, Page: true,
-			PatientOf: referralPatient, Handle: s.updateReferralPage},
-	}
-}
-
-// referralPatient finds the patient of the referral a page form names.
-func referralPatient(c *Call) (string, error) {
-	r, err := store.GetReferral(c.R.Context(), c.Q, c.R.PathValue("referral"))
-	return r.PatientID, err
-}
 
 // ---- the directory ----
 
@@ -200,21 +168,6 @@ func (s *Server) listSignposts(c *Call) error {
 	}
 	c.Audit.What += " (signposts)"
 	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "signposts": out})
-}
-
-// serviceField finds the service a request names, noting a missing or
-// unknown one in fe.
-func serviceField(c *Call, fe joinedup.FieldErrors, id string) (joinedup.Service, error) {
-	if strings.TrimSpace(id) == "" {
-		fe["service_id"] = "is required"
-		return joinedup.Service{}, nil
-	}
-	svc, err := store.GetService(c.R.Context(), c.Q, id)
-	if errors.Is(err, joinedup.ErrNotFound) {
-		fe["service_id"] = "no service with id " + id
-		return svc, nil
-	}
-	return svc, err
 }
 
 func (s *Server) signpost(c *Call) error {
@@ -379,94 +332,3 @@ func (s *Server) updateReferral(c *Call) error {
 }
 
 // ---- the link worker's page ----
-
-// referralsView is a voluntary organisation's referrals: what each shares,
-// and a form to report back.
-type referralsView struct {
-	Open   []sharedReferralJSON
-	Closed []sharedReferralJSON
-	Next   map[string][]joinedup.ReferralStatus
-	Saved  bool
-}
-
-// statusLabel is how the page names a status.
-func statusLabel(s joinedup.ReferralStatus) string {
-	return map[joinedup.ReferralStatus]string{joinedup.ReferralSent: "New", joinedup.ReferralAccepted: "Accepted",
-		joinedup.ReferralDeclined: "Declined", joinedup.ReferralInProgress: "In progress", joinedup.ReferralCompleted: "Completed",
-		joinedup.ReferralCancelled: "Cancelled"}[s]
-}
-
-// nextStatuses are the moves a service may make from each open status.
-var nextStatuses = map[joinedup.ReferralStatus][]joinedup.ReferralStatus{
-	joinedup.ReferralSent:       {joinedup.ReferralAccepted, joinedup.ReferralDeclined},
-	joinedup.ReferralAccepted:   {joinedup.ReferralInProgress, joinedup.ReferralCompleted},
-	joinedup.ReferralInProgress: {joinedup.ReferralInProgress, joinedup.ReferralCompleted},
-}
-
-func (s *Server) referralsPage(c *Call) error {
-	rs, err := store.ReferralsToOrganisation(c.R.Context(), c.Q, c.User.OrganisationID)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for _, r := range rs {
-		ids = append(ids, r.PatientID)
-	}
-	shown, err := shownPatients(c, ids)
-	if err != nil {
-		return err
-	}
-	names, err := serviceNames(c)
-	if err != nil {
-		return err
-	}
-	v := referralsView{Next: map[string][]joinedup.ReferralStatus{}, Saved: c.R.URL.Query().Get("saved") != ""}
-	for _, r := range rs {
-		if _, ok := shown[r.PatientID]; !ok || !r.Closed.IsZero() {
-			// A closed referral no longer shares the patient: only its
-			// outcome is listed, without the person.
-			if !r.Closed.IsZero() {
-				v.Closed = append(v.Closed, toSharedReferral(joinedup.Patient{}, r, names))
-			}
-			continue
-		}
-		p, err := store.GetPatient(c.R.Context(), c.Q, r.PatientID)
-		if err != nil {
-			return err
-		}
-		v.Open = append(v.Open, toSharedReferral(p, r, names))
-		v.Next[r.ID] = nextStatuses[r.Status]
-	}
-	if err := s.auditListed(c, shown); err != nil {
-		return err
-	}
-	c.Audit.What += " (referrals to the organisation)"
-	return c.Page(http.StatusOK, "referrals.html", "Referrals to your organisation", v)
-}
-
-func (s *Server) updateReferralPage(c *Call) error {
-	if err := c.R.ParseForm(); err != nil {
-		return badRequest("form: %v", err)
-	}
-	f := c.R.PostForm
-	version, _ := strconv.Atoi(f.Get("version"))
-	_, err := s.coord.UpdateReferral(c.R.Context(), c.Actor(), c.Patient.ID, c.R.PathValue("referral"),
-		coord.ReferralMove{Version: version, Status: joinedup.ReferralStatus(f.Get("status")), Note: f.Get("note"), Outcome: f.Get("outcome")})
-	var fe joinedup.FieldErrors
-	if errors.As(err, &fe) {
-		keys := make([]string, 0, len(fe))
-		for k := range fe {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		msg := make([]string, 0, len(keys))
-		for _, k := range keys {
-			msg = append(msg, fe[k])
-		}
-		return joinedup.Invalid("The referral was not updated: %s", strings.Join(msg, "; "))
-	}
-	if err != nil {
-		return err
-	}
-	return c.Redirect("/referrals?saved=1")
-}

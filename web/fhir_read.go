@@ -21,24 +21,6 @@ import (
 // FHIRContentType is the media type of every FHIR response.
 const FHIRContentType = "application/fhir+json; charset=utf-8"
 
-func init() { routeGroups = append(routeGroups, (*Server).fhirRoutes) }
-
-func (s *Server) fhirRoutes() []Route {
-	routes := []Route{{Method: "GET", Pattern: "/fhir/metadata", Handle: s.fhirMetadata, Errors: writeOutcome}}
-	for _, t := range fhirapi.Types() {
-		read := Route{Method: "GET", Pattern: "/fhir/" + t.Name + "/{id}", Action: t.Action, Bearer: true, Resource: t.Name,
-			Errors: writeOutcome, Handle: s.fhirRead(t)}
-		search := Route{Method: "GET", Pattern: "/fhir/" + t.Name, Action: t.Action, Bearer: true, Resource: t.Name,
-			Errors: writeOutcome, Handle: s.fhirSearch(t)}
-		if t.PatientScoped() {
-			read.PatientOf = func(c *Call) (string, error) { return t.PatientOf(c.R.Context(), c.Q, c.R.PathValue("id")) }
-			search.PatientOf = func(c *Call) (string, error) { return searchPatient(c, t) }
-		}
-		routes = append(routes, read, search)
-	}
-	return append(routes, s.exportRoutes()...)
-}
-
 // errFHIR is a failure in FHIR's terms: the status, and the issue type
 // the OperationOutcome names.
 func errFHIR(status int, message string) error {

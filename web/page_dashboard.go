@@ -9,23 +9,10 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/disclosure"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/web/chart"
 )
-
-// dashboardRoutes are the LCN manager's pages: the dashboard and its CSV,
-// and the policy "what if".
-func (s *Server) dashboardRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/dashboard", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.dashboardPage},
-		{Method: "GET", Pattern: "/dashboard.csv", Action: joinedup.ActionReadAggregate, Handle: s.dashboardCSV},
-		{Method: "GET", Pattern: "/policy/what-if", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.whatIfPage},
-		// A dry run reads every patient's facts and writes nothing, so it
-		// is an aggregate read, not a write.
-		{Method: "POST", Pattern: "/policy/what-if", Action: joinedup.ActionReadAggregate, Page: true, Handle: s.whatIfRun},
-	}
-}
-
-func init() { routeGroups = append(routeGroups, (*Server).dashboardRoutes) }
 
 // dashboardMonths is how far back the monthly figures go.
 const dashboardMonths = 24
@@ -100,7 +87,7 @@ type dashboardData struct {
 	GroupName [3]string
 	Use       []useRow
 	Moves     []moveRow
-	Charts    struct{ Tiers, Coverage, AE, Emergency, Moves chart }
+	Charts    struct{ Tiers, Coverage, AE, Emergency, Moves chart.Chart }
 }
 
 // Columns are the practice table's count headings.
@@ -128,13 +115,13 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 
 	// The practice table: practices, locality totals, pilot groups and
 	// the LCN total, tied by their sums.
-	var t sdcTable
+	var t disclosure.Table
 	addRow := func(r *dashRow, vals [nCols]int) {
 		for k := range nCols {
-			r.cells[k] = t.cell(vals[k])
+			r.cells[k] = t.Cell(vals[k])
 		}
-		t.sum(r.cells[colCohort], r.cells[colRed], r.cells[colAmber], r.cells[colGreen])
-		t.sum(r.cells[colHighTier], r.cells[colRed], r.cells[colAmber])
+		t.Sum(r.cells[colCohort], r.cells[colRed], r.cells[colAmber], r.cells[colGreen])
+		t.Sum(r.cells[colHighTier], r.cells[colRed], r.cells[colAmber])
 	}
 	valsOf := func(p store.PracticeFigures) [nCols]int {
 		return [nCols]int{p.Cohort, p.Red, p.Amber, p.Green, p.Decided, p.HighTier, p.WithPlan, p.OverdueReviews, p.OverdueTasks}
@@ -154,7 +141,7 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 			for i, p := range parts {
 				idx[i] = p.cells[k]
 			}
-			t.sum(total.cells[k], idx...)
+			t.Sum(total.cells[k], idx...)
 		}
 	}
 	var (
@@ -219,7 +206,7 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 
 	// Monthly use: counts per month and group, tied by all = pilot + not
 	// yet. The denominators are the cohort cells above.
-	var u sdcTable
+	var u disclosure.Table
 	series := [3]store.UseSeries{use.All, use.Pilot, use.NotYet}
 	d.Use = make([]useRow, len(use.All.Months))
 	for i := range d.Use {
@@ -229,30 +216,30 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 			if g > 0 && !d.HasPilot {
 				continue
 			}
-			r.ae[g] = u.cell(series[g].Months[i].AE)
-			r.em[g] = u.cell(series[g].Months[i].Emergency)
+			r.ae[g] = u.Cell(series[g].Months[i].AE)
+			r.em[g] = u.Cell(series[g].Months[i].Emergency)
 		}
 		if d.HasPilot {
-			u.sum(r.ae[0], r.ae[1], r.ae[2])
-			u.sum(r.em[0], r.em[1], r.em[2])
+			u.Sum(r.ae[0], r.ae[1], r.ae[2])
+			u.Sum(r.em[0], r.em[1], r.em[2])
 		}
 	}
-	var mv sdcTable // no sums are shown, so each month stands alone
+	var mv disclosure.Table // no sums are shown, so each month stands alone
 	d.Moves = make([]moveRow, len(moves))
 	for i, m := range moves {
-		d.Moves[i] = moveRow{Month: m.Month.Format("Jan 2006"), up: mv.cell(m.Up), down: mv.cell(m.Down)}
+		d.Moves[i] = moveRow{Month: m.Month.Format("Jan 2006"), up: mv.Cell(m.Up), down: mv.Cell(m.Down)}
 	}
 
-	t.protect()
-	u.protect()
+	t.Protect()
+	u.Protect()
 	show := func(r *dashRow) {
 		for k := range nCols {
-			r.Cells[k] = t.show(r.cells[k])
+			r.Cells[k] = t.Show(r.cells[k])
 		}
 		hi, wp := r.cells[colHighTier], r.cells[colWithPlan]
-		if t.visible(hi) && t.visible(wp) && t.vals[hi] > 0 {
+		if t.Visible(hi) && t.Visible(wp) && t.Value(hi) > 0 {
 			r.covered = true
-			r.coverage = 100 * float64(t.vals[wp]) / float64(t.vals[hi])
+			r.coverage = 100 * float64(t.Value(wp)) / float64(t.Value(hi))
 			r.Coverage = fmt.Sprintf("%.0f%%", r.coverage)
 		} else {
 			r.Coverage = "–"
@@ -277,14 +264,14 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 				continue
 			}
 			size := groups[g].cells[colCohort]
-			r.AE[g], r.Emergency[g] = u.show(r.ae[g]), u.show(r.em[g])
+			r.AE[g], r.Emergency[g] = u.Show(r.ae[g]), u.Show(r.em[g])
 			r.AERate[g], r.aeVal[g], r.aeOK[g] = rate(&u, r.ae[g], &t, size)
 			r.EmergencyRate[g], r.emVal[g], r.emOK[g] = rate(&u, r.em[g], &t, size)
 		}
 	}
 	for i := range d.Moves {
 		m := &d.Moves[i]
-		m.Up, m.Down = mv.show(m.up), mv.show(m.down)
+		m.Up, m.Down = mv.Show(m.up), mv.Show(m.down)
 	}
 	d.charts(&t, &mv)
 	return d, nil
@@ -293,46 +280,46 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 // rate is a count per 1,000 of the cohort, shown only when the count and
 // the cohort size are both shown: a rate beside its denominator gives the
 // count away.
-func rate(counts *sdcTable, n int, sizes *sdcTable, size int) (string, float64, bool) {
-	if !counts.visible(n) || !sizes.visible(size) || sizes.vals[size] == 0 {
+func rate(counts *disclosure.Table, n int, sizes *disclosure.Table, size int) (string, float64, bool) {
+	if !counts.Visible(n) || !sizes.Visible(size) || sizes.Value(size) == 0 {
 		return "–", 0, false
 	}
-	v := 1000 * float64(counts.vals[n]) / float64(sizes.vals[size])
+	v := 1000 * float64(counts.Value(n)) / float64(sizes.Value(size))
 	return fmt.Sprintf("%.1f", v), v, true
 }
 
 // charts draws the dashboard's charts from the figures as shown.
-func (d *dashboardData) charts(t, mv *sdcTable) {
-	var tiers, cover []barRow
+func (d *dashboardData) charts(t, mv *disclosure.Table) {
+	var tiers, cover []chart.Bar
 	for _, r := range d.Rows {
 		if r.Kind != "practice" {
 			continue
 		}
-		tiers = append(tiers, barRow{Label: r.Practice, Note: fmt.Sprintf("%s red, %s amber, %s green", r.Cells[colRed], r.Cells[colAmber], r.Cells[colGreen]),
-			Segs: []barSeg{
-				{float64(t.vals[r.cells[colRed]]), t.visible(r.cells[colRed]), colourRed},
-				{float64(t.vals[r.cells[colAmber]]), t.visible(r.cells[colAmber]), colourAmber},
-				{float64(t.vals[r.cells[colGreen]]), t.visible(r.cells[colGreen]), colourGreen}}})
-		cover = append(cover, barRow{Label: r.Practice, Note: r.Coverage, Segs: []barSeg{{r.coverage, r.covered, colourBlue}}})
+		tiers = append(tiers, chart.Bar{Label: r.Practice, Note: fmt.Sprintf("%s red, %s amber, %s green", r.Cells[colRed], r.Cells[colAmber], r.Cells[colGreen]),
+			Segs: []chart.Seg{
+				{Value: float64(t.Value(r.cells[colRed])), Shown: t.Visible(r.cells[colRed]), Fill: chart.Red},
+				{Value: float64(t.Value(r.cells[colAmber])), Shown: t.Visible(r.cells[colAmber]), Fill: chart.Amber},
+				{Value: float64(t.Value(r.cells[colGreen])), Shown: t.Visible(r.cells[colGreen]), Fill: chart.Green}}})
+		cover = append(cover, chart.Bar{Label: r.Practice, Note: r.Coverage, Segs: []chart.Seg{{Value: r.coverage, Shown: r.covered, Fill: chart.Blue}}})
 	}
-	d.Charts.Tiers = hbarChart("chart-tiers", "Cohort by practice and current tier",
+	d.Charts.Tiers = chart.HBar("chart-tiers", "Cohort by practice and current tier",
 		"Stacked bars, one per practice: people in the cohort by current tier (red, amber, green). Counts under 5 are not drawn. The figures are in the table below.",
-		tiers, 0, "", []chartKey{{Label: "Red", Fill: colourRed}, {Label: "Amber", Fill: colourAmber}, {Label: "Green", Fill: colourGreen}})
-	d.Charts.Coverage = hbarChart("chart-coverage", "Care-plan coverage of the Amber and Red cohort, by practice",
+		tiers, 0, "", []chart.Key{{Label: "Red", Fill: chart.Red}, {Label: "Amber", Fill: chart.Amber}, {Label: "Green", Fill: chart.Green}})
+	d.Charts.Coverage = chart.HBar("chart-coverage", "Care-plan coverage of the Amber and Red cohort, by practice",
 		"Bars, one per practice: the percentage of Amber and Red patients with a current care plan. Practices whose figures are withheld have no bar. The figures are in the table below.",
 		cover, 100, "%", nil)
 	var months []string
 	for _, m := range d.Use {
 		months = append(months, m.Month)
 	}
-	mk := func(vals func(useRow, int) (float64, bool)) []series {
-		styles := []struct{ stroke, dash string }{{colourDark, ""}, {colourBlue, "8 4"}, {colourPurple, "2 3"}}
-		var ss []series
+	mk := func(vals func(useRow, int) (float64, bool)) []chart.Series {
+		styles := []struct{ stroke, dash string }{{chart.Dark, ""}, {chart.Blue, "8 4"}, {chart.Purple, "2 3"}}
+		var ss []chart.Series
 		for g := range 3 {
 			if g > 0 && !d.HasPilot {
 				break
 			}
-			s := series{Name: d.GroupName[g], Stroke: styles[g].stroke, Dash: styles[g].dash}
+			s := chart.Series{Name: d.GroupName[g], Stroke: styles[g].stroke, Dash: styles[g].dash}
 			for _, r := range d.Use {
 				v, ok := vals(r, g)
 				s.Values, s.Shown = append(s.Values, v), append(s.Shown, ok)
@@ -341,23 +328,23 @@ func (d *dashboardData) charts(t, mv *sdcTable) {
 		}
 		return ss
 	}
-	d.Charts.AE = lineChart("chart-ae", "A&E attendances per 1,000 in the cohort, by month",
+	d.Charts.AE = chart.Lines("chart-ae", "A&E attendances per 1,000 in the cohort, by month",
 		"Lines by month over the last 24 months, for all practices and, where there is a pilot, for pilot practices and the others. Gaps are months whose count is under 5. The figures are in the table below.",
 		months, mk(func(r useRow, g int) (float64, bool) { return r.aeVal[g], r.aeOK[g] }), "")
-	d.Charts.Emergency = lineChart("chart-emergency", "Emergency admissions per 1,000 in the cohort, by month",
+	d.Charts.Emergency = chart.Lines("chart-emergency", "Emergency admissions per 1,000 in the cohort, by month",
 		"Lines by month over the last 24 months, for all practices and, where there is a pilot, for pilot practices and the others. Gaps are months whose count is under 5. The figures are in the table below.",
 		months, mk(func(r useRow, g int) (float64, bool) { return r.emVal[g], r.emOK[g] }), "")
-	up := series{Name: "Moved up (towards Red)", Stroke: colourRed}
-	down := series{Name: "Moved down (towards Green)", Stroke: colourGreen}
+	up := chart.Series{Name: "Moved up (towards Red)", Stroke: chart.Red}
+	down := chart.Series{Name: "Moved down (towards Green)", Stroke: chart.Green}
 	var moveMonths []string
 	for _, m := range d.Moves {
 		moveMonths = append(moveMonths, m.Month)
-		up.Values, up.Shown = append(up.Values, float64(mv.vals[m.up])), append(up.Shown, mv.visible(m.up))
-		down.Values, down.Shown = append(down.Values, float64(mv.vals[m.down])), append(down.Shown, mv.visible(m.down))
+		up.Values, up.Shown = append(up.Values, float64(mv.Value(m.up))), append(up.Shown, mv.Visible(m.up))
+		down.Values, down.Shown = append(down.Values, float64(mv.Value(m.down))), append(down.Shown, mv.Visible(m.down))
 	}
-	d.Charts.Moves = columnChart("chart-moves", "Tier moves by month",
+	d.Charts.Moves = chart.Columns("chart-moves", "Tier moves by month",
 		"Paired columns by month over the last 24 months: tier decisions that moved a patient up towards Red, and down towards Green. Months under 5 have no column. The figures are in the table below.",
-		moveMonths, []series{up, down})
+		moveMonths, []chart.Series{up, down})
 }
 
 // dashboardPage is the LCN dashboard: aggregates only, small numbers

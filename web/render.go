@@ -7,9 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"math"
-	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -274,88 +272,4 @@ func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, u *joine
 		title, msg = "Sorry, there is a problem with the service", ""
 	}
 	s.renderPage(w, r, p.status, "error.html", &view{Title: title, User: u, Data: errorPage{Status: p.status, Message: msg}})
-}
-
-// signinRedirect sends a visitor without a session to sign in, coming back
-// to the page asked for afterwards.
-func signinRedirect(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Path
-	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
-		next += "?" + r.URL.RawQuery
-	}
-	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
-}
-
-// localPath returns next if it is a path on this server, else "/": a
-// sign-in must never redirect to another site.
-func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
-}
-
-// pageRoutes are the web application's pages.
-func (s *Server) pageRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/{$}", Handle: s.home},
-		{Method: "GET", Pattern: "/static/{file...}", Handle: s.static},
-		{Method: "GET", Pattern: "/assets/{file...}", Handle: s.static},
-	}
-}
-
-func init() { routeGroups = append(routeGroups, (*Server).pageRoutes) }
-
-// home sends a signed-in user to the page their role starts from.
-func (s *Server) home(c *Call) error {
-	u, ok, err := s.authenticate(c.W, c.R, c.Now)
-	if err != nil {
-		return err
-	}
-	to := "/signin"
-	if ok {
-		d := joinedup.Authorize(u, joinedup.ActionListPatients, joinedup.Relationship{})
-		switch {
-		case d.Allowed && d.Scope == joinedup.ScopeFull:
-			to = "/worklist"
-		case joinedup.Authorize(u, joinedup.ActionReadAggregate, joinedup.Relationship{}).Allowed:
-			to = "/dashboard"
-		}
-	}
-	return c.Redirect(to)
-}
-
-// static serves the embedded style sheets, scripts and images. The NHS.UK
-// style sheet refers to its images under /assets/.
-func (s *Server) static(c *Call) error {
-	file := path.Clean("/" + c.R.PathValue("file"))[1:]
-	name := "static/" + file
-	if strings.HasPrefix(c.R.URL.Path, "/assets/") {
-		name = "static/vendor/assets/" + file
-	}
-	b, err := staticFS.ReadFile(name)
-	if err != nil {
-		if strings.HasPrefix(name, "static/vendor/") && !assetsBuilt {
-			// A fresh clone built with plain `go build`: say so rather
-			// than fail mysteriously.
-			c.W.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			c.W.WriteHeader(http.StatusNotFound)
-			_, _ = c.W.Write([]byte("assets not built: run make assets\n"))
-			return nil
-		}
-		return joinedup.NotFound("no such file")
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
-	if ct == "" {
-		ct = http.DetectContentType(b)
-	}
-	c.W.Header().Set("Content-Type", ct)
-	c.W.Header().Set("Cache-Control", "public, max-age=3600")
-	c.W.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = c.W.Write(b)
-	return nil
 }

@@ -1,13 +1,6 @@
-package web
-
-import (
-	"math"
-	"strconv"
-
-	"github.com/joinedup/joinedup"
-)
-
-// Small-number disclosure control for the aggregate pages.
+// Package disclosure is small-number disclosure control for every
+// aggregate a person sees: dashboards, cohort totals, downloads, what-if
+// and evaluation figures.
 //
 // A count below joinedup.SuppressBelow is never shown (primary
 // suppression). That alone is not enough where counts are shown with their
@@ -23,23 +16,31 @@ import (
 // Hidden counts can still be bounded (a hidden count next to a shown total
 // is at most that total), but a small one is already known to be under 5,
 // which is what "<5" says.
+package disclosure
 
-// sdcTable is a set of counts and the sums between them.
-type sdcTable struct {
+import (
+	"math"
+	"strconv"
+
+	"github.com/joinedup/joinedup"
+)
+
+// Table is a set of counts and the sums between them.
+type Table struct {
 	vals    []int
 	primary []bool // hidden because small
 	hidden  []bool // primary, or hidden to protect a primary
-	sums    []sdcSum
+	sums    []sum
 }
 
-// sdcSum is total = Σ parts, over cell indices.
-type sdcSum struct {
+// sum is total = Σ parts, over cell indices.
+type sum struct {
 	total int
 	parts []int
 }
 
 // cell adds a count and returns its index.
-func (t *sdcTable) cell(v int) int {
+func (t *Table) Cell(v int) int {
 	t.vals = append(t.vals, v)
 	small := v < joinedup.SuppressBelow
 	t.primary = append(t.primary, small)
@@ -48,17 +49,17 @@ func (t *sdcTable) cell(v int) int {
 }
 
 // sum declares that the count at total is the sum of those at parts.
-func (t *sdcTable) sum(total int, parts ...int) {
+func (t *Table) Sum(total int, parts ...int) {
 	if len(parts) == 0 {
 		return
 	}
-	t.sums = append(t.sums, sdcSum{total, append([]int(nil), parts...)})
+	t.sums = append(t.sums, sum{total, append([]int(nil), parts...)})
 }
 
 // protect hides counts until no primary-suppressed count is derivable.
-func (t *sdcTable) protect() {
+func (t *Table) Protect() {
 	for range len(t.vals) + 1 { // each round hides one more count
-		det := t.derivable()
+		det := t.Derivable()
 		exposed := -1
 		for i, d := range det {
 			if d && t.primary[i] {
@@ -105,7 +106,7 @@ func (t *sdcTable) protect() {
 
 // complement picks the count to hide beside an exposed one: the smallest
 // shown part of a sum the exposed count is in, else that sum's total.
-func (t *sdcTable) complement(i int) int {
+func (t *Table) complement(i int) int {
 	best, bestTotal := -1, -1
 	for _, s := range t.sums {
 		in := s.total == i
@@ -132,7 +133,7 @@ func (t *sdcTable) complement(i int) int {
 
 // derivable reports, for each hidden count, whether the shown counts and
 // the sums determine it exactly.
-func (t *sdcTable) derivable() []bool {
+func (t *Table) Derivable() []bool {
 	col := map[int]int{} // cell → unknown index
 	var unknowns []int
 	for i, h := range t.hidden {
@@ -209,19 +210,23 @@ func (t *sdcTable) derivable() []bool {
 
 // show is how a count is shown: the number, "<5" when it is small, or
 // "[c]" when it is hidden to protect a small number elsewhere.
-func (t *sdcTable) show(i int) string {
+func (t *Table) Show(i int) string {
 	switch {
 	case t.primary[i]:
 		return joinedup.Suppress(t.vals[i])
 	case t.hidden[i]:
-		return hiddenMark
+		return Withheld
 	}
 	return strconv.Itoa(t.vals[i])
 }
 
 // visible reports whether the count at i is shown.
-func (t *sdcTable) visible(i int) bool { return !t.hidden[i] }
+func (t *Table) Visible(i int) bool { return !t.hidden[i] }
 
-// hiddenMark stands for a count withheld so that a small number cannot be
+// Withheld stands for a count withheld so that a small number cannot be
 // worked out from it (secondary suppression).
-const hiddenMark = "[c]"
+const Withheld = "[c]"
+
+// Value is the count at i, shown or not: for drawing what is shown, never
+// for showing.
+func (t *Table) Value(i int) int { return t.vals[i] }

@@ -13,16 +13,6 @@ import (
 	"github.com/joinedup/joinedup/store"
 )
 
-// patientRoutes are the patient page and the tier decision it posts.
-func (s *Server) patientRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/patients/{id}", Action: joinedup.ActionReadClinical, Patient: true, Page: true, Handle: s.patientPage},
-		{Method: "POST", Pattern: "/patients/{id}/tier", Action: joinedup.ActionDecideTier, Patient: true, Write: true, Page: true, Handle: s.decideTier},
-	}
-}
-
-func init() { routeGroups = append(routeGroups, (*Server).patientRoutes) }
-
 // appointmentView is an upcoming appointment with the clashes it has with
 // the patient's other upcoming appointments.
 type appointmentView struct {
@@ -89,10 +79,9 @@ type patientSection struct {
 	Rows      [][]string
 }
 
-// patientSections gather the features' sections for the patient page, in
-// order; each may add to the request's audit detail what it showed. A
-// feature appends its own from an init function.
-var patientSections []func(c *Call) (*patientSection, error)
+// patientSections are the sections features add to the patient page, in
+// order; each may add to the request's audit detail what it showed.
+var patientSections = []func(c *Call) (*patientSection, error){mdtHistorySection}
 
 // loadPatient gathers everything the patient page shows.
 func (s *Server) loadPatient(c *Call) (*patientData, error) {

@@ -16,16 +16,6 @@ import (
 	"github.com/joinedup/joinedup/store"
 )
 
-// carePlanRoutes are the care-plan editor and its save.
-func (s *Server) carePlanRoutes() []Route {
-	return []Route{
-		{Method: "GET", Pattern: "/patients/{id}/care-plan", Action: joinedup.ActionReadClinical, Patient: true, Page: true, Handle: s.carePlanPage},
-		{Method: "POST", Pattern: "/patients/{id}/care-plan", Action: joinedup.ActionWritePatient, Patient: true, Write: true, Page: true, Handle: s.saveCarePlanPage},
-	}
-}
-
-func init() { routeGroups = append(routeGroups, (*Server).carePlanRoutes) }
-
 // planForm is the editor: the plan as typed, the version it started from,
 // and, after a conflicting save, the version that won.
 type planForm struct {
