@@ -358,10 +358,11 @@ func healthRelationship(rel Relationship) string {
 // could identify people, so they are suppressed.
 const SuppressBelow = 5
 
-// Suppress formats a count for an aggregate view: counts below SuppressBelow
-// become "<5", so no small group can be singled out.
+// Suppress formats a count for an aggregate view: counts from 1 to below
+// SuppressBelow become "<5", so no small group can be singled out; none is
+// a fact about no one, and is shown.
 func Suppress(n int) string {
-	if n < SuppressBelow {
+	if n > 0 && n < SuppressBelow {
 		return fmt.Sprintf("<%d", SuppressBelow)
 	}
 	return fmt.Sprint(n)

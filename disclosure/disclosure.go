@@ -28,8 +28,9 @@ import (
 // Table is a set of counts and the sums between them.
 type Table struct {
 	vals    []int
-	primary []bool // hidden because small
+	primary []bool // hidden because small, or withheld by another view
 	hidden  []bool // primary, or hidden to protect a primary
+	known   []bool // shown by another view: never hidden here
 	sums    []sum
 }
 
@@ -39,16 +40,32 @@ type sum struct {
 	parts []int
 }
 
-// cell adds a count and returns its index.
+// Cell adds a count to show and returns its index. A count of 1 to 4 is
+// withheld; none is a fact about no one, and is shown.
 func (t *Table) Cell(v int) int {
+	return t.add(v, Small(v), false)
+}
+
+// Known adds a count the viewer is shown by another view: it is never
+// hidden here, and what it is the sum of must be protected knowing it.
+func (t *Table) Known(v int) int { return t.add(v, false, true) }
+
+// Secret adds a count another view withholds: never shown here, and, like a
+// small count, never left derivable from what is.
+func (t *Table) Secret(v int) int { return t.add(v, true, false) }
+
+func (t *Table) add(v int, withheld, known bool) int {
 	t.vals = append(t.vals, v)
-	small := v < joinedup.SuppressBelow
-	t.primary = append(t.primary, small)
-	t.hidden = append(t.hidden, small)
+	t.primary = append(t.primary, withheld)
+	t.hidden = append(t.hidden, withheld)
+	t.known = append(t.known, known)
 	return len(t.vals) - 1
 }
 
-// sum declares that the count at total is the sum of those at parts.
+// Small reports whether a count is withheld for being small: 1 to 4.
+func Small(n int) bool { return n > 0 && n < joinedup.SuppressBelow }
+
+// Sum declares that the count at total is the sum of those at parts.
 func (t *Table) Sum(total int, parts ...int) {
 	if len(parts) == 0 {
 		return
@@ -56,7 +73,7 @@ func (t *Table) Sum(total int, parts ...int) {
 	t.sums = append(t.sums, sum{total, append([]int(nil), parts...)})
 }
 
-// protect hides counts until no primary-suppressed count is derivable.
+// Protect hides counts until no primary-suppressed count is derivable.
 func (t *Table) Protect() {
 	for range len(t.vals) + 1 { // each round hides one more count
 		det := t.Derivable()
@@ -87,16 +104,17 @@ func (t *Table) Protect() {
 				continue
 			}
 			for _, c := range append([]int{s.total}, s.parts...) {
-				if !t.hidden[c] && (best < 0 || t.vals[c] < t.vals[best]) {
+				if !t.hidden[c] && !t.known[c] && (best < 0 || t.vals[c] < t.vals[best]) {
 					best = c
 				}
 			}
 		}
 		if best < 0 {
 			// Nothing left to hide: hide everything rather than show a
-			// derivable small number.
+			// derivable small number. (A count shown elsewhere cannot be
+			// taken back; what is shown here never adds to it.)
 			for i := range t.hidden {
-				t.hidden[i] = true
+				t.hidden[i] = !t.known[i]
 			}
 			return
 		}
@@ -117,11 +135,11 @@ func (t *Table) complement(i int) int {
 			continue
 		}
 		for _, p := range s.parts {
-			if p != i && !t.hidden[p] && (best < 0 || t.vals[p] < t.vals[best]) {
+			if p != i && !t.hidden[p] && !t.known[p] && (best < 0 || t.vals[p] < t.vals[best]) {
 				best = p
 			}
 		}
-		if s.total != i && !t.hidden[s.total] && bestTotal < 0 {
+		if s.total != i && !t.hidden[s.total] && !t.known[s.total] && bestTotal < 0 {
 			bestTotal = s.total
 		}
 	}
@@ -208,11 +226,11 @@ func (t *Table) Derivable() []bool {
 	return out
 }
 
-// show is how a count is shown: the number, "<5" when it is small, or
-// "[c]" when it is hidden to protect a small number elsewhere.
+// Show is how a count is shown: the number, "<5" when it is small, or
+// "[c]" when it is withheld to protect a small number here or elsewhere.
 func (t *Table) Show(i int) string {
 	switch {
-	case t.primary[i]:
+	case t.primary[i] && Small(t.vals[i]):
 		return joinedup.Suppress(t.vals[i])
 	case t.hidden[i]:
 		return Withheld

@@ -79,3 +79,54 @@ func TestDerivable(t *testing.T) {
 		t.Errorf("with b+c hidden none is determined: %v", d[:3])
 	}
 }
+
+// TestAcrossViews: a count another view shows (Known) is never hidden, so
+// the sums through it are protected with what is left; a count another
+// view withholds (Secret) is protected like a small one, whatever its
+// size; and none is a fact about no one, and is shown.
+func TestAcrossViews(t *testing.T) {
+	t.Run("known total", func(t *testing.T) {
+		// Another page shows the practice's cohort of 31; this one shows
+		// its tiers. Green (2) is small, so another tier must go, not the
+		// total, which the viewer knows anyway.
+		var s Table
+		total := s.Known(31)
+		red, amber, green := s.Cell(15), s.Cell(14), s.Cell(2)
+		s.Sum(total, red, amber, green)
+		s.Protect()
+		got := []string{s.Show(red), s.Show(amber), s.Show(green)}
+		if !slices.Equal(got, []string{"15", "[c]", "<5"}) || !s.Visible(total) {
+			t.Fatalf("shown %v, total visible %v", got, s.Visible(total))
+		}
+		for i, d := range s.Derivable() {
+			if d && i == green {
+				t.Fatal("green can still be worked out")
+			}
+		}
+	})
+	t.Run("secret total", func(t *testing.T) {
+		// Another page withholds a locality's total of 40; this one must
+		// not show every part of it.
+		var s Table
+		total := s.Secret(40)
+		a, b := s.Cell(25), s.Cell(15)
+		s.Sum(total, a, b)
+		s.Protect()
+		if s.Visible(a) && s.Visible(b) {
+			t.Fatalf("both parts of a withheld total shown: %s %s", s.Show(a), s.Show(b))
+		}
+		if s.Show(total) != Withheld {
+			t.Fatalf("a withheld total shows as %s", s.Show(total))
+		}
+	})
+	t.Run("none is shown", func(t *testing.T) {
+		var s Table
+		total := s.Cell(12)
+		zero, twelve := s.Cell(0), s.Cell(12)
+		s.Sum(total, zero, twelve)
+		s.Protect()
+		if s.Show(zero) != "0" || s.Show(twelve) != "12" || s.Show(total) != "12" {
+			t.Fatalf("shown %s %s %s", s.Show(zero), s.Show(twelve), s.Show(total))
+		}
+	})
+}

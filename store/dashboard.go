@@ -115,38 +115,16 @@ func DashboardPractices(ctx context.Context, q Querier, today time.Time) ([]Prac
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("dashboard cohort: %w", err)
 	}
-	overdue, err := OverdueByPractice(ctx, q, today)
+	overdue, err := OverdueCounts(ctx, q, today)
 	if err != nil {
 		return nil, err
 	}
-	for id, n := range overdue {
-		if i, ok := idx[id]; ok {
-			out[i].OverdueTasks = n
+	for _, n := range overdue {
+		if i, ok := idx[n.PracticeID]; ok {
+			out[i].OverdueTasks += n.Tasks
 		}
 	}
 	return out, nil
-}
-
-// OverdueByPractice counts, per practice id, the open and in-progress tasks
-// about living patients that were due before today: work that has slipped.
-func OverdueByPractice(ctx context.Context, q Querier, today time.Time) (map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT p.practice_id, COUNT(*) FROM tasks t JOIN patients p ON p.id = t.patient_id
-		WHERE t.status IN ('open', 'in-progress') AND t.due < $1 AND p.deceased IS NULL AND p.practice_id IS NOT NULL
-		GROUP BY p.practice_id`, dateArg(today))
-	if err != nil {
-		return nil, fmt.Errorf("count overdue tasks: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("count overdue tasks: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
 }
 
 // MonthlyUse is one month's unplanned hospital use by a group of the

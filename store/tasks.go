@@ -278,12 +278,13 @@ type OverdueCount struct {
 	Tasks        int
 }
 
-// OverdueCounts counts the open tasks due before asOf's date by locality,
-// practice and kind.
+// OverdueCounts counts the open and in-progress tasks about living
+// patients due before asOf's date, by locality, practice and kind: work
+// that has slipped. Every view of overdue work counts it this way.
 func OverdueCounts(ctx context.Context, q Querier, asOf time.Time) ([]OverdueCount, error) {
 	rows, err := q.QueryContext(ctx, `SELECT COALESCE(l.id, ''), COALESCE(l.name, ''), COALESCE(p.practice_id, ''), COALESCE(pr.ods, ''),
 		COALESCE(pr.name, ''), t.kind, COUNT(*) `+taskRowFrom+`
-		WHERE t.status IN ('open', 'in-progress') AND t.due < $1
+		WHERE t.status IN ('open', 'in-progress') AND t.due < $1 AND p.deceased IS NULL AND p.practice_id IS NOT NULL
 		GROUP BY l.id, l.name, p.practice_id, pr.ods, pr.name, t.kind
 		ORDER BY 2, 5, 6`, asOf.UTC().Format(time.DateOnly))
 	if err != nil {

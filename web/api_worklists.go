@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -222,7 +223,7 @@ func (s *Server) overdueList(c *Call) error {
 // overdueAggregates counts overdue tasks per locality and practice (and
 // per kind within a locality), suppressing small numbers.
 func (s *Server) overdueAggregates(c *Call) error {
-	counts, err := store.OverdueCounts(c.R.Context(), c.Q, c.Now)
+	f, err := loadManagerFigures(c)
 	if err != nil {
 		return err
 	}
@@ -237,45 +238,22 @@ func (s *Server) overdueAggregates(c *Call) error {
 		ByKind    map[string]string `json:"by_kind"`
 		Practices []practiceJSON    `json:"practices"`
 	}
-	type acc struct {
-		total     int
-		byKind    map[string]int
-		practices map[string]int
-		names     map[string][2]string
-		order     []string
-	}
-	locs := map[string]*acc{}
-	var locOrder []string
-	for _, n := range counts {
-		name := n.LocalityName
-		if name == "" {
-			name = "(no locality)"
-		}
-		a := locs[name]
-		if a == nil {
-			a = &acc{byKind: map[string]int{}, practices: map[string]int{}, names: map[string][2]string{}}
-			locs[name] = a
-			locOrder = append(locOrder, name)
-		}
-		a.total += n.Tasks
-		a.byKind[n.Kind] += n.Tasks
-		if _, seen := a.practices[n.PracticeID]; !seen {
-			a.order = append(a.order, n.PracticeID)
-		}
-		a.practices[n.PracticeID] += n.Tasks
-		a.names[n.PracticeID] = [2]string{n.PracticeODS, n.PracticeName}
-	}
+	// The dashboard's figures, protected with them: a locality's total,
+	// its overdue work by kind, and its practices'.
 	out := []localityJSON{}
-	for _, name := range locOrder {
-		a := locs[name]
-		l := localityJSON{Name: name, Overdue: joinedup.Suppress(a.total), ByKind: map[string]string{}, Practices: []practiceJSON{}}
-		for k, n := range a.byKind {
-			l.ByKind[k] = joinedup.Suppress(n)
+	var practices []practiceJSON
+	for _, r := range f.rows {
+		if r.Kind == "practice" {
+			practices = append(practices, practiceJSON{ODS: r.ODS, Name: r.Practice, Overdue: r.Cells[colOverdueTasks]})
+			continue
 		}
-		for _, id := range a.order {
-			l.Practices = append(l.Practices, practiceJSON{ODS: a.names[id][0], Name: a.names[id][1], Overdue: joinedup.Suppress(a.practices[id])})
+		l := localityJSON{Name: strings.TrimSuffix(r.Locality, " (all practices)"), Overdue: r.Cells[colOverdueTasks],
+			ByKind: map[string]string{}, Practices: practices}
+		for k, i := range f.kinds[r] {
+			l.ByKind[k] = f.t.Show(i)
 		}
 		out = append(out, l)
+		practices = nil
 	}
 	return c.JSON(http.StatusOK, map[string]any{"as_of": c.Now.Format(time.DateOnly), "suppressed_below": joinedup.SuppressBelow, "localities": out})
 }

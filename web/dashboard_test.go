@@ -66,16 +66,18 @@ func TestDashboard(t *testing.T) {
 		page := w.Body.String()
 		lt := "<5"
 		want := [][]string{
-			{"practice", "", "Org PRACA", "Not yet", lt, lt, lt, lt, lt, lt, lt, lt, lt, "–"},
-			{"practice", "", "Org PRACB", "Not yet", lt, lt, lt, lt, lt, lt, lt, lt, lt, "–"},
-			{"locality", "No locality (all practices)", lt, lt, lt, lt, lt, lt, lt, lt, lt, "–"},
-			{"practice", "North", "Alpha Surgery", "Oct 2024", "[c]", "[c]", lt, lt, "[c]", "16", "[c]", lt, "[c]", "–"},
-			{"practice", "North", "Beta Medical Centre", "Not yet", "[c]", "[c]", lt, lt, lt, "[c]", "[c]", lt, lt, "–"},
-			{"locality", "North (all practices)", "[c]", "[c]", "[c]", lt, "[c]", "[c]", "[c]", lt, "[c]", "–"},
-			{"practice", "South", "Gamma Health Centre", "Jan 2025", "[c]", lt, "[c]", "[c]", lt, "[c]", "[c]", lt, "[c]", "–"},
-			{"locality", "South (all practices)", "[c]", lt, "[c]", "[c]", lt, "[c]", "[c]", lt, "[c]", "–"},
-			// Red 15 + 5 + 2, with a plan 12 + 7 + 6, tasks 7 + 4 + 9.
-			{"total", "All localities", "[c]", "22", "[c]", "[c]", "[c]", "[c]", "25", lt, "20", "–"},
+			{"practice", "", "Org PRACA", "Not yet", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "0", "[c]", "[c]", "–"},
+			{"practice", "", "Org PRACB", "Not yet", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "0", "[c]", "[c]", "–"},
+			{"locality", "No locality (all practices)", "[c]", "[c]", "[c]", "[c]", "[c]", "[c]", "0", "[c]", "[c]", "–"},
+			{"practice", "North", "Alpha Surgery", "Oct 2024", "[c]", "[c]", lt, lt, "[c]", "[c]", "12", lt, "[c]", "–"},
+			{"practice", "North", "Beta Medical Centre", "Not yet", "[c]", "[c]", lt, "[c]", "[c]", "[c]", "7", "[c]", lt, "–"},
+			{"locality", "North (all practices)", "[c]", "[c]", "[c]", lt, "[c]", "25", "19", lt, "[c]", "76%"},
+			{"practice", "South", "Gamma Health Centre", "Jan 2025", "[c]", lt, "[c]", "[c]", lt, "[c]", "6", "[c]", "[c]", "–"},
+			{"locality", "South (all practices)", "[c]", lt, "[c]", "[c]", lt, "[c]", "6", "[c]", "[c]", "–"},
+			// Red 15 + 5 + 2, Amber or Red 16 + 9 + 8, with a plan
+			// 12 + 7 + 6, tasks 7 + 4 + 9. No one is counted at the
+			// practices without a locality: their 0s are shown.
+			{"total", "All localities", "42", "22", "[c]", "[c]", "[c]", "33", "25", lt, "20", "76%"},
 		}
 		got := tableRows(t, page, "practice-table")
 		if !slices.EqualFunc(got, want, slices.Equal) {
@@ -85,8 +87,8 @@ func TestDashboard(t *testing.T) {
 		wantGroups := [][]string{
 			// Alpha and Gamma: 19 + 14 in the cohort, Red 15 + 2, Amber/Red
 			// 16 + 8, with a plan 12 + 6: coverage 18 of 24.
-			{"group", "In the pilot", "33", "17", "[c]", "[c]", "[c]", "24", "18", lt, "[c]", "75%"},
-			{"group", "Not yet in the pilot", "[c]", "[c]", lt, lt, lt, "[c]", "[c]", lt, lt, "–"},
+			{"group", "In the pilot", "33", "[c]", "[c]", "[c]", "[c]", "24", "18", lt, "[c]", "75%"},
+			{"group", "Not yet in the pilot", "[c]", "[c]", lt, "[c]", "[c]", "[c]", "7", "[c]", lt, "–"},
 		}
 		if !slices.EqualFunc(groups, wantGroups, slices.Equal) {
 			t.Errorf("pilot table:\n%s\nwant\n%s", rowsText(groups), rowsText(wantGroups))
@@ -107,7 +109,7 @@ func TestDashboard(t *testing.T) {
 			cells[r[0]+"|"+r[2]+"|"+r[3]+"|"+r[4]+"|"+r[5]] = r[6]
 		}
 		for k, v := range map[string]string{
-			"practices|North|Alpha Surgery|2025-06-02|Amber or Red":         "16",
+			"practices|North|Alpha Surgery|2025-06-02|Amber or Red":         "[c]",
 			"practices|North|Alpha Surgery|2025-06-02|Green":                lt,
 			"practices|North|Alpha Surgery|2025-06-02|Red":                  "[c]",
 			"practices|All localities||2025-06-02|Red":                      "22",
@@ -116,9 +118,9 @@ func TestDashboard(t *testing.T) {
 			"hospital use|In the pilot||Apr 2025|A&E attendances":           "7",
 			"hospital use|In the pilot||Apr 2025|A&E attendances per 1,000": "212.1", // 7 of 33
 			"hospital use|Not yet in the pilot||Apr 2025|A&E attendances":   "5",
-			// 5 in all and 0 not yet: the pilot's 5 would give the 0 away.
-			"hospital use|In the pilot||Apr 2025|Emergency admissions":         "[c]",
-			"hospital use|Not yet in the pilot||Apr 2025|Emergency admissions": lt,
+			// 5 in all and none not yet: none is a fact about no one.
+			"hospital use|In the pilot||Apr 2025|Emergency admissions":         "5",
+			"hospital use|Not yet in the pilot||Apr 2025|Emergency admissions": "0",
 			"hospital use|All practices||May 2025|A&E attendances":             lt,
 			"tier movement|All localities||Mar 2025|Moved up":                  "5",
 			"tier movement|All localities||Apr 2025|Moved up":                  lt,

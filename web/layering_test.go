@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/importer"
 	"go/parser"
@@ -35,6 +36,10 @@ func writeCalls(t *testing.T, extra map[string]string) []string {
 	}
 	out, err := exec.Command("go", "list", "-export", "-deps", "-json", ".").Output()
 	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
 		t.Fatalf("go list: %v", err)
 	}
 	exports := map[string]string{}

@@ -40,8 +40,11 @@ var dashColumns = [nCols]string{"In cohort", "Red", "Amber", "Green", "Tier deci
 type dashRow struct {
 	Kind               string // "practice", "locality", "group" or "total"
 	Locality, Practice string
-	Pilot              string // the pilot date of a practice, or "" if none
-	Cells              [nCols]string
+	// PracticeID and ODS name a practice row's practice; LocalityID the
+	// locality of a practice or locality row.
+	PracticeID, ODS, LocalityID string
+	Pilot                       string // the pilot date of a practice, or "" if none
+	Cells                       [nCols]string
 	// Coverage is the share of the Amber/Red with a care plan, shown only
 	// when both counts are shown (else it would give a hidden one away).
 	Coverage string
@@ -97,11 +100,6 @@ func (d *dashboardData) Columns() []string { return dashColumns[:] }
 // numbers across all of them.
 func buildDashboard(c *Call) (*dashboardData, error) {
 	ctx := c.R.Context()
-	today := c.Now.Truncate(24 * time.Hour)
-	practices, err := store.DashboardPractices(ctx, c.Q, today)
-	if err != nil {
-		return nil, err
-	}
 	from := c.Now.AddDate(0, -(dashboardMonths - 1), 0)
 	use, err := store.CohortMonthlyUse(ctx, c.Q, from, c.Now, c.Now)
 	if err != nil {
@@ -111,98 +109,12 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &dashboardData{AsOf: c.Now, GroupName: [3]string{"All practices", "In the pilot", "Not yet in the pilot"}}
-
-	// The practice table: practices, locality totals, pilot groups and
-	// the LCN total, tied by their sums.
-	var t disclosure.Table
-	addRow := func(r *dashRow, vals [nCols]int) {
-		for k := range nCols {
-			r.cells[k] = t.Cell(vals[k])
-		}
-		t.Sum(r.cells[colCohort], r.cells[colRed], r.cells[colAmber], r.cells[colGreen])
-		t.Sum(r.cells[colHighTier], r.cells[colRed], r.cells[colAmber])
+	f, err := loadManagerFigures(c)
+	if err != nil {
+		return nil, err
 	}
-	valsOf := func(p store.PracticeFigures) [nCols]int {
-		return [nCols]int{p.Cohort, p.Red, p.Amber, p.Green, p.Decided, p.HighTier, p.WithPlan, p.OverdueReviews, p.OverdueTasks}
-	}
-	plus := func(a, b [nCols]int) [nCols]int {
-		for k := range a {
-			a[k] += b[k]
-		}
-		return a
-	}
-	tieSum := func(total *dashRow, parts []*dashRow) {
-		if len(parts) == 0 {
-			return
-		}
-		for k := range nCols {
-			idx := make([]int, len(parts))
-			for i, p := range parts {
-				idx[i] = p.cells[k]
-			}
-			t.Sum(total.cells[k], idx...)
-		}
-	}
-	var (
-		rows                []*dashRow
-		localities          []*dashRow
-		pilot, notYet       []*dashRow
-		locVals             [nCols]int
-		allVals, pilotVals  [nCols]int
-		notYetVals          [nCols]int
-		locParts            []*dashRow
-		currentLocalityName = "\x00"
-	)
-	closeLocality := func() {
-		if currentLocalityName == "\x00" {
-			return
-		}
-		name := currentLocalityName
-		if name == "" {
-			name = "No locality"
-		}
-		lr := &dashRow{Kind: "locality", Locality: name + " (all practices)"}
-		addRow(lr, locVals)
-		tieSum(lr, locParts)
-		rows = append(rows, lr)
-		localities = append(localities, lr)
-	}
-	for _, p := range practices {
-		if p.LocalityName != currentLocalityName {
-			closeLocality()
-			currentLocalityName, locVals, locParts = p.LocalityName, [nCols]int{}, nil
-		}
-		r := &dashRow{Kind: "practice", Locality: p.LocalityName, Practice: p.PracticeName}
-		if p.InPilot(c.Now) {
-			r.Pilot = p.PilotSince.Format("Jan 2006")
-			pilot = append(pilot, r)
-			pilotVals = plus(pilotVals, valsOf(p))
-		} else {
-			notYet = append(notYet, r)
-			notYetVals = plus(notYetVals, valsOf(p))
-		}
-		addRow(r, valsOf(p))
-		rows = append(rows, r)
-		locParts = append(locParts, r)
-		locVals = plus(locVals, valsOf(p))
-		allVals = plus(allVals, valsOf(p))
-	}
-	closeLocality()
-	total := &dashRow{Kind: "total", Locality: "All localities"}
-	addRow(total, allVals)
-	tieSum(total, localities)
-	d.HasPilot = len(pilot) > 0
-	groups := [3]*dashRow{total}
-	if d.HasPilot {
-		groups[1] = &dashRow{Kind: "group", Locality: d.GroupName[1]}
-		groups[2] = &dashRow{Kind: "group", Locality: d.GroupName[2]}
-		addRow(groups[1], pilotVals)
-		addRow(groups[2], notYetVals)
-		tieSum(groups[1], pilot)
-		tieSum(groups[2], notYet)
-		tieSum(total, groups[1:])
-	}
+	t, total, groups := &f.t, f.total, f.groups
+	d := &dashboardData{AsOf: c.Now, GroupName: groupNames, HasPilot: f.hasPilot}
 
 	// Monthly use: counts per month and group, tied by all = pilot + not
 	// yet. The denominators are the cohort cells above.
@@ -230,30 +142,12 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 		d.Moves[i] = moveRow{Month: m.Month.Format("Jan 2006"), up: mv.Cell(m.Up), down: mv.Cell(m.Down)}
 	}
 
-	t.Protect()
 	u.Protect()
-	show := func(r *dashRow) {
-		for k := range nCols {
-			r.Cells[k] = t.Show(r.cells[k])
-		}
-		hi, wp := r.cells[colHighTier], r.cells[colWithPlan]
-		if t.Visible(hi) && t.Visible(wp) && t.Value(hi) > 0 {
-			r.covered = true
-			r.coverage = 100 * float64(t.Value(wp)) / float64(t.Value(hi))
-			r.Coverage = fmt.Sprintf("%.0f%%", r.coverage)
-		} else {
-			r.Coverage = "–"
-		}
-	}
-	for _, r := range rows {
-		show(r)
+	for _, r := range f.rows {
 		d.Rows = append(d.Rows, *r)
 	}
-	show(total)
 	d.Rows = append(d.Rows, *total)
 	if d.HasPilot {
-		show(groups[1])
-		show(groups[2])
 		d.Groups = []dashRow{*groups[1], *groups[2]}
 	}
 	for i := range d.Use {
@@ -265,15 +159,15 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 			}
 			size := groups[g].cells[colCohort]
 			r.AE[g], r.Emergency[g] = u.Show(r.ae[g]), u.Show(r.em[g])
-			r.AERate[g], r.aeVal[g], r.aeOK[g] = rate(&u, r.ae[g], &t, size)
-			r.EmergencyRate[g], r.emVal[g], r.emOK[g] = rate(&u, r.em[g], &t, size)
+			r.AERate[g], r.aeVal[g], r.aeOK[g] = rate(&u, r.ae[g], t, size)
+			r.EmergencyRate[g], r.emVal[g], r.emOK[g] = rate(&u, r.em[g], t, size)
 		}
 	}
 	for i := range d.Moves {
 		m := &d.Moves[i]
 		m.Up, m.Down = mv.Show(m.up), mv.Show(m.down)
 	}
-	d.charts(&t, &mv)
+	d.charts(t, &mv)
 	return d, nil
 }
 

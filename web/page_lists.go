@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"time"
 
@@ -223,10 +222,11 @@ type cohortData struct {
 	Counts     []countRow
 }
 
-// countRow is one practice's cohort by tier, for the aggregate view.
+// countRow is one practice's cohort by tier, for the aggregate view, as
+// shown: small numbers and what would give them away withheld.
 type countRow struct {
-	Locality, Practice       string
-	Red, Amber, Green, Total int
+	Locality, Practice, ODS  string
+	Red, Amber, Green, Total string
 }
 
 // cohortPage lists the cohort: the rows of the patients the user has a
@@ -250,11 +250,11 @@ func (s *Server) cohortPage(c *Call) error {
 	}
 	if c.Decision.Scope == joinedup.ScopeAggregate {
 		d.Aggregate = true
-		counts, err := store.CohortCounts(ctx, c.Q)
+		f, err := loadManagerFigures(c)
 		if err != nil {
 			return err
 		}
-		d.Counts = pivotCounts(counts, q)
+		d.Counts = f.cohortCounts(q)
 		c.Audit.What += " (counts only)"
 		return c.Page(http.StatusOK, "cohort.html", "Cohort", d)
 	}
@@ -285,37 +285,27 @@ func (s *Server) cohortPage(c *Call) error {
 	return c.Page(http.StatusOK, "cohort.html", "Cohort", d)
 }
 
-// pivotCounts turns counts per practice, tier and status into one row per
-// practice, keeping only what the query's filters select.
-func pivotCounts(counts []store.CohortCount, q cohortQuery) []countRow {
-	idx := map[string]*countRow{}
-	var keys []string
-	for _, cc := range counts {
-		if (q.Locality != "" && cc.LocalityID != q.Locality) || (q.Practice != "" && cc.PracticeID != q.Practice) ||
-			(q.Tier != "" && string(cc.Tier) != q.Tier) || (q.Status != "" && string(cc.Status) != q.Status) {
+// cohortCounts are the practices' rows of the cohort by tier, as the
+// dashboard shows them, keeping only the locality, practice and tier the
+// query selects. The counts by status are not shown as counts: the
+// dashboard's "Tier decided" is what the LCN sees of them.
+func (f *managerFigures) cohortCounts(q cohortQuery) []countRow {
+	var out []countRow
+	for _, r := range f.practices() {
+		if (q.Locality != "" && r.LocalityID != q.Locality) || (q.Practice != "" && r.PracticeID != q.Practice) {
 			continue
 		}
-		k := cc.LocalityName + "\x00" + cc.PracticeName + "\x00" + cc.PracticeID
-		r := idx[k]
-		if r == nil {
-			r = &countRow{Locality: cc.LocalityName, Practice: cc.PracticeName}
-			idx[k] = r
-			keys = append(keys, k)
+		row := countRow{Locality: r.Locality, Practice: r.Practice, ODS: r.ODS, Red: r.Cells[colRed], Amber: r.Cells[colAmber],
+			Green: r.Cells[colGreen], Total: r.Cells[colCohort]}
+		switch q.Tier {
+		case "red":
+			row.Amber, row.Green, row.Total = "–", "–", r.Cells[colRed]
+		case "amber":
+			row.Red, row.Green, row.Total = "–", "–", r.Cells[colAmber]
+		case "green":
+			row.Red, row.Amber, row.Total = "–", "–", r.Cells[colGreen]
 		}
-		switch cc.Tier {
-		case joinedup.TierRed:
-			r.Red += cc.Patients
-		case joinedup.TierAmber:
-			r.Amber += cc.Patients
-		case joinedup.TierGreen:
-			r.Green += cc.Patients
-		}
-		r.Total += cc.Patients
-	}
-	sort.Strings(keys)
-	out := make([]countRow, len(keys))
-	for i, k := range keys {
-		out[i] = *idx[k]
+		out = append(out, row)
 	}
 	return out
 }

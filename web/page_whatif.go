@@ -139,7 +139,19 @@ func (s *Server) whatIfRun(c *Call) error {
 		practiceName[o.ID] = o.Name
 	}
 	d.Ran = true
-	d.Rows = whatIfRows(sum.WhatIf)
+	counts, err := store.PatientCountsByPractice(ctx, c.Q)
+	if err != nil {
+		return err
+	}
+	registered := map[string]int{} // by the dry run's name for a practice
+	for _, pc := range counts {
+		name := pc.Name
+		if pc.ODS != "" {
+			name += " (" + pc.ODS + ")"
+		}
+		registered[name] = pc.Patients
+	}
+	d.Rows = whatIfRows(sum.WhatIf, registered)
 	d.Caseload = caseloads(before, after, coordinators, practiceName)
 	c.Audit.What += fmt.Sprintf(" (dry run of %s, aggregates only)", d.Policy)
 	return c.Page(http.StatusOK, "whatif.html", "Policy what if", d)
@@ -148,7 +160,12 @@ func (s *Server) whatIfRun(c *Call) error {
 // whatIfRows turns the dry run's changes per "Locality / Practice" into
 // practice rows, locality totals and an LCN total, with small numbers
 // protected across them.
-func whatIfRows(changes map[string]*stratify.Change) []whatIfRow {
+//
+// A dry run walks everyone registered, so a practice's four counts add up
+// to its registered list, which the counts of patients by practice show or
+// withhold: that count joins the table as it was left there (known, or
+// secret), and the dry run's counts are protected knowing it.
+func whatIfRows(changes map[string]*stratify.Change, registered map[string]int) []whatIfRow {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
@@ -157,6 +174,15 @@ func whatIfRows(changes map[string]*stratify.Change) []whatIfRow {
 	var t disclosure.Table
 	cells := func(r *whatIfRow, c stratify.Change) {
 		r.enter, r.leave, r.change, r.same = t.Cell(c.Enter), t.Cell(c.Leave), t.Cell(c.TierChange), t.Cell(c.Unchanged)
+		if r.Kind != "practice" {
+			return
+		}
+		n, ok := registered[r.Practice]
+		all := t.Secret(n)
+		if ok && !disclosure.Small(n) {
+			all = t.Known(n)
+		}
+		t.Sum(all, r.enter, r.leave, r.change, r.same)
 	}
 	tie := func(total whatIfRow, parts []whatIfRow) {
 		pick := func(f func(whatIfRow) int) []int {
