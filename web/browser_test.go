@@ -67,7 +67,8 @@ func stepDeadline(ctx context.Context) time.Time {
 	return d.Add(-min(reportReserve, time.Until(d)/2))
 }
 
-// step runs one named step of a browser test in ctx, a browser's context.
+// step runs one named step of a browser test in ctx, a browser's context,
+// and logs how long it took (go test -v shows it; a failed test, always).
 // On failure it fails the test naming the step, how long the step ran and
 // the page the browser was on, and writes a screenshot of that page to the
 // artefacts as TEST-STEP-failed.png.
@@ -77,10 +78,11 @@ func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Ac
 	defer cancel()
 	began := time.Now()
 	err := chromedp.Run(sctx, actions...)
+	took := time.Since(began).Round(time.Millisecond)
 	if err == nil {
+		t.Logf("step %q took %s", name, took)
 		return
 	}
-	took := time.Since(began).Round(time.Millisecond)
 	var url string
 	var png []byte
 	where := "page unknown"

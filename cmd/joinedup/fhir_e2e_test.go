@@ -206,6 +206,7 @@ func TestFHIREndToEnd(t *testing.T) {
 	if err := waitServing(ctx, base, exited); err != nil {
 		t.Fatalf("server did not start serving in %s: %v\n%s", time.Since(began).Round(time.Millisecond), err, serveLog.String())
 	}
+	t.Logf("server serving after %s", time.Since(began).Round(time.Millisecond))
 
 	// The client library is installed before the token is issued, so a
 	// slow install on a loaded machine cannot use up the token's life.
