@@ -24,6 +24,12 @@ import (
 // a loopback listener: sign in, work a patient, edit the care plan, and
 // check every page with axe-core. Screenshots go to $JOINEDUP_ARTEFACTS
 // (default artefacts/ at the repository root).
+//
+// Each browser test has a browser, a database and a server of its own, and
+// runs in parallel with the others (as many at once as go test -parallel
+// allows, GOMAXPROCS by default): most of their time is Chromium's
+// rendering, screenshots and axe-core runs, and on a machine busy with
+// other work they finish sooner side by side than one after another.
 
 const chromiumPath = "/usr/bin/chromium"
 
@@ -378,6 +384,7 @@ func signIn(_ context.Context, base, user string) chromedp.Action {
 // version and signs out; every page passes axe-core.
 func TestBrowserJourney(t *testing.T) {
 	exe := needChromium(t)
+	t.Parallel()
 	f, base := browserFixture(t)
 	ctx := browser(t, exe)
 	var text string
@@ -461,6 +468,7 @@ func TestBrowserJourney(t *testing.T) {
 // in two browsers; the second save shows both versions and keeps its text.
 func TestBrowserEditConflict(t *testing.T) {
 	exe := needChromium(t)
+	t.Parallel()
 	f, base := browserFixture(t)
 	a, b := browser(t, exe), browser(t, exe)
 	plan := base + "/patients/" + f.R.ID + "/care-plan"

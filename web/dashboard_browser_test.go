@@ -12,6 +12,7 @@ import (
 // chart's table, runs a policy what if; every page passes axe-core.
 func TestBrowserDashboard(t *testing.T) {
 	exe := needChromium(t)
+	t.Parallel()
 	f, base := browserFixture(t)
 	storetest.Dashboard(t, f.db)
 	ctx := browser(t, exe)

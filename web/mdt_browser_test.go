@@ -15,6 +15,7 @@ import (
 // page passes axe-core.
 func TestBrowserMDT(t *testing.T) {
 	exe := needChromium(t)
+	t.Parallel()
 	f, base := browserFixture(t)
 	f.confirmTier(t, f.R, joinedup.TierAmber)
 	m, err := store.CreateMDTMeeting(ctx, f.db, joinedup.MDTMeeting{OrganisationID: f.orgs["PRACA"], Title: "Peckham practice MDT",
