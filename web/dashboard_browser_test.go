@@ -12,26 +12,25 @@ import (
 // chart's table, runs a policy what if; every page passes axe-core.
 func TestBrowserDashboard(t *testing.T) {
 	exe := needChromium(t)
+	t.Parallel()
 	f, base := browserFixture(t)
 	storetest.Dashboard(t, f.db)
 	ctx := browser(t, exe)
 	var text string
-	run := func(name string, tasks ...chromedp.Action) {
+	run := func(name string, actions ...chromedp.Action) {
 		t.Helper()
-		if err := chromedp.Run(ctx, tasks...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		step(t, ctx, name, actions...)
 	}
 	run("sign in", signIn(ctx, base, "user-lcn-manager"), chromedp.Navigate(base+"/dashboard"),
-		chromedp.WaitVisible("#chart-tiers", chromedp.ByQuery), chromedp.Text("#practice-table", &text, chromedp.ByQuery))
+		waitFor("#chart-tiers"), chromedp.Text("#practice-table", &text, chromedp.ByQuery))
 	if !strings.Contains(text, "Alpha Surgery") || !strings.Contains(text, "<5") {
 		t.Fatalf("practice table: %s", text)
 	}
 	checkPage(t, ctx, "dashboard")
 	run("open the tables", chromedp.Evaluate(`document.querySelectorAll("details").forEach(d => d.open = true)`, nil))
 	checkPage(t, ctx, "dashboard-tables")
-	run("what if", chromedp.Navigate(base+"/policy/what-if"), chromedp.WaitVisible("#version", chromedp.ByQuery))
+	run("what if", chromedp.Navigate(base+"/policy/what-if"), waitFor("#version"))
 	checkPage(t, ctx, "what-if")
-	run("run what if", click("#run-what-if"), chromedp.WaitVisible("#what-if-table", chromedp.ByQuery))
+	run("run what if", click("#run-what-if"), waitFor("#what-if-table"))
 	checkPage(t, ctx, "what-if-result")
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,16 +40,81 @@ func need(t *testing.T, name string) string {
 	return p
 }
 
-// runBin runs the built binary and returns its standard output.
-func runBin(t *testing.T, bin string, args ...string) string {
+// runBin runs the built binary within ctx and returns its standard output.
+func runBin(t *testing.T, ctx context.Context, bin string, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	began := time.Now()
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("joinedup %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+		t.Fatalf("joinedup %s: %v after %s (context: %v)\n%s%s", strings.Join(args, " "), err,
+			time.Since(began).Round(time.Millisecond), ctx.Err(), out.String(), errb.String())
 	}
 	return out.String()
+}
+
+// e2eContext is the context of an end-to-end test's programs: it ends at
+// the test's deadline (go test -timeout) less a reserve for stopping the
+// server and reporting, or after 15 minutes when the test has none. A
+// loaded machine makes the test slower, not a failure; a program that
+// hangs is killed in time for the test to say which.
+func e2eContext(t *testing.T) context.Context {
+	deadline, ok := t.Deadline()
+	if ok {
+		deadline = deadline.Add(-min(30*time.Second, time.Until(deadline)/2))
+	} else {
+		deadline = time.Now().Add(15 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitServing waits until the server at base answers /healthz with 200 OK
+// (it is listening and reaches its database), checking every 100 ms until
+// ctx ends or the server exits.
+func waitServing(ctx context.Context, base string, exited <-chan struct{}) error {
+	for {
+		req, err := http.NewRequestWithContext(ctx, "GET", base+"/healthz", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("/healthz: %s", resp.Status)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+		case <-exited:
+			return fmt.Errorf("the server exited (last answer: %v)", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a process's output may be copied into
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // TestFHIREndToEnd builds the binary, imports a sample population,
@@ -64,20 +130,21 @@ func TestFHIREndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skipf("shared data: %v", err)
 	}
+	ctx := e2eContext(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "joinedup")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v (context: %v)\n%s", err, ctx.Err(), out)
 	}
 	db := "sqlite:" + filepath.Join(dir, "joinedup.db")
-	runBin(t, bin, "migrate", "--db", db)
-	runBin(t, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
+	runBin(t, ctx, bin, "migrate", "--db", db)
+	runBin(t, ctx, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
 
-	planned := seedCarePlans(t, db, 3)
+	planned := seedCarePlans(t, ctx, db, 3)
 
 	// joinedup export: one NDJSON file per type, each line valid R4.
 	exportDir := filepath.Join(dir, "export")
-	out := runBin(t, bin, "export", "--db", db, "--fhir", exportDir, "--type", "Patient,Condition,Organization,CareTeam,CarePlan,Goal")
+	out := runBin(t, ctx, bin, "export", "--db", db, "--fhir", exportDir, "--type", "Patient,Condition,Organization,CareTeam,CarePlan,Goal")
 	if !strings.Contains(out, "Condition") || !strings.Contains(out, "Patient") {
 		t.Fatalf("export: %s", out)
 	}
@@ -104,7 +171,7 @@ func TestFHIREndToEnd(t *testing.T) {
 	if err := os.WriteFile(jwksPath, jwks, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out = runBin(t, bin, "client", "add", "--db", db, "--name", "e2e", "--jwks", jwksPath, "--scope", "system/*.read")
+	out = runBin(t, ctx, bin, "client", "add", "--db", db, "--name", "e2e", "--jwks", jwksPath, "--scope", "system/*.read")
 	m := regexp.MustCompile(`client_id: (\S+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("client add: %s", out)
@@ -117,28 +184,37 @@ func TestFHIREndToEnd(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var serveLog bytes.Buffer
-	srv := exec.CommandContext(ctx, bin, "serve", "--db", db, "--addr", addr, "--secure-cookies=false", "--export-dir", filepath.Join(dir, "exports"))
+	srvCtx, stop := context.WithCancel(ctx)
+	var serveLog syncBuffer
+	srv := exec.CommandContext(srvCtx, bin, "serve", "--db", db, "--addr", addr, "--secure-cookies=false", "--export-dir", filepath.Join(dir, "exports"))
 	srv.Stdout, srv.Stderr = &serveLog, &serveLog
 	if err := srv.Start(); err != nil {
+		stop()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cancel()
+	exited := make(chan struct{})
+	go func() {
 		_ = srv.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-exited
 	})
 	base := "http://" + addr
-	for i := 0; ; i++ {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatalf("server did not start: %v\n%s", err, serveLog.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	began := time.Now()
+	if err := waitServing(ctx, base, exited); err != nil {
+		t.Fatalf("server did not start serving in %s: %v\n%s", time.Since(began).Round(time.Millisecond), err, serveLog.String())
+	}
+	t.Logf("server serving after %s", time.Since(began).Round(time.Millisecond))
+
+	// The client library is installed before the token is issued, so a
+	// slow install on a loaded machine cannot use up the token's life.
+	script := filepath.Join("..", "..", "e2e", "fhir")
+	install := exec.CommandContext(ctx, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund")
+	install.Dir = script
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v (context: %v)\n%s", err, ctx.Err(), out)
 	}
 
 	sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS384, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
@@ -148,10 +224,16 @@ func TestFHIREndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"system/*.read"},
-		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}})
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"system/*.read"},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}}
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("token: %v", err)
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -162,17 +244,11 @@ func TestFHIREndToEnd(t *testing.T) {
 		t.Fatalf("token: %d\n%s", resp.StatusCode, serveLog.String())
 	}
 
-	script := filepath.Join("..", "..", "e2e", "fhir")
-	install := exec.Command(npm, "ci", "--prefer-offline", "--no-audit", "--no-fund")
-	install.Dir = script
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
-	run := exec.Command(node, "script.mjs", base+"/fhir", tok.AccessToken)
+	run := exec.CommandContext(ctx, node, "script.mjs", base+"/fhir", tok.AccessToken)
 	run.Dir = script
 	res, err := run.CombinedOutput()
 	if err != nil {
-		t.Fatalf("fhir-kit-client script: %v\n%s\nserver log:\n%s", err, res, serveLog.String())
+		t.Fatalf("fhir-kit-client script: %v (context: %v)\n%s\nserver log:\n%s", err, ctx.Err(), res, serveLog.String())
 	}
 	t.Logf("fhir-kit-client: %s", bytes.TrimSpace(res))
 	lines := bytes.Split(bytes.TrimSpace(res), []byte("\n"))
@@ -197,9 +273,8 @@ func TestFHIREndToEnd(t *testing.T) {
 // seedCarePlans gives the first imported patient a care team and saves
 // their care plan versions times, each with two goals, and returns the
 // patient's id.
-func seedCarePlans(t *testing.T, dbURL string, versions int) string {
+func seedCarePlans(t *testing.T, ctx context.Context, dbURL string, versions int) string {
 	t.Helper()
-	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
