@@ -209,7 +209,7 @@ func TestSyntheaNDJSON(t *testing.T) {
 }
 
 func TestOfficialExamples(t *testing.T) {
-	dir := dataDir(t, "fhir-r4-examples")
+	dir := filepath.Join("..", "testdata", "fhir-r4-examples")
 	n := 0
 	for _, prefix := range []string{"patient", "condition", "observation", "encounter", "organization"} {
 		files, _ := filepath.Glob(filepath.Join(dir, prefix+"-example*.json"))
