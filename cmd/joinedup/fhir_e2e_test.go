@@ -60,10 +60,6 @@ func runBin(t *testing.T, bin string, args ...string) string {
 // schema.
 func TestFHIREndToEnd(t *testing.T) {
 	node, npm := need(t, "node"), need(t, "npm")
-	data, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data: %v", err)
-	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "joinedup")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -71,7 +67,7 @@ func TestFHIREndToEnd(t *testing.T) {
 	}
 	db := "sqlite:" + filepath.Join(dir, "joinedup.db")
 	runBin(t, bin, "migrate", "--db", db)
-	runBin(t, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
+	runBin(t, bin, "import", "--db", db, "--source", "synthea", filepath.Join("..", "..", "testdata", "synthea-bulk-ndjson-10patients"))
 
 	planned := seedCarePlans(t, db, 3)
 
