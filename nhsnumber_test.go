@@ -13,7 +13,8 @@ func TestParseNHSNumber(t *testing.T) {
 		want    joinedup.NHSNumber
 		wantErr error
 	}{
-		// Published test numbers (shared/data/nhs-numbers and UK Core examples).
+		// Published test numbers: the PDS sandbox mocks
+		// (NHSDigital/personal-demographics-service-api) and UK Core examples.
 		{in: "9000000009", want: "9000000009"},
 		{in: "9000000017", want: "9000000017"},
 		{in: "9000000025", want: "9000000025"},

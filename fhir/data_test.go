@@ -16,16 +16,8 @@ import (
 	"github.com/joinedup/joinedup/fhir/fhirschema"
 )
 
-// dataDir returns a folder of the shared test data, skipping the test when
-// the data is not beside the repository.
-func dataDir(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data not available: %v", err)
-	}
-	return filepath.Join(dir, name)
-}
+// fixtures is the repository's folder of a public data set's fixtures.
+func fixtures(name string) string { return filepath.Join("..", "testdata", name) }
 
 // importedTypes are the resource types ToDomain maps.
 var importedTypes = map[string]bool{
@@ -89,12 +81,19 @@ func readBundleFile(t *testing.T, path string) map[string]int {
 	return counts
 }
 
+// TestSyntheaBundles reads every Synthea bundle of the fixtures and, when
+// it is beside the repository, of the whole shared set.
 func TestSyntheaBundles(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(dataDir(t, "synthea-r4-bundles"), "*.json.gz"))
+	t.Run("testdata", func(t *testing.T) { testSyntheaBundles(t, fixtures("synthea-r4-bundles")) })
+	t.Run("shared", func(t *testing.T) { testSyntheaBundles(t, fhirschema.SharedSet(t, "synthea-r4-bundles")) })
+}
+
+func testSyntheaBundles(t *testing.T, dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json.gz"))
 	if len(files) == 0 {
-		t.Skip("no Synthea bundles")
+		t.Fatalf("no Synthea bundles in %s", dir)
 	}
-	if testing.Short() {
+	if testing.Short() && len(files) > 5 {
 		files = files[:5]
 	}
 	total := map[string]int{}
@@ -116,11 +115,7 @@ func TestSyntheaBundles(t *testing.T) {
 // TestSyntheaFirstBundleCounts pins the entry counts of one bundle so that
 // a reader that drops or duplicates entries is caught.
 func TestSyntheaFirstBundleCounts(t *testing.T) {
-	path := filepath.Join(dataDir(t, "synthea-r4-bundles"), "Adolph_Smith_0c6b1f3d-edb2-422b-a0af-a262fb90ed07.json.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skip(err)
-	}
-	got := readBundleFile(t, path)
+	got := readBundleFile(t, filepath.Join(fixtures("synthea-r4-bundles"), "Adolph_Smith_0c6b1f3d-edb2-422b-a0af-a262fb90ed07.json.gz"))
 	want := map[string]int{"Observation": 187, "Claim": 27, "Encounter": 24, "ExplanationOfBenefit": 24, "DiagnosticReport": 15,
 		"Immunization": 13, "Condition": 12, "Goal": 5, "Procedure": 5, "CarePlan": 4, "MedicationRequest": 3,
 		"Patient": 1, "Organization": 1, "Practitioner": 1, "ImagingStudy": 1}
@@ -145,10 +140,17 @@ func summary(m map[string]int) string {
 	return b.String()
 }
 
+// TestSyntheaNDJSON reads the Bulk Data export of the fixtures and, when it
+// is beside the repository, the whole export of the shared set.
 func TestSyntheaNDJSON(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(dataDir(t, "synthea-bulk-ndjson-10patients"), "*.ndjson.gz"))
+	t.Run("testdata", func(t *testing.T) { testSyntheaNDJSON(t, fixtures("synthea-bulk-ndjson-10patients")) })
+	t.Run("shared", func(t *testing.T) { testSyntheaNDJSON(t, fhirschema.SharedSet(t, "synthea-bulk-ndjson-10patients")) })
+}
+
+func testSyntheaNDJSON(t *testing.T, dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.ndjson.gz"))
 	if len(files) == 0 {
-		t.Skip("no NDJSON files")
+		t.Fatalf("no NDJSON files in %s", dir)
 	}
 	counts := map[string]int{}
 	patients := map[string]bool{}
@@ -209,7 +211,7 @@ func TestSyntheaNDJSON(t *testing.T) {
 }
 
 func TestOfficialExamples(t *testing.T) {
-	dir := dataDir(t, "fhir-r4-examples")
+	dir := fixtures("fhir-r4-examples")
 	n := 0
 	for _, prefix := range []string{"patient", "condition", "observation", "encounter", "organization"} {
 		files, _ := filepath.Glob(filepath.Join(dir, prefix+"-example*.json"))
@@ -236,9 +238,9 @@ func TestOfficialExamples(t *testing.T) {
 // BenchmarkBundleImport reads and maps one Synthea bundle, the per-patient
 // work of an import.
 func BenchmarkBundleImport(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(dataDir(b, "synthea-r4-bundles"), "*.json.gz"))
+	files, _ := filepath.Glob(filepath.Join(fixtures("synthea-r4-bundles"), "*.json.gz"))
 	if len(files) == 0 {
-		b.Skip("no Synthea bundles")
+		b.Fatal("no Synthea bundles")
 	}
 	f, err := Open(files[0])
 	if err != nil {

@@ -66,16 +66,12 @@ func exportDir(t *testing.T, db *store.DB) (string, map[string][]string) {
 	return dir, lines
 }
 
-// TestRoundTrip imports a Synthea Bulk Data sample, exports it, imports the
-// export into a fresh database and exports again: the two exports must hold
-// the same resources, byte for byte.
+// TestRoundTrip imports a Synthea Bulk Data sample (the fixtures'),
+// exports it, imports the export into a fresh database and exports again:
+// the two exports must hold the same resources, byte for byte.
 func TestRoundTrip(t *testing.T) {
-	data, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data: %v", err)
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sample := filepath.Join(data, "synthea-bulk-ndjson-10patients")
+		sample := filepath.Join("..", "testdata", "synthea-bulk-ndjson-10patients")
 		if _, err := importer.Import(ctx, db, []string{sample}, importer.Options{Source: "synthea"}); err != nil {
 			t.Fatal(err)
 		}
@@ -119,12 +115,8 @@ func TestRoundTrip(t *testing.T) {
 // TestOfficialExamplesImport imports the official R4 examples of the types
 // JoinedUp reads; each must be accepted.
 func TestOfficialExamplesImport(t *testing.T) {
-	data, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data: %v", err)
-	}
 	db := storetest.Open(t, store.SQLite)
-	dir := filepath.Join(data, "fhir-r4-examples")
+	dir := filepath.Join("..", "testdata", "fhir-r4-examples")
 	var files []string
 	for _, prefix := range []string{"organization", "patient", "condition", "observation", "encounter"} {
 		m, _ := filepath.Glob(filepath.Join(dir, prefix+"-example*.json"))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/joinedup/joinedup/fhir/fhirschema"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
@@ -45,9 +46,16 @@ func runChild(url, input string) int {
 
 // TestKilledImportResumes kills a real import process with SIGKILL part-way
 // and shows that running the same import again reaches exactly the state
-// of an import that was never interrupted.
+// of an import that was never interrupted: on the Synthea bundles of the
+// fixtures and, when it is beside the repository, on the whole shared set.
 func TestKilledImportResumes(t *testing.T) {
-	input := sharedData(t, "synthea-r4-bundles")
+	t.Run("testdata", func(t *testing.T) { testKilledImportResumes(t, fixtures("synthea-r4-bundles"), 8, 2) })
+	t.Run("shared", func(t *testing.T) { testKilledImportResumes(t, fhirschema.SharedSet(t, "synthea-r4-bundles"), 125, 20) })
+}
+
+// testKilledImportResumes kills the import of input, which holds total
+// patients, once at least killAt of them are committed.
+func testKilledImportResumes(t *testing.T, input string, total, killAt int) {
 	for _, engine := range storetest.Engines() {
 		t.Run(string(engine), func(t *testing.T) {
 			clean := storetest.Open(t, engine)
@@ -74,7 +82,7 @@ func TestKilledImportResumes(t *testing.T) {
 			for {
 				var n int
 				_ = db.QueryRow("SELECT COUNT(*) FROM patients").Scan(&n)
-				if n >= 20 {
+				if n >= killAt {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -92,7 +100,7 @@ func TestKilledImportResumes(t *testing.T) {
 			}
 			var partial int
 			db.QueryRow("SELECT COUNT(*) FROM patients").Scan(&partial)
-			if partial >= 125 {
+			if partial >= total {
 				t.Fatalf("the child finished (%d patients) before it was killed", partial)
 			}
 
@@ -111,9 +119,9 @@ func TestKilledImportResumes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != want {
-				t.Fatalf("after kill (%d of 125 patients committed) and re-run, checksum %s; a clean import gives %s", partial, got, want)
+				t.Fatalf("after kill (%d of %d patients committed) and re-run, checksum %s; a clean import gives %s", partial, total, got, want)
 			}
-			t.Logf("killed after %d of 125 patients; re-run matches a clean import", partial)
+			t.Logf("killed after %d of %d patients; re-run matches a clean import", partial, total)
 		})
 	}
 }

@@ -21,15 +21,8 @@ import (
 
 var ctx = context.Background()
 
-// sharedData returns a folder of ../shared/data, beside the repository.
-func sharedData(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := fhirschema.DataDir()
-	if err != nil {
-		t.Fatalf("shared data: %v", err)
-	}
-	return filepath.Join(dir, name)
-}
+// fixtures is the repository's folder of a public data set's fixtures.
+func fixtures(name string) string { return filepath.Join("..", "testdata", name) }
 
 // imported maps FHIR types to the table their records land in.
 var imported = map[string]string{
@@ -92,11 +85,19 @@ func importAll(t *testing.T, db *store.DB, opt importer.Options, paths ...string
 	return sum, rejects
 }
 
+// TestSyntheaBundles imports the Synthea bundles of the fixtures and, when
+// it is beside the repository, the whole shared set of 125 patients: every
+// record of the types JoinedUp keeps lands, nothing is rejected, and a
+// second import changes nothing.
 func TestSyntheaBundles(t *testing.T) {
-	dir := sharedData(t, "synthea-r4-bundles")
+	t.Run("testdata", func(t *testing.T) { testSyntheaBundles(t, fixtures("synthea-r4-bundles"), 8) })
+	t.Run("shared", func(t *testing.T) { testSyntheaBundles(t, fhirschema.SharedSet(t, "synthea-r4-bundles"), 125) })
+}
+
+func testSyntheaBundles(t *testing.T, dir string, patients int) {
 	want := countBundleEntries(t, dir)
-	if want["Patient"] != 125 {
-		t.Fatalf("the shared set has %d patients, want 125", want["Patient"])
+	if want["Patient"] != patients {
+		t.Fatalf("%s has %d patients, want %d", dir, want["Patient"], patients)
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		sum, rejects := importAll(t, db, importer.Options{Source: "synthea"}, dir)
@@ -122,8 +123,8 @@ func TestSyntheaBundles(t *testing.T) {
 		if c := sum.ByType["Claim"]; c == nil || c.Skipped != want["Claim"] || c.Rejected != 0 {
 			t.Errorf("Claim should be skipped, not rejected: %+v", c)
 		}
-		if sum.AwaitingStratification != 125 {
-			t.Errorf("awaiting stratification = %d, want 125", sum.AwaitingStratification)
+		if sum.AwaitingStratification != patients {
+			t.Errorf("awaiting stratification = %d, want %d", sum.AwaitingStratification, patients)
 		}
 		before, err := store.Checksum(ctx, db)
 		if err != nil {
@@ -150,8 +151,14 @@ func TestSyntheaBundles(t *testing.T) {
 	})
 }
 
+// TestBulkNDJSON imports the Bulk Data export of the fixtures and, when it
+// is beside the repository, the shared set's whole export.
 func TestBulkNDJSON(t *testing.T) {
-	dir := sharedData(t, "synthea-bulk-ndjson-10patients")
+	t.Run("testdata", func(t *testing.T) { testBulkNDJSON(t, fixtures("synthea-bulk-ndjson-10patients")) })
+	t.Run("shared", func(t *testing.T) { testBulkNDJSON(t, fhirschema.SharedSet(t, "synthea-bulk-ndjson-10patients")) })
+}
+
+func testBulkNDJSON(t *testing.T, dir string) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		sum, rejects := importAll(t, db, importer.Options{Source: "bulk"}, dir)
 		if len(rejects) != 0 {

@@ -18,12 +18,15 @@ import (
 // Assessing the facts loaded with the projection Reads returns gives
 // exactly the assessments a full load gives, on a synthetic population and
 // on the Synthea records, at dates that put the windows' edges in different
-// places; and the projection does leave facts out.
+// places; and the projection does leave facts out. The Synthea records are
+// the whole shared set when it is beside the repository, and the bundles of
+// the fixtures when it is not.
 func TestReadsProjection(t *testing.T) {
-	dir, err := fhirschema.DataDir()
-	if err != nil {
-		t.Fatal(err)
+	bundles := filepath.Join("..", "testdata", "synthea-r4-bundles")
+	if dir, err := fhirschema.DataDir(); err == nil {
+		bundles = filepath.Join(dir, "synthea-r4-bundles")
 	}
+	t.Logf("Synthea records from %s", bundles)
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			db := storetest.Open(t, e)
@@ -34,7 +37,7 @@ func TestReadsProjection(t *testing.T) {
 			if _, err := importer.Import(ctx, db, []string{syn}, importer.Options{}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := importer.Import(ctx, db, []string{filepath.Join(dir, "synthea-r4-bundles")}, importer.Options{Source: "synthea"}); err != nil {
+			if _, err := importer.Import(ctx, db, []string{bundles}, importer.Options{Source: "synthea"}); err != nil {
 				t.Fatal(err)
 			}
 			// A patient whose codes in the policy's lists are second

@@ -22,14 +22,20 @@ var factTables = map[joinedup.FactKind]string{
 
 // On real Synthea records, stratification finds eligible patients, and every
 // piece of evidence points at a record that was imported, with the same code
-// and source.
+// and source: on the bundles of the fixtures (one of whose patients is
+// eligible) and, when it is beside the repository, on the whole shared set.
 func TestSyntheaEvidencePointsAtImportedRecords(t *testing.T) {
-	dir, err := fhirschema.DataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Run("testdata", func(t *testing.T) {
+		testSyntheaEvidence(t, filepath.Join("..", "testdata", "synthea-r4-bundles"), 8)
+	})
+	t.Run("shared", func(t *testing.T) {
+		testSyntheaEvidence(t, fhirschema.SharedSet(t, "synthea-r4-bundles"), 125)
+	})
+}
+
+func testSyntheaEvidence(t *testing.T, bundles string, patients int) {
 	db := storetest.Open(t, store.SQLite)
-	if _, err := importer.Import(ctx, db, []string{filepath.Join(dir, "synthea-r4-bundles")}, importer.Options{Source: "synthea"}); err != nil {
+	if _, err := importer.Import(ctx, db, []string{bundles}, importer.Options{Source: "synthea"}); err != nil {
 		t.Fatal(err)
 	}
 	p, _, err := stratify.LoadPolicy(ctx, db, "../policies/lcn-default", "test", now)
@@ -42,8 +48,8 @@ func TestSyntheaEvidencePointsAtImportedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Total.Assessed != 125 || s.Total.Eligible == 0 {
-		t.Fatalf("assessed %d, eligible %d; want 125 assessed and some eligible", s.Total.Assessed, s.Total.Eligible)
+	if s.Total.Assessed != patients || s.Total.Eligible == 0 {
+		t.Fatalf("assessed %d, eligible %d; want %d assessed and some eligible", s.Total.Assessed, s.Total.Eligible, patients)
 	}
 	rows, err := db.Query("SELECT patient_id FROM current_assessments WHERE eligible")
 	if err != nil {

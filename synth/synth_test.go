@@ -136,14 +136,14 @@ func indexOf(t *testing.T, key string) int {
 }
 
 // TestCodesInClusters checks every code emitted for an LTC (and frailty) is
-// in the QOF cluster CSV it is said to come from.
+// in the QOF cluster it is said to come from: on every run in the default
+// policy's copies of the clusters (the published codes with the code system
+// added, policies/lcn-default/codelists/qof-<cluster>.csv), and when the
+// shared data set is beside the repository in the published files as well.
 func TestCodesInClusters(t *testing.T) {
-	data, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data not available: %v", err)
-	}
-	check := func(dir, cluster string, codes []synth.Code) {
-		path := filepath.Join(data, dir, "nhsd-primary-care-domain-refsets-"+cluster+".csv")
+	// codes reads the codes of one CSV, in column col.
+	codes := func(t *testing.T, path string, col int) map[string]bool {
+		t.Helper()
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -155,23 +155,45 @@ func TestCodesInClusters(t *testing.T) {
 		}
 		in := map[string]bool{}
 		for _, r := range rows {
-			in[r[0]] = true
+			in[r[col]] = true
 		}
-		for _, c := range codes {
-			if !in[c.Code] {
-				t.Errorf("%s: code %s (%s) not in %s", cluster, c.Code, c.Display, path)
+		return in
+	}
+	// each calls check with every LTC's and frailty level's cluster.
+	each := func(t *testing.T, check func(dir, cluster string, codes []synth.Code)) {
+		for _, l := range synth.LTCs {
+			if len(l.Codes) == 0 {
+				t.Errorf("%s: no codes", l.Key)
 			}
+			check(l.Dir, l.Cluster, l.Codes)
+		}
+		for cluster, c := range synth.FrailtyCodes {
+			check("codelists/phc-coding-club", cluster, []synth.Code{c})
 		}
 	}
-	for _, l := range synth.LTCs {
-		if len(l.Codes) == 0 {
-			t.Errorf("%s: no codes", l.Key)
-		}
-		check(l.Dir, l.Cluster, l.Codes)
-	}
-	for cluster, c := range synth.FrailtyCodes {
-		check("codelists/phc-coding-club", cluster, []synth.Code{c})
-	}
+	t.Run("policy", func(t *testing.T) {
+		each(t, func(_, cluster string, cs []synth.Code) {
+			path := filepath.Join("..", "policies", "lcn-default", "codelists", "qof-"+cluster+".csv")
+			in := codes(t, path, 1)
+			for _, c := range cs {
+				if !in[c.Code] {
+					t.Errorf("%s: code %s (%s) not in %s", cluster, c.Code, c.Display, path)
+				}
+			}
+		})
+	})
+	t.Run("shared", func(t *testing.T) {
+		data := filepath.Dir(fhirschema.SharedSet(t, "codelists"))
+		each(t, func(dir, cluster string, cs []synth.Code) {
+			path := filepath.Join(data, dir, "nhsd-primary-care-domain-refsets-"+cluster+".csv")
+			in := codes(t, path, 0)
+			for _, c := range cs {
+				if !in[c.Code] {
+					t.Errorf("%s: code %s (%s) not in %s", cluster, c.Code, c.Display, path)
+				}
+			}
+		})
+	})
 }
 
 // TestContent checks what an importer relies on: unique valid NHS numbers,

@@ -126,10 +126,6 @@ func (b *syncBuffer) String() string {
 // schema.
 func TestFHIREndToEnd(t *testing.T) {
 	node, npm := need(t, "node"), need(t, "npm")
-	data, err := fhirschema.DataDir()
-	if err != nil {
-		t.Skipf("shared data: %v", err)
-	}
 	ctx := e2eContext(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "joinedup")
@@ -138,7 +134,7 @@ func TestFHIREndToEnd(t *testing.T) {
 	}
 	db := "sqlite:" + filepath.Join(dir, "joinedup.db")
 	runBin(t, ctx, bin, "migrate", "--db", db)
-	runBin(t, ctx, bin, "import", "--db", db, "--source", "synthea", filepath.Join(data, "synthea-bulk-ndjson-10patients"))
+	runBin(t, ctx, bin, "import", "--db", db, "--source", "synthea", filepath.Join("..", "..", "testdata", "synthea-bulk-ndjson-10patients"))
 
 	planned := seedCarePlans(t, ctx, db, 3)
 

@@ -1,18 +1,22 @@
 // Package fhirschema validates FHIR R4 JSON against the official R4 JSON
 // schema, for tests of code that writes FHIR.
 //
-// The schema (fhir.schema.json, 3.4 MB, draft-06) is not shipped with the
-// module: it lives in the shared data folder beside the repository,
-// ../shared/data/fhir-r4-schema/, which DataDir finds.
+// The schema (fhir.schema.json, 3.4 MB, draft-06) is kept gzipped in the
+// repository's test fixtures, testdata/fhir-r4-schema/, which Default
+// loads. DataDir and SharedSet find the larger public test data set,
+// ../shared/data beside the repository, when it is there.
 package fhirschema
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,15 +35,25 @@ type Schema struct {
 	resource map[string]bool // resource types the schema defines
 }
 
-// Load reads and prepares the schema at path. Definitions are compiled on
-// first use, one resource type at a time, which keeps Load fast.
+// Load reads and prepares the schema at path, gunzipping it when the name
+// ends in .gz. Definitions are compiled on first use, one resource type at
+// a time, which keeps Load fast.
 func Load(path string) (*Schema, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("fhirschema: read %s: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	doc, err := jsonschema.UnmarshalJSON(r)
 	if err != nil {
 		return nil, fmt.Errorf("fhirschema: read %s: %w", path, err)
 	}
@@ -117,21 +131,16 @@ func (s *Schema) ValidateValue(v any) error {
 	return s.Validate(b)
 }
 
-// DataDir returns the shared data folder: it walks up from the working
-// directory to the module root (the folder with go.mod) and returns
-// ../shared/data beside it.
-func DataDir() (string, error) {
+// moduleRoot returns the folder of the module's go.mod, walking up from the
+// working directory (a test's is its package folder).
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			data := filepath.Join(dir, "..", "shared", "data")
-			if _, err := os.Stat(data); err != nil {
-				return "", fmt.Errorf("fhirschema: shared data: %w", err)
-			}
-			return data, nil
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -141,33 +150,63 @@ func DataDir() (string, error) {
 	}
 }
 
+// DataDir returns the larger public test data set, ../shared/data beside
+// the module root, or an error when it is not there.
+func DataDir() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	data := filepath.Join(root, "..", "shared", "data")
+	if _, err := os.Stat(data); err != nil {
+		return "", fmt.Errorf("fhirschema: shared data: %w", err)
+	}
+	return data, nil
+}
+
+// SharedSet returns the folder of one set of the larger public test data
+// (../shared/data/name), skipping the test with a message when it is not
+// beside the repository. Tests of a whole set use it; the fixtures in
+// testdata/ are tested on every run without it.
+func SharedSet(t testing.TB, name string) string {
+	t.Helper()
+	data, err := DataDir()
+	if err == nil {
+		_, err = os.Stat(filepath.Join(data, name))
+	}
+	if err != nil {
+		t.Skipf("../shared/data/%s is not beside the repository, so the whole set is not tested (the fixtures in testdata/ are): %v", name, err)
+	}
+	return filepath.Join(data, name)
+}
+
 var (
 	defaultOnce   sync.Once
 	defaultSchema *Schema
 	defaultErr    error
 )
 
-// Default loads the schema from the shared data folder, once per process.
+// Default loads the schema from the repository's test fixtures
+// (testdata/fhir-r4-schema/fhir.schema.json.gz), once per process.
 func Default() (*Schema, error) {
 	defaultOnce.Do(func() {
-		dir, err := DataDir()
+		root, err := moduleRoot()
 		if err != nil {
 			defaultErr = err
 			return
 		}
-		defaultSchema, defaultErr = Load(filepath.Join(dir, "fhir-r4-schema", "fhir.schema.json"))
+		defaultSchema, defaultErr = Load(filepath.Join(root, "testdata", "fhir-r4-schema", "fhir.schema.json.gz"))
 	})
 	return defaultSchema, defaultErr
 }
 
-// Validator returns the default schema for a test, skipping the test when
-// the shared data folder is not there (as on a machine with only the
-// repository) rather than failing it.
+// Validator returns the default schema for a test, failing the test when
+// it cannot be loaded: the schema is part of the repository.
 func Validator(t testing.TB) *Schema {
 	t.Helper()
 	s, err := Default()
 	if err != nil {
-		t.Skipf("FHIR R4 schema not available: %v", err)
+		t.Fatalf("FHIR R4 schema: %v", err)
 	}
 	return s
 }
