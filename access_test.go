@@ -180,7 +180,7 @@ func TestAuthorizeRefusesUnknowns(t *testing.T) {
 }
 
 func TestSuppress(t *testing.T) {
-	for n, want := range map[int]string{0: "<5", 1: "<5", 4: "<5", 5: "5", 6: "6", 1234: "1234"} {
+	for n, want := range map[int]string{0: "0", 1: "<5", 4: "<5", 5: "5", 6: "6", 1234: "1234"} {
 		if got := joinedup.Suppress(n); got != want {
 			t.Errorf("Suppress(%d) = %q, want %q", n, got, want)
 		}
