@@ -125,7 +125,12 @@ type Condition struct {
 	Source         Source
 	Codes          Codings
 	ClinicalStatus string // active, recurrence, relapse, inactive, remission, resolved; empty if unknown
-	Onset          time.Time
+	// VerificationStatus is how sure the record is: confirmed,
+	// unconfirmed, provisional, differential, refuted or entered-in-error;
+	// empty if the source did not say (a GP problem list records
+	// diagnoses it is sure of).
+	VerificationStatus string
+	Onset              time.Time
 	Recorded       time.Time
 	Abated         time.Time
 }
@@ -214,6 +219,10 @@ type Encounter struct {
 	AdmitSource     Codings
 	Emergency       bool   // an unplanned (emergency) admission
 	ServiceProvider string // Organisation.ID when known
+	// Status is planned, arrived, triaged, in-progress, onleave, finished,
+	// cancelled, entered-in-error or unknown; empty if the source did not
+	// say.
+	Status string
 }
 
 // Appointment is a booked contact, usually in the future.

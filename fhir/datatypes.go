@@ -18,6 +18,9 @@ const (
 	SystemCourseOfTherapy = "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy"
 	// SystemConditionClinical is the HL7 system of Condition.clinicalStatus.
 	SystemConditionClinical = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	// SystemConditionVerification is the HL7 system of
+	// Condition.verificationStatus.
+	SystemConditionVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 	// SystemAdmissionMethod is the UK Core (NHS Data Dictionary) admission method system.
 	SystemAdmissionMethod = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland"
 

@@ -106,6 +106,9 @@ func FromCondition(c joinedup.Condition) *Condition {
 	if c.ClinicalStatus != "" {
 		out.ClinicalStatus = &CodeableConcept{Coding: []Coding{{System: SystemConditionClinical, Code: c.ClinicalStatus}}}
 	}
+	if c.VerificationStatus != "" {
+		out.VerificationStatus = &CodeableConcept{Coding: []Coding{{System: SystemConditionVerification, Code: c.VerificationStatus}}}
+	}
 	out.Code = concept(c.Codes)
 	out.Subject = reference("Patient", c.PatientID)
 	out.OnsetDateTime = FormatDateTime(c.Onset)
@@ -192,6 +195,8 @@ func FromMedicationStatement(m joinedup.Medication) *MedicationStatement {
 func FromEncounter(e joinedup.Encounter) *Encounter {
 	out := &Encounter{DomainResource: DomainResource{Resource: resource("Encounter", e.ID, e.Source)}}
 	switch {
+	case e.Status != "":
+		out.Status = e.Status
 	case !e.End.IsZero():
 		out.Status = "finished"
 	case !e.Start.IsZero():

@@ -67,7 +67,7 @@ var (
 		Status: "completed", Authored: time.Date(2021, 7, 1, 12, 0, 0, 0, time.UTC),
 	}
 	domEncounter = joinedup.Encounter{
-		ID: "enc-1", PatientID: domPatient.ID, Source: joinedup.Source{System: "joinedup", ID: "enc-1"},
+		ID: "enc-1", PatientID: domPatient.ID, Source: joinedup.Source{System: "joinedup", ID: "enc-1"}, Status: "finished",
 		Class:     joinedup.EncounterInpatient,
 		Types:     joinedup.Codings{{System: joinedup.SystemSNOMED, Code: "32485007", Display: "Hospital admission"}},
 		Specialty: joinedup.Codings{{System: joinedup.SystemSNOMED, Code: "394579002", Display: "Cardiology"}},
@@ -75,7 +75,7 @@ var (
 		Emergency: true, ServiceProvider: "org-trust-1",
 	}
 	domEncounterAE = joinedup.Encounter{
-		ID: "enc-2", PatientID: domPatient.ID, Source: joinedup.Source{System: "joinedup", ID: "enc-2"},
+		ID: "enc-2", PatientID: domPatient.ID, Source: joinedup.Source{System: "joinedup", ID: "enc-2"}, Status: "in-progress",
 		Class:       joinedup.EncounterInpatient,
 		Start:       time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC),
 		AdmitSource: joinedup.Codings{{System: SystemAdmitSource, Code: "emd", Display: "From accident/emergency department"}},

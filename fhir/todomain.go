@@ -199,6 +199,7 @@ func ConditionToDomain(c *Condition, system string, refs *Refs) (joinedup.Condit
 		return out, links, err
 	}
 	out.ClinicalStatus = firstCode(c.ClinicalStatus, SystemConditionClinical)
+	out.VerificationStatus = firstCode(c.VerificationStatus, SystemConditionVerification)
 	switch {
 	case c.OnsetDateTime != "":
 		out.Onset, err = m.date("onsetDateTime", c.OnsetDateTime)

@@ -38,6 +38,7 @@ func EncounterToDomain(e *Encounter, system string, refs *Refs) (joinedup.Encoun
 	if e.Class != nil {
 		out.Class = e.Class.Code
 	}
+	out.Status = e.Status
 	out.Types = codingsOf(e.Type)
 	out.Specialty = codings(e.ServiceType)
 	if e.Period != nil {

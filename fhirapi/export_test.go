@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir/fhirschema"
 	"github.com/joinedup/joinedup/fhirapi"
 	"github.com/joinedup/joinedup/importer"
@@ -169,4 +170,27 @@ func TestOfficialExamplesImport(t *testing.T) {
 			t.Errorf("no %s example imported: %+v", typ, c)
 		}
 	}
+}
+
+// TestEnteredInErrorNotExported: a diagnosis entered in error is as if
+// never recorded, so it is on no one's problem list; a refuted one is
+// exported with its verification status, for a reader to see.
+func TestEnteredInErrorNotExported(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := joinedup.Patient{Source: joinedup.Source{System: "test", ID: "p"}, GivenName: "Ada", FamilyName: "Test"}
+		p.ID = joinedup.PatientID(p)
+		b := &store.Batch{Patients: []joinedup.Patient{p}}
+		for _, v := range []string{"confirmed", "refuted", "entered-in-error"} {
+			b.Conditions = append(b.Conditions, joinedup.Condition{PatientID: p.ID, Source: joinedup.Source{System: "test", ID: v},
+				VerificationStatus: v, Codes: joinedup.Codings{{System: joinedup.SystemSNOMED, Code: "44054006", Display: "Diabetes"}}})
+		}
+		if _, err := db.WriteBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		_, lines := exportDir(t, db)
+		got := strings.Join(lines["Condition"], "\n")
+		if len(lines["Condition"]) != 2 || strings.Contains(got, "entered-in-error") || !strings.Contains(got, `"code":"refuted"`) {
+			t.Fatalf("conditions exported:\n%s", got)
+		}
+	})
 }

@@ -45,6 +45,9 @@ func init() {
 			cat := joinedup.Coding{System: "http://terminology.hl7.org/CodeSystem/condition-category", Code: "problem-list-item", Display: "Problem List Item"}
 			var out []Item
 			for _, c := range f.Conditions {
+				if c.VerificationStatus == "entered-in-error" {
+					continue // as if never recorded: not a problem on anyone's list
+				}
 				res := fhir.FromCondition(c)
 				res.Category = []fhir.CodeableConcept{{Coding: []fhir.Coding{{System: cat.System, Code: cat.Code, Display: cat.Display}}}}
 				fhir.SetSource(res, c.Source)

@@ -64,7 +64,7 @@ func (p *Policy) computeFeatureNames() []string {
 	return out
 }
 
-var topKeys = []string{"name", "description", "measures", "ltcs", "risk_factors", "cohort", "frailty", "tier_rules", "default_tier", "data_gaps", "pathways", "mdt"}
+var topKeys = []string{"name", "description", "measures", "ltcs", "risk_factors", "cohort", "frailty", "tier_rules", "default_tier", "data_gaps", "pathways", "mdt", "record_statuses"}
 
 func (b *builder) parse(src []byte) {
 	var doc yaml.Node
@@ -104,6 +104,7 @@ func (b *builder) parse(src []byte) {
 	}
 	b.pathways(root)
 	b.mdt(root)
+	b.recordStatuses(root)
 	b.p.features = b.p.computeFeatureNames()
 }
 

@@ -50,6 +50,8 @@ type Policy struct {
 	// MDT is how often MDT meetings discuss each tier; nil when the policy
 	// has no mdt section (the mdt package then uses its defaults).
 	MDT *MDT
+	// Statuses says which records count, by their status.
+	Statuses RecordStatuses
 
 	hash     string
 	features []string            // sorted feature names, computed once

@@ -199,7 +199,8 @@ func CohortMonthlyUse(ctx context.Context, q Querier, from, to, now time.Time) (
 		JOIN current_assessments ca ON ca.patient_id = e.patient_id AND ca.eligible = TRUE
 		JOIN patients p ON p.id = e.patient_id AND p.deceased IS NULL
 		LEFT JOIN organisations o ON o.id = p.practice_id
-		WHERE (e.class = $2 OR (e.class = $3 AND e.emergency = TRUE)) AND e.start_time >= $4 AND e.start_time < $5`,
+		WHERE (e.class = $2 OR (e.class = $3 AND e.emergency = TRUE)) AND e.start_time >= $4 AND e.start_time < $5
+			AND `+encounterHappened("e"),
 		dateArg(now), joinedup.EncounterEmergency, joinedup.EncounterInpatient, dbTime(first), dbTime(end))
 	if err != nil {
 		return u, fmt.Errorf("cohort hospital use: %w", err)

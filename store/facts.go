@@ -23,7 +23,7 @@ var (
 			"birth_date", "sex", "language", "interpreter_required", "practice_id", "postcode", "phone", "deceased", "content_hash"}}
 	conditionsTable = table{name: "conditions", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "code_system", "code", "display", "codes",
-			"clinical_status", "onset", "recorded", "abated", "content_hash"}}
+			"clinical_status", "onset", "recorded", "abated", "verification_status", "content_hash"}}
 	observationsTable = table{name: "observations", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "code_system", "code", "display", "codes",
 			"status", "effective", "value", "unit", "value_code", "components", "content_hash"}}
@@ -32,7 +32,7 @@ var (
 			"status", "authored", "repeat", "content_hash"}}
 	encountersTable = table{name: "encounters", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "class", "types", "specialty",
-			"start_time", "end_time", "admit_source", "emergency", "service_provider", "content_hash"}}
+			"start_time", "end_time", "admit_source", "emergency", "service_provider", "status", "content_hash"}}
 	appointmentsTable = table{name: "appointments", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "start_time", "end_time", "status",
 			"specialty", "service", "content_hash"}}
@@ -371,7 +371,7 @@ func codingCols(cs joinedup.Codings) []any {
 func conditionRow(c *joinedup.Condition) []any {
 	row := factHead(c.PatientID, &c.ID, "Condition", c.Source)
 	row = append(row, codingCols(c.Codes)...)
-	return append(row, c.ClinicalStatus, nullTime(c.Onset), nullTime(c.Recorded), nullTime(c.Abated))
+	return append(row, c.ClinicalStatus, nullTime(c.Onset), nullTime(c.Recorded), nullTime(c.Abated), c.VerificationStatus)
 }
 
 // componentJSON is how observation components are kept.
@@ -415,7 +415,7 @@ func medicationRow(m *joinedup.Medication) []any {
 func encounterRow(e *joinedup.Encounter) []any {
 	row := factHead(e.PatientID, &e.ID, "Encounter", e.Source)
 	return append(row, e.Class, jsonCodings(e.Types), jsonCodings(e.Specialty), nullTime(e.Start), nullTime(e.End),
-		jsonCodings(e.AdmitSource), e.Emergency, e.ServiceProvider)
+		jsonCodings(e.AdmitSource), e.Emergency, e.ServiceProvider, e.Status)
 }
 
 func appointmentRow(a *joinedup.Appointment) []any {

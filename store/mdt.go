@@ -365,6 +365,7 @@ func MDTState(ctx context.Context, q Querier, organisationID, meetingID string, 
 	}, `SELECT e.patient_id, e.start_time, e.class, e.emergency FROM encounters e JOIN patients p ON p.id = e.patient_id
 		LEFT JOIN organisations pr ON pr.id = p.practice_id
 		WHERE `+scopeWhere+` AND e.start_time >= $2 AND e.start_time < $3 AND (e.class = $4 OR (e.class = $5 AND e.emergency))
+		AND `+encounterHappened("e")+`
 		ORDER BY e.patient_id, e.start_time`, organisationID, dbTime(since), dbTime(start), joinedup.EncounterEmergency, joinedup.EncounterInpatient)
 	if err != nil {
 		return nil, err

@@ -20,11 +20,11 @@ type factTable struct {
 }
 
 var (
-	conditionFacts   = factTable{"conditions", sourceSelect + ", codes, clinical_status, onset, recorded, abated", "", scanCondition}
+	conditionFacts   = factTable{"conditions", sourceSelect + ", codes, clinical_status, onset, recorded, abated, verification_status", "", scanCondition}
 	observationFacts = factTable{"observations", sourceSelect + ", codes, status, effective, value, unit, value_code, components", "",
 		scanObservation}
 	medicationFacts  = factTable{"medications", sourceSelect + ", kind, codes, status, authored, repeat", "authored", scanMedication}
-	encounterFacts   = factTable{"encounters", sourceSelect + ", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider", "start_time", scanEncounter}
+	encounterFacts   = factTable{"encounters", sourceSelect + ", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider, status", "start_time", scanEncounter}
 	appointmentFacts = factTable{"appointments", sourceSelect + ", start_time, end_time, status, specialty, service", "start_time", scanAppointment}
 	carerFacts       = factTable{"carers", sourceSelect + ", name, relationship, phone", "", scanCarer}
 	factTables       = []factTable{conditionFacts, observationFacts, medicationFacts, encounterFacts, appointmentFacts, carerFacts}
@@ -75,7 +75,7 @@ func scanCondition(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
 		updated, on, rec, abated nt
 		codes                    string
 	)
-	dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &codes, &c.ClinicalStatus, &on, &rec, &abated)
+	dest := append(sourceDest(&c.PatientID, &c.ID, &c.Source, &ver, &updated), &codes, &c.ClinicalStatus, &on, &rec, &abated, &c.VerificationStatus)
 	if err := rows.Scan(dest...); err != nil {
 		return "", nil, err
 	}
@@ -152,7 +152,7 @@ func scanEncounter(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
 		updated, start, end        nt
 		types, specialty, admitSrc string
 	)
-	dest := append(sourceDest(&e.PatientID, &e.ID, &e.Source, &ver, &updated), &e.Class, &types, &specialty, &start, &end, &admitSrc, &e.Emergency, &e.ServiceProvider)
+	dest := append(sourceDest(&e.PatientID, &e.ID, &e.Source, &ver, &updated), &e.Class, &types, &specialty, &start, &end, &admitSrc, &e.Emergency, &e.ServiceProvider, &e.Status)
 	if err := rows.Scan(dest...); err != nil {
 		return "", nil, err
 	}

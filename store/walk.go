@@ -417,7 +417,15 @@ func UpcomingAppointments(ctx context.Context, q Querier, patientID string, from
 // admissions (planned or not) starting at or after since, in id order.
 func UnplannedEncounters(ctx context.Context, q Querier, patientID string, since time.Time) ([]joinedup.Encounter, error) {
 	f := &joinedup.Facts{}
-	err := loadTable(ctx, q, encounterFacts, "patient_id = $1 AND start_time >= $2 AND class IN ($3, $4)",
+	err := loadTable(ctx, q, encounterFacts, "patient_id = $1 AND start_time >= $2 AND class IN ($3, $4) AND "+encounterHappened("encounters"),
 		[]any{patientID, dbTime(since), joinedup.EncounterEmergency, joinedup.EncounterInpatient}, map[string]*joinedup.Facts{patientID: f})
 	return f.Encounters, err
+}
+
+// encounterHappened is the condition that an encounter (alias e) took
+// place: not planned, cancelled or entered in error. It is the shipped
+// policy's rule (policy.DefaultRecordStatuses), for the lists and counts
+// read in SQL; a population run applies the policy's own.
+func encounterHappened(e string) string {
+	return e + ".status NOT IN ('entered-in-error', 'cancelled', 'planned')"
 }

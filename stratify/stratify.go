@@ -46,6 +46,7 @@ type reading struct {
 // that "what if" runs and drift can compare tiers; Eligible says whether the
 // person meets the cohort rule.
 func Assess(p *policy.Policy, f *joinedup.Facts, asOf time.Time) joinedup.Assessment {
+	f, unconfirmed := usable(p.Statuses, f)
 	a := joinedup.Assessment{
 		PatientID:     f.Patient.ID,
 		PolicyVersion: p.Hash(),
@@ -91,7 +92,7 @@ func Assess(p *policy.Policy, f *joinedup.Facts, asOf time.Time) joinedup.Assess
 	// Observations: measures, and frailty coded as a finding.
 	for i := range f.Observations {
 		o := &f.Observations[i]
-		if o.Effective.After(asOf) || o.Status == "entered-in-error" || o.Status == "cancelled" {
+		if o.Effective.After(asOf) {
 			continue
 		}
 		ids := p.ListsOf(buf[:0], o.Codes)
@@ -173,7 +174,32 @@ func Assess(p *policy.Policy, f *joinedup.Facts, asOf time.Time) joinedup.Assess
 	a.RulesFired = append(a.RulesFired, fired)
 
 	a.DataGaps = dataGaps(p, f, &a, readings, asOf)
+	a.DataGaps = append(a.DataGaps, unconfirmedGaps(p, unconfirmed, asOf)...)
 	return a
+}
+
+// unconfirmedGaps shows each diagnosis of an LTC left out only because it
+// is not yet confirmed (unconfirmed, provisional, differential): the
+// policy does not count it, and a clinician may want to confirm it.
+func unconfirmedGaps(p *policy.Policy, cs []*joinedup.Condition, asOf time.Time) []joinedup.DataGap {
+	var out []joinedup.DataGap
+	var buf [16]int32
+	for _, c := range cs {
+		if c.Date().After(asOf) {
+			continue
+		}
+		ids := p.ListsOf(buf[:0], c.Codes)
+		for li := range p.LTCs {
+			l := &p.LTCs[li]
+			if l.Lists.Any(ids) {
+				out = append(out, joinedup.DataGap{Rule: "unconfirmed-diagnosis",
+					Description: fmt.Sprintf("%s recorded as %s (%s), not counted until confirmed", l.Name, c.VerificationStatus, c.Codes.Primary().Display),
+					LastSeen:    c.Date(), Because: l.ID})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // activeAt reports whether a condition counted as active at asOf. A

@@ -37,6 +37,9 @@ type Config struct {
 	ContactWindowDays int
 	// ContactDueDays: the contact is due this many days after discharge.
 	ContactDueDays int
+	// Statuses say which records count: a cancelled or planned attendance
+	// raises no contact.
+	Statuses policy.RecordStatuses
 }
 
 // Defaults for Config's timescales.
@@ -48,9 +51,9 @@ const (
 // ConfigFrom takes the pathways from a loaded policy (nil: no pathways) and
 // the default timescales.
 func ConfigFrom(p *policy.Policy) Config {
-	c := Config{ContactWindowDays: DefaultContactWindowDays, ContactDueDays: DefaultContactDueDays}
+	c := Config{ContactWindowDays: DefaultContactWindowDays, ContactDueDays: DefaultContactDueDays, Statuses: policy.DefaultRecordStatuses()}
 	if p != nil {
-		c.Pathways = p.Pathways
+		c.Pathways, c.Statuses = p.Pathways, p.Statuses
 	}
 	return c
 }
@@ -341,7 +344,7 @@ func (s State) contactAfterDischarge(cfg Config, today time.Time, out *Outcome) 
 	var latest time.Time
 	for _, e := range s.Encounters {
 		what, left, ok := emergency(e)
-		if !ok || day(left).After(today) {
+		if !ok || day(left).After(today) || !cfg.Statuses.EncounterCounts(&e) {
 			continue
 		}
 		if left.After(latest) {
