@@ -131,8 +131,8 @@ type Condition struct {
 	// diagnoses it is sure of).
 	VerificationStatus string
 	Onset              time.Time
-	Recorded       time.Time
-	Abated         time.Time
+	Recorded           time.Time
+	Abated             time.Time
 }
 
 // Active reports whether the condition counts as current: no status means
