@@ -131,6 +131,9 @@ const (
 	MDTPending      MDTCaseStatus = "pending"
 	MDTDiscussed    MDTCaseStatus = "discussed"
 	MDTNotDiscussed MDTCaseStatus = "not-discussed"
+	// MDTWithdrawn is a case taken off the list before it was discussed:
+	// the patient died.
+	MDTWithdrawn MDTCaseStatus = "withdrawn"
 )
 
 // MDTCase is one patient on one meeting's case list, with every reason they

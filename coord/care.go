@@ -9,6 +9,7 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
 )
 
 // DecideTier records a clinician's confirmation or override of the patient's
@@ -432,4 +433,31 @@ func orgRef(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field
 		return "unresolved", nil
 	}
 	return id, err
+}
+
+// SyncWorklists brings each patient's tasks in step with their record as
+// of the actor's day: what changed in a record that came in from outside
+// (an import, a death reported by the practice) raises, closes and
+// withdraws what it calls for. A patient whose tasks change gets an audit
+// entry saying what changed; one whose tasks stand gets none.
+func (s *Service) SyncWorklists(ctx context.Context, a Actor, patientIDs []string) (worklist.Result, error) {
+	var total worklist.Result
+	for _, id := range patientIDs {
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			r, err := syncWorklist(ctx, tx, id, a.At)
+			if err != nil || r == (worklist.Result{}) {
+				return err
+			}
+			total.Raised, total.Closed, total.Assigned = total.Raised+r.Raised, total.Closed+r.Closed, total.Assigned+r.Assigned
+			e := a.entry(joinedup.ActionWritePatient, id)
+			e.Outcome = joinedup.OutcomeAllowed
+			say(&e, "%s, assigned %d", tasks(r), r.Assigned)
+			_, err = store.AppendAudit(ctx, tx, e)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("worklist of patient %s: %w", id, err)
+		}
+	}
+	return total, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/joinedup/joinedup"
 )
 
 // Window is a look-back period in calendar units ("15m" is fifteen calendar
@@ -16,13 +18,16 @@ type Window struct {
 // IsZero reports whether no window was set, meaning "any time up to as-of".
 func (w Window) IsZero() bool { return w == Window{} }
 
-// Since returns the first instant inside the window ending at asOf. A fact
-// dated exactly at Since is inside it.
+// Since returns the first instant inside the window ending at asOf: the
+// start of the calendar day in London the window's length before asOf's
+// (clinical windows are counted in whole days). A fact dated exactly at
+// Since is inside it.
 func (w Window) Since(asOf time.Time) time.Time {
 	if w.IsZero() {
 		return time.Time{}
 	}
-	return asOf.AddDate(-w.Years, -w.Months, -w.Days)
+	y, m, d := asOf.In(joinedup.London).Date()
+	return time.Date(y-w.Years, m-time.Month(w.Months), d-w.Days, 0, 0, 0, 0, joinedup.London)
 }
 
 // Contains reports whether t falls in [Since(asOf), asOf]. A zero window

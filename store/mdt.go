@@ -304,7 +304,7 @@ type MDTPatientState struct {
 
 // scopeWhere limits patients (p, practice pr) to those registered at the
 // organisation $1 or at a practice within it (a locality).
-const scopeWhere = `(p.practice_id = $1 OR pr.parent_id = $1)`
+const scopeWhere = `(p.practice_id = $1 OR pr.parent_id = $1) AND p.deceased IS NULL`
 
 // MDTState gathers, for a meeting of organisationID (meetingID) starting at
 // start, the state of the patients it may discuss: those registered at the
@@ -384,7 +384,7 @@ func MDTState(ctx context.Context, q Querier, organisationID, meetingID string, 
 		r.requested_at FROM mdt_requests r JOIN patients p ON p.id = r.patient_id LEFT JOIN organisations pr ON pr.id = p.practice_id
 		LEFT JOIN users u ON u.id = r.requested_by
 		WHERE (r.kind = 'request' AND r.answered_case_id IS NULL AND r.requested_at < $3 AND `+scopeWhere+`)
-			OR (r.kind = 'added' AND r.meeting_id = $2)
+			OR (r.kind = 'added' AND r.meeting_id = $2 AND p.deceased IS NULL)
 		ORDER BY r.requested_at, r.id`, organisationID, meetingID, dbTime(start))
 	if err != nil {
 		return nil, err

@@ -47,11 +47,23 @@ type reading struct {
 // person meets the cohort rule.
 func Assess(p *policy.Policy, f *joinedup.Facts, asOf time.Time) joinedup.Assessment {
 	f, unconfirmed := usable(p.Statuses, f)
+	// The as-of date is a calendar day in London: a fact recorded at any
+	// time that day counts, and the windows end with it.
+	day := asOf
+	asOf = joinedup.DayEnd(asOf)
 	a := joinedup.Assessment{
 		PatientID:     f.Patient.ID,
 		PolicyVersion: p.Hash(),
-		AsOf:          asOf,
+		AsOf:          day,
 		Features:      make(map[string]float64, 16),
+	}
+	if f.Patient.DiedBy(day) {
+		// From the day of death a person is in no cohort, has no data
+		// gaps and is suggested nothing to act on.
+		a.SuggestedTier = p.Default.Tier
+		a.RulesFired = []joinedup.RuleFired{{Name: "deceased", Tier: p.Default.Tier,
+			Rationale: "Died on " + f.Patient.Deceased.Format("2 January 2006") + ": no longer assessed for the cohort."}}
+		return a
 	}
 	var buf [16]int32
 	readings := make([][]reading, len(p.Measures))

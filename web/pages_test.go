@@ -305,3 +305,23 @@ func TestWorklistShowsTheFirstOfEach(t *testing.T) {
 		}
 	})
 }
+
+// TestDeceasedBanner: the page of a patient who has died says so, first,
+// with the date; the page of one who lives does not.
+func TestDeceasedBanner(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
+	gp := f.session(t, joinedup.RoleGP)
+	if body := f.do("GET", "/patients/"+f.R.ID, "", gp).Body.String(); strings.Contains(body, `id="deceased"`) {
+		t.Fatal("a living patient's page says deceased")
+	}
+	p := f.R
+	died := time.Date(2025, 5, 30, 0, 0, 0, 0, time.UTC)
+	p.Deceased = &died
+	if _, err := f.db.WriteBatch(ctx, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
+		t.Fatal(err)
+	}
+	body := f.do("GET", "/patients/"+f.R.ID, "", gp).Body.String()
+	if !strings.Contains(body, `id="deceased"`) || !strings.Contains(body, "Died on 30 May 2025") {
+		t.Fatalf("no deceased banner:\n%s", body)
+	}
+}

@@ -39,6 +39,12 @@ var assetsBuilt = func() bool {
 var funcs = template.FuncMap{
 	"nhs":  nhsText,
 	"date": dateText,
+	"dateOf": func(t *time.Time) string {
+		if t == nil {
+			return "–"
+		}
+		return dateText(*t)
+	},
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return "–"

@@ -77,6 +77,7 @@ func SyncAll(ctx context.Context, db *store.DB, cfg Config, asOf, now time.Time,
 	rows, err := db.QueryContext(ctx, `SELECT patient_id FROM current_tiers
 		UNION SELECT patient_id FROM current_care_plans
 		UNION SELECT patient_id FROM tasks WHERE status IN ('open', 'in-progress')
+		UNION SELECT patient_id FROM care_team_members
 		ORDER BY 1`)
 	if err != nil {
 		return Batch{}, fmt.Errorf("list patients to sync: %w", err)

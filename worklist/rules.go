@@ -74,6 +74,8 @@ type State struct {
 	Reviews    []joinedup.Review
 	Encounters []joinedup.Encounter
 	AsOf       time.Time
+	// Died is when the patient died; zero while they live.
+	Died time.Time
 }
 
 // Closure closes the patient's open tasks of a kind, saying why.
@@ -88,7 +90,15 @@ type Outcome struct {
 	PatientID string
 	Raise     []joinedup.Task
 	Close     []Closure
+	// Died is set when the patient has died: every open task but the one
+	// raised here closes, and what waits on the patient (MDT cases still
+	// to be discussed, open referrals) is withdrawn.
+	Died time.Time
 }
+
+// KindDeathInformCareTeam is the one task a death raises: the coordinator
+// makes sure everyone on the care team knows.
+const KindDeathInformCareTeam = "death-inform-care-team"
 
 // ManagedKinds are the task kinds the rules raise and close under cfg:
 // every pathway task name and the date-driven kinds. Other kinds (tier
@@ -117,6 +127,18 @@ func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 func Evaluate(s State, cfg Config) Outcome {
 	out := Outcome{PatientID: s.PatientID}
 	today := day(s.AsOf)
+	if !s.Died.IsZero() && !day(s.Died).After(today) {
+		// From the day of death no rule raises anything: one task, so the
+		// people looking after the patient hear of it, and the rest ends.
+		out.Died = s.Died
+		t := joinedup.Task{PatientID: s.PatientID, Kind: KindDeathInformCareTeam,
+			Title:  "Make sure everyone on the care team knows of the death",
+			Reason: "Died on " + s.Died.Format("2 January 2006"), Due: today.AddDate(0, 0, 2), Priority: 1,
+			DedupeKey: KindDeathInformCareTeam, Source: "event"}
+		s.assign(&t, joinedup.CareCoordinator)
+		out.Raise = []joinedup.Task{t}
+		return out
+	}
 	s.pathwayTasks(cfg, &out)
 	s.carePlanReview(today, &out)
 	s.holisticReview(cfg, today, &out)

@@ -46,6 +46,9 @@ func LoadState(ctx context.Context, q store.Querier, patientID string, asOf time
 		return State{}, err
 	}
 	s := State{PatientID: p.ID, PracticeID: p.PracticeID, AsOf: asOf}
+	if p.Deceased != nil {
+		s.Died = *p.Deceased
+	}
 	ds, err := store.Decisions(ctx, q, patientID)
 	if err != nil {
 		return s, err
@@ -96,12 +99,43 @@ type Result struct {
 // condition is met, stamping changes with now. Run it in the transaction
 // of the change that prompted it (a tier decision, a care-team change, a
 // care-plan save, a review), and daily for the date-driven events.
+//
+// A sync as of a day before now (catching up on a missed day) raises what
+// that day called for, but closes a task only if its closing condition
+// holds now too: a tier confirmed since, say, keeps the tasks it raised.
 func Sync(ctx context.Context, q store.Writer, cfg Config, patientID string, asOf, now time.Time) (Result, error) {
 	s, err := LoadState(ctx, q, patientID, asOf)
 	if err != nil {
 		return Result{}, fmt.Errorf("worklist for patient %s: %w", patientID, err)
 	}
-	return Apply(ctx, q, Evaluate(s, cfg), now)
+	o := Evaluate(s, cfg)
+	if day(asOf).Before(day(now)) && (len(o.Close) > 0 || !o.Died.IsZero()) {
+		cur, err := LoadState(ctx, q, patientID, now)
+		if err != nil {
+			return Result{}, fmt.Errorf("worklist for patient %s: %w", patientID, err)
+		}
+		o = closeOnlyIfStill(o, Evaluate(cur, cfg))
+	}
+	return Apply(ctx, q, o, now)
+}
+
+// closeOnlyIfStill keeps the closures of o that the outcome now also
+// makes.
+func closeOnlyIfStill(o, now Outcome) Outcome {
+	var keep []Closure
+	for _, c := range o.Close {
+		for _, n := range now.Close {
+			if n.Kind == c.Kind {
+				keep = append(keep, c)
+				break
+			}
+		}
+	}
+	o.Close = keep
+	if now.Died.IsZero() {
+		o.Died = time.Time{}
+	}
+	return o
 }
 
 // Apply stores an Outcome: closures first, so a task closed and raised
@@ -118,6 +152,13 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 	}
 	for _, c := range o.Close {
 		n, err := store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
+		if err != nil {
+			return r, err
+		}
+		r.Closed += n
+	}
+	if !o.Died.IsZero() {
+		n, err := store.WithdrawAfterDeath(ctx, q, o.PatientID, KindDeathInformCareTeam, o.Died, now)
 		if err != nil {
 			return r, err
 		}

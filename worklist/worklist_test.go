@@ -387,3 +387,37 @@ func TestTeamTaskFollowsTheRole(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncAtAPastDate: catching up on a missed day raises what that day
+// called for, but never closes a task whose closing condition is false
+// today: a tier confirmed today keeps the pathway tasks it raised, though
+// there was no tier yesterday.
+func TestSyncAtAPastDate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		pid := e.patient(t, "p1")
+		cfg := config(t)
+		e.decide(t, pid, joinedup.TierAmber, asOf)
+		sync := func(day time.Time) worklist.Result {
+			t.Helper()
+			var r worklist.Result
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				r, err = worklist.Sync(ctx, tx, cfg, pid, day, asOf)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if r := sync(asOf); r.Raised == 0 {
+			t.Fatalf("confirming Amber raised nothing: %+v", r)
+		}
+		if r := sync(asOf.AddDate(0, 0, -1)); r.Closed != 0 {
+			t.Fatalf("a sync as of yesterday closed %d tasks of a tier confirmed today", r.Closed)
+		}
+		if open, _ := tasksOf(t, db, pid, "assign-care-coordinator"); len(open) != 1 {
+			t.Fatalf("the pathway's task is not open: %+v", open)
+		}
+	})
+}
