@@ -37,7 +37,8 @@ func identifierKey(k string) bool {
 
 // disclosureText are the routes whose counts are disclosure-controlled
 // aggregates, written as text so a withheld count can say so ("<5",
-// "[c]"); their keys are still checked.
+// "[c]"); their keys are still checked, and their answers are not held to
+// the OpenAPI document's schemas, as disclosure control shapes them.
 var disclosureText = []string{"GET /api/aggregates/practices", "GET /api/aggregates/overdue"}
 
 // jsonStyleProblems lists where a JSON body departs from the API's style:

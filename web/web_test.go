@@ -267,7 +267,8 @@ var accessMatrix = map[string]matrixRow{
 // relationship, and with no session, and checks each status. Every
 // authenticated request to a non-public route must leave one audit entry,
 // and the chain must verify afterwards. Every successful answer of the
-// JSON API is held to its style: snake_case keys, counts as numbers.
+// JSON API is held to its style (snake_case keys, counts as numbers) and
+// to what the OpenAPI document says of it.
 func TestAccessMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFullFixture(t, db, Options{})
@@ -276,7 +277,8 @@ func TestAccessMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		audited := 0
-		styled := map[string]map[string]bool{} // JSON route → style problems found
+		styled := map[string]map[string]bool{} // JSON route → style and schema problems found
+		schemas := loadOpenAPISchemas(t)
 		for _, rt := range f.srv.Routes() {
 			row, ok := accessMatrix[rt.Key()]
 			if !ok {
@@ -334,6 +336,9 @@ func TestAccessMatrix(t *testing.T) {
 						if err != nil {
 							t.Errorf("%s as %s: %d with a body that is not JSON (%v): %s", rt.Key(), r, w.Code, err, w.Body)
 						}
+						if !slices.Contains(disclosureText, rt.Key()) {
+							problems = append(problems, schemas.check(rt, w.Code, w.Body.Bytes())...)
+						}
 						if styled[rt.Key()] == nil {
 							styled[rt.Key()] = map[string]bool{}
 						}
@@ -363,7 +368,7 @@ func TestAccessMatrix(t *testing.T) {
 			case !answered:
 				t.Errorf("%s: no role got a successful answer, so its JSON style is unchecked", rt.Key())
 			case len(problems) > 0:
-				t.Errorf("%s answers outside the API's style:\n\t%s", rt.Key(), strings.Join(slices.Sorted(maps.Keys(problems)), "\n\t"))
+				t.Errorf("%s answers outside the API's style or its OpenAPI description:\n\t%s", rt.Key(), strings.Join(slices.Sorted(maps.Keys(problems)), "\n\t"))
 			}
 		}
 		f.srv.WaitBackground()
