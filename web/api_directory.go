@@ -17,6 +17,107 @@ import (
 
 // ---- the directory ----
 
+// serviceJSON is a directory service as the API shows it: the Open
+// Referral UK record as JoinedUp keeps it (joinedup.Service), in the API's
+// key style. Lists are never null; an age limit of 0 is no limit.
+type serviceJSON struct {
+	ID             string                `json:"id"`
+	Version        int                   `json:"version"`
+	OrganisationID string                `json:"organisation_id"`
+	Organisation   serviceOrgJSON        `json:"organisation"`
+	Name           string                `json:"name"`
+	Description    string                `json:"description,omitempty"`
+	URL            string                `json:"url,omitempty"`
+	Email          string                `json:"email,omitempty"`
+	Status         string                `json:"status"`
+	Fees           string                `json:"fees,omitempty"`
+	Costs          []serviceCostJSON     `json:"costs"`
+	MinimumAge     int                   `json:"minimum_age"`
+	MaximumAge     int                   `json:"maximum_age"`
+	Areas          []string              `json:"areas"`
+	Locations      []serviceLocationJSON `json:"locations"`
+	Languages      []string              `json:"languages"`
+	Terms          []serviceTermJSON     `json:"terms"`
+	Contacts       []serviceContactJSON  `json:"contacts"`
+	Schedules      []serviceScheduleJSON `json:"schedules"`
+}
+
+// serviceOrgJSON is the organisation providing a service, as Open
+// Referral UK names it; ods is its ODS code when it has one.
+type serviceOrgJSON struct {
+	ID          string `json:"id"`
+	ODS         string `json:"ods,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Website     string `json:"website,omitempty"`
+	Email       string `json:"email,omitempty"`
+}
+
+type serviceCostJSON struct {
+	Option      string  `json:"option,omitempty"`
+	Amount      float64 `json:"amount"`
+	Description string  `json:"description,omitempty"`
+}
+
+type serviceLocationJSON struct {
+	Name     string `json:"name,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Postcode string `json:"postcode,omitempty"`
+}
+
+type serviceTermJSON struct {
+	Taxonomy string `json:"taxonomy"`
+	Code     string `json:"code,omitempty"`
+	Name     string `json:"name"`
+}
+
+type serviceContactJSON struct {
+	Name  string `json:"name,omitempty"`
+	Title string `json:"title,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+type serviceScheduleJSON struct {
+	Description string `json:"description,omitempty"`
+	ByDay       string `json:"by_day,omitempty"`
+	OpensAt     string `json:"opens_at,omitempty"`
+	ClosesAt    string `json:"closes_at,omitempty"`
+}
+
+// nonNil is s, or an empty list when s is nil, so a list is never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func toServiceJSON(s joinedup.Service) serviceJSON {
+	o := s.Organisation
+	out := serviceJSON{ID: s.ID, Version: s.Version, OrganisationID: s.OrganisationID,
+		Organisation: serviceOrgJSON{ID: o.ID, ODS: o.ODS, Name: o.Name, Description: o.Description, Website: o.Website, Email: o.Email},
+		Name:         s.Name, Description: s.Description, URL: s.URL, Email: s.Email, Status: s.Status, Fees: s.Fees,
+		Costs: []serviceCostJSON{}, MinimumAge: s.MinimumAge, MaximumAge: s.MaximumAge, Areas: nonNil(s.Areas),
+		Locations: []serviceLocationJSON{}, Languages: nonNil(s.Languages), Terms: []serviceTermJSON{},
+		Contacts: []serviceContactJSON{}, Schedules: []serviceScheduleJSON{}}
+	for _, c := range s.Costs {
+		out.Costs = append(out.Costs, serviceCostJSON(c))
+	}
+	for _, l := range s.Locations {
+		out.Locations = append(out.Locations, serviceLocationJSON(l))
+	}
+	for _, t := range s.Terms {
+		out.Terms = append(out.Terms, serviceTermJSON(t))
+	}
+	for _, c := range s.Contacts {
+		out.Contacts = append(out.Contacts, serviceContactJSON(c))
+	}
+	for _, sc := range s.Schedules {
+		out.Schedules = append(out.Schedules, serviceScheduleJSON(sc))
+	}
+	return out
+}
+
 // serviceQuery reads a search from the query string.
 func serviceQuery(c *Call) (joinedup.ServiceQuery, error) {
 	v := c.R.URL.Query()
@@ -41,10 +142,10 @@ func (s *Server) searchServices(c *Call) error {
 	if err != nil {
 		return err
 	}
-	out := []joinedup.Service{}
+	out := []serviceJSON{}
 	for _, svc := range all {
 		if svc.Matches(q) {
-			out = append(out, svc)
+			out = append(out, toServiceJSON(svc))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"total": len(out), "services": out})
@@ -58,7 +159,7 @@ func (s *Server) getService(c *Call) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, svc)
+	return c.JSON(http.StatusOK, toServiceJSON(svc))
 }
 
 // saveServiceRequest is an administrator's add or edit: the service as an
@@ -99,7 +200,7 @@ func (s *Server) saveService(c *Call) error {
 	saved, cur, err := s.coord.SaveService(c.R.Context(), c.Actor(), svc, req.Version)
 	if errors.Is(err, joinedup.ErrConflict) && cur.ID != "" {
 		p, _ := problemOf(err)
-		return c.JSON(http.StatusConflict, map[string]any{"error": errorDetailJSON{Code: "conflict", Message: p.message}, "current": cur})
+		return c.JSON(http.StatusConflict, map[string]any{"error": errorDetailJSON{Code: "conflict", Message: p.message}, "current": toServiceJSON(cur)})
 	}
 	if err != nil {
 		return err
@@ -108,7 +209,7 @@ func (s *Server) saveService(c *Call) error {
 	if saved.Version == 1 {
 		status = http.StatusCreated
 	}
-	return c.JSON(status, saved)
+	return c.JSON(status, toServiceJSON(saved))
 }
 
 // ---- suggestions and signposting ----
@@ -133,13 +234,13 @@ func (s *Server) suggestServices(c *Call) error {
 		return err
 	}
 	type suggestion struct {
-		Service joinedup.Service `json:"service"`
-		Score   int              `json:"score"`
-		Why     []string         `json:"why"`
+		Service serviceJSON `json:"service"`
+		Score   int         `json:"score"`
+		Why     []string    `json:"why"`
 	}
 	out := []suggestion{}
 	for _, sg := range joinedup.SuggestServices(all, plan, d.Tier, c.Patient.Language, 10) {
-		out = append(out, suggestion{sg.Service, sg.Score, sg.Why})
+		out = append(out, suggestion{toServiceJSON(sg.Service), sg.Score, nonNil(sg.Why)})
 	}
 	c.Audit.What += " (service suggestions from the care plan)"
 	return c.JSON(http.StatusOK, map[string]any{"patient_id": c.Patient.ID, "tier": d.Tier, "suggestions": out})

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -29,18 +28,26 @@ type meetingJSON struct {
 	RepeatWeeks      int                    `json:"repeat_weeks"`
 	Attendees        []joinedup.MDTAttendee `json:"attendees"`
 	NextID           string                 `json:"next_id,omitempty"`
-	Cases            string                 `json:"cases"`
-	Discussed        string                 `json:"discussed"`
+	// Cases and Discussed count the case list and the cases recorded as
+	// discussed. For an aggregate viewer (the LCN manager) a count below
+	// joinedup.SuppressBelow is withheld: null, with Suppressed set.
+	Cases      *int `json:"cases"`
+	Discussed  *int `json:"discussed"`
+	Suppressed bool `json:"suppressed"`
 }
 
 func toMeetingJSON(m joinedup.MDTMeeting, orgName, chair string, cases, discussed int, aggregate bool) meetingJSON {
-	count := strconv.Itoa
-	if aggregate {
-		count = joinedup.Suppress
+	out := meetingJSON{ID: m.ID, OrganisationID: m.OrganisationID, OrganisationName: orgName, Title: m.Title, StartsAt: m.Start,
+		Location: m.Location, ChairID: m.ChairID, ChairName: chair, RepeatWeeks: m.RepeatWeeks, Attendees: nonNil(m.Attendees)}
+	count := func(n int) *int {
+		if aggregate && n < joinedup.SuppressBelow {
+			out.Suppressed = true
+			return nil
+		}
+		return &n
 	}
-	return meetingJSON{ID: m.ID, OrganisationID: m.OrganisationID, OrganisationName: orgName, Title: m.Title, StartsAt: m.Start,
-		Location: m.Location, ChairID: m.ChairID, ChairName: chair, RepeatWeeks: m.RepeatWeeks, Attendees: m.Attendees,
-		Cases: count(cases), Discussed: count(discussed)}
+	out.Cases, out.Discussed = count(cases), count(discussed)
+	return out
 }
 
 // meetingRange reads ?from=DATE&to=DATE: by default from four weeks ago to
@@ -281,7 +288,7 @@ func (s *Server) patientMDTAPI(c *Call) error {
 	}
 	out := []entry{}
 	for _, h := range hist {
-		out = append(out, entry{h.Case.MeetingID, h.MeetingTitle, h.MeetingStart, h.OrganisationName, h.Case.Reasons, string(h.Case.Status),
+		out = append(out, entry{h.Case.MeetingID, h.MeetingTitle, h.MeetingStart, h.OrganisationName, nonNil(h.Case.Reasons), string(h.Case.Status),
 			h.Case.Outcome, h.Case.Decisions})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"cases": out})

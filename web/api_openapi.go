@@ -10,8 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// openAPIYAML describes the care-coordination API; it is written as YAML
-// for people and served as JSON.
+// openAPIYAML describes the JSON API, every route of it; it is written as
+// YAML for people and served as JSON.
 //
 //go:embed openapi.yaml
 var openAPIYAML []byte

@@ -577,10 +577,12 @@ func TestStreamlinedAPI(t *testing.T) {
 	})
 }
 
-// TestOpenAPIDescribesEveryCareRoute: the served document is OpenAPI 3,
-// names every JSON route of care coordination with its method and
-// responses, and names no route the server does not serve.
-func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
+// TestOpenAPIDescribesEveryJSONRoute: the served document is OpenAPI 3,
+// names every JSON route with its method and responses (401 and 403 for a
+// route that needs a session, 404 for a patient's), names no route the
+// server does not serve, declares each path parameter, and every $ref in
+// it resolves.
+func TestOpenAPIDescribesEveryJSONRoute(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
 	w := f.do("GET", "/api/openapi.json", "", "")
 	var doc struct {
@@ -590,9 +592,13 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Code != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("%d %v %.200s", w.Code, err, w.Body)
 	}
+	var whole any
+	if err := json.Unmarshal(w.Body.Bytes(), &whole); err != nil {
+		t.Fatal(err)
+	}
 	served := map[string]bool{}
 	for _, rt := range f.srv.Routes() {
-		if rt.Surface != SurfaceAPI || !strings.HasPrefix(rt.Pattern, "/api/") || !careRoute(rt.Pattern) {
+		if rt.Surface != SurfaceAPI || !strings.HasPrefix(rt.Pattern, "/api/") {
 			continue
 		}
 		served[strings.ToLower(rt.Method)+" "+rt.Pattern] = true
@@ -601,8 +607,45 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 			t.Errorf("%s is not in the OpenAPI document", rt.Key())
 			continue
 		}
-		if _, ok := op["responses"]; !ok {
+		responses, _ := op["responses"].(map[string]any)
+		if len(responses) == 0 {
 			t.Errorf("%s has no responses", rt.Key())
+		}
+		success := false
+		for code := range responses {
+			success = success || strings.HasPrefix(code, "2")
+		}
+		if !success {
+			t.Errorf("%s has no successful response", rt.Key())
+		}
+		var want []string
+		if rt.Action != "" {
+			want = append(want, "401", "403")
+		}
+		if rt.Patient {
+			want = append(want, "404")
+		}
+		for _, code := range want {
+			if _, ok := responses[code]; !ok {
+				t.Errorf("%s does not describe its %s response", rt.Key(), code)
+			}
+		}
+		// Every {name} of the pattern is a path parameter, declared on
+		// the path or the operation.
+		declared := map[string]bool{}
+		for _, ps := range []any{doc.Paths[rt.Pattern]["parameters"], op["parameters"]} {
+			list, _ := ps.([]any)
+			for _, p := range list {
+				p = resolveRef(t, whole, p)
+				if m, _ := p.(map[string]any); m["in"] == "path" && m["required"] == true {
+					declared[m["name"].(string)] = true
+				}
+			}
+		}
+		for _, name := range pathParams(rt.Pattern) {
+			if !declared[name] {
+				t.Errorf("%s: path parameter %q is not declared (in: path, required: true)", rt.Key(), name)
+			}
 		}
 	}
 	for path, ops := range doc.Paths {
@@ -612,17 +655,59 @@ func TestOpenAPIDescribesEveryCareRoute(t *testing.T) {
 			}
 		}
 	}
-}
-
-// careRoute reports whether a JSON route is one of care coordination's:
-// the lists across patients, the care team, plan, tasks, reviews and
-// appointments.
-func careRoute(pattern string) bool {
-	for _, p := range []string{"/api/openapi.json", "/api/worklist", "/api/caseload", "/api/worklists/", "/api/aggregates/overdue",
-		"/api/patients/{id}/care-", "/api/patients/{id}/tasks", "/api/patients/{id}/reviews", "/api/patients/{id}/appointments"} {
-		if strings.HasPrefix(pattern, p) {
-			return true
+	// Every $ref names something the document has.
+	var refs func(v any)
+	refs = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["$ref"]; ok {
+				resolveRef(t, whole, v)
+			}
+			for _, e := range v {
+				refs(e)
+			}
+		case []any:
+			for _, e := range v {
+				refs(e)
+			}
 		}
 	}
-	return false
+	refs(whole)
+}
+
+// resolveRef follows v's local $ref ("#/components/…") in doc, failing the
+// test if it names nothing; v without one is returned as it is.
+func resolveRef(t *testing.T, doc, v any) any {
+	t.Helper()
+	m, _ := v.(map[string]any)
+	ref, ok := m["$ref"].(string)
+	if !ok {
+		return v
+	}
+	if !strings.HasPrefix(ref, "#/") {
+		t.Errorf("$ref %q is not local to the document", ref)
+		return nil
+	}
+	at := doc
+	for _, name := range strings.Split(ref[2:], "/") {
+		m, _ := at.(map[string]any)
+		next, ok := m[name]
+		if !ok {
+			t.Errorf("$ref %q names nothing in the document", ref)
+			return nil
+		}
+		at = next
+	}
+	return at
+}
+
+// pathParams lists the {names} of a route pattern.
+func pathParams(pattern string) []string {
+	var out []string
+	for _, seg := range strings.Split(pattern, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(seg, "{"), "}"))
+		}
+	}
+	return out
 }

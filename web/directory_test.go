@@ -218,9 +218,10 @@ func TestReferralClosedLoop(t *testing.T) {
 		lw := f.session(t, joinedup.RoleVoluntaryLinkWorker)
 		w := f.do("GET", "/api/directory/services?"+url.Values{"need": {"befriending"}, "area": {"North Lambeth"}, "language": {"Portuguese"}}.Encode(), "", cc)
 		found := decode[struct {
-			Services []joinedup.Service `json:"services"`
+			Services []serviceJSON `json:"services"`
 		}](t, w)
-		if w.Code != 200 || len(found.Services) != 1 || found.Services[0].ID != testServiceID {
+		if w.Code != 200 || len(found.Services) != 1 || found.Services[0].ID != testServiceID || found.Services[0].Organisation.ODS != "VOL1" ||
+			fmt.Sprint(found.Services[0].Languages) != "[Portuguese]" || !strings.Contains(w.Body.String(), `"areas":["North Lambeth"]`) {
 			t.Fatalf("search: %d %s", w.Code, w.Body)
 		}
 		if w := f.do("GET", "/api/directory/services?need=befriending&area=South+Southwark", "", cc); !strings.Contains(w.Body.String(), `"total":0`) {

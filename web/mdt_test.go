@@ -27,8 +27,10 @@ func (f *fixture) confirmTier(t *testing.T, p joinedup.Patient, tier joinedup.Ti
 // mdtCases is the case list as the API returns it.
 type mdtCases struct {
 	Meeting struct {
-		ID    string `json:"id"`
-		Cases string `json:"cases"`
+		ID         string `json:"id"`
+		Cases      *int   `json:"cases"`
+		Discussed  *int   `json:"discussed"`
+		Suppressed bool   `json:"suppressed"`
 	} `json:"meeting"`
 	Cases []struct {
 		PatientID string               `json:"patient_id"`
@@ -98,8 +100,16 @@ func TestMDTMeetingEndToEnd(t *testing.T) {
 		}
 		// Someone outside the care teams and the practice sees a count.
 		w = f.do("GET", "/api/mdt/meetings/"+m.ID, "", ls)
-		if other := decodeBody[mdtCases](t, w.Body.Bytes()); w.Code != 200 || len(other.Cases) != 0 || other.NotShown != 2 {
+		if other := decodeBody[mdtCases](t, w.Body.Bytes()); w.Code != 200 || len(other.Cases) != 0 || other.NotShown != 2 ||
+			other.Meeting.Cases == nil || *other.Meeting.Cases != 2 || other.Meeting.Suppressed {
 			t.Fatalf("lead specialist sees %d %s", w.Code, w.Body)
+		}
+		// The LCN manager sees counts only, and not counts below 5: they
+		// are withheld (null), and the meeting says so.
+		w = f.do("GET", "/api/mdt/meetings/"+m.ID, "", f.session(t, joinedup.RoleLCNManager))
+		if agg := decodeBody[mdtCases](t, w.Body.Bytes()); w.Code != 200 || agg.Cases != nil || agg.Meeting.Cases != nil ||
+			agg.Meeting.Discussed != nil || !agg.Meeting.Suppressed || !strings.Contains(w.Body.String(), `"cases":null`) {
+			t.Fatalf("LCN manager sees %d %s", w.Code, w.Body)
 		}
 
 		outcome := func(p joinedup.Patient, body string) *strings.Builder {
@@ -228,4 +238,26 @@ func TestMDTPlanConflict(t *testing.T) {
 			t.Fatalf("after the conflict: case %+v, plan %+v", after, plan)
 		}
 	})
+}
+
+// TestMeetingCounts: a meeting's counts are JSON numbers; for an aggregate
+// viewer a count below joinedup.SuppressBelow is withheld (null) and the
+// meeting is marked suppressed, while a larger count is still shown.
+func TestMeetingCounts(t *testing.T) {
+	m := joinedup.MDTMeeting{ID: "m1", Title: "MDT"}
+	for _, c := range []struct {
+		cases, discussed int
+		aggregate        bool
+		want             string
+	}{
+		{12, 3, false, `"cases":12,"discussed":3,"suppressed":false`},
+		{12, 7, true, `"cases":12,"discussed":7,"suppressed":false`},
+		{12, 3, true, `"cases":12,"discussed":null,"suppressed":true`},
+		{2, 0, true, `"cases":null,"discussed":null,"suppressed":true`},
+	} {
+		b, err := json.Marshal(toMeetingJSON(m, "", "", c.cases, c.discussed, c.aggregate))
+		if err != nil || !strings.Contains(string(b), c.want) {
+			t.Errorf("%d cases, %d discussed (aggregate %v): %s; want %s", c.cases, c.discussed, c.aggregate, b, c.want)
+		}
+	}
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -264,7 +266,9 @@ var accessMatrix = map[string]matrixRow{
 // TestAccessMatrix sends every route as every role, with and without a
 // relationship, and with no session, and checks each status. Every
 // authenticated request to a non-public route must leave one audit entry,
-// and the chain must verify afterwards.
+// and the chain must verify afterwards. Every successful answer of the
+// JSON API is held to its style (snake_case keys, counts as numbers) and
+// to what the OpenAPI document says of it.
 func TestAccessMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFullFixture(t, db, Options{})
@@ -273,6 +277,8 @@ func TestAccessMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		audited := 0
+		styled := map[string]map[string]bool{} // JSON route → style and schema problems found
+		schemas := loadOpenAPISchemas(t)
 		for _, rt := range f.srv.Routes() {
 			row, ok := accessMatrix[rt.Key()]
 			if !ok {
@@ -325,6 +331,21 @@ func TestAccessMatrix(t *testing.T) {
 					if w.Code != exp {
 						t.Errorf("%s as %s (relationship %v): %d, want %d: %s", rt.Key(), r, with, w.Code, exp, w.Body)
 					}
+					if jsonAPIRoute(rt) && w.Code/100 == 2 {
+						problems, err := jsonStyleProblems(w.Body.Bytes(), slices.Contains(disclosureText, rt.Key()))
+						if err != nil {
+							t.Errorf("%s as %s: %d with a body that is not JSON (%v): %s", rt.Key(), r, w.Code, err, w.Body)
+						}
+						if !slices.Contains(disclosureText, rt.Key()) {
+							problems = append(problems, schemas.check(rt, w.Code, w.Body.Bytes())...)
+						}
+						if styled[rt.Key()] == nil {
+							styled[rt.Key()] = map[string]bool{}
+						}
+						for _, p := range problems {
+							styled[rt.Key()][p] = true
+						}
+					}
 					if rt.Action != "" {
 						audited++
 					}
@@ -339,6 +360,16 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		if len(accessMatrix) != len(f.srv.Routes()) {
 			t.Errorf("access matrix has %d rows for %d routes", len(accessMatrix), len(f.srv.Routes()))
+		}
+		for _, rt := range f.srv.Routes() {
+			problems, answered := styled[rt.Key()]
+			switch {
+			case !jsonAPIRoute(rt):
+			case !answered:
+				t.Errorf("%s: no role got a successful answer, so its JSON style is unchecked", rt.Key())
+			case len(problems) > 0:
+				t.Errorf("%s answers outside the API's style or its OpenAPI description:\n\t%s", rt.Key(), strings.Join(slices.Sorted(maps.Keys(problems)), "\n\t"))
+			}
 		}
 		f.srv.WaitBackground()
 		// Lists across patients add an entry for each patient they show.
