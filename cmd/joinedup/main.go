@@ -35,6 +35,7 @@ var commands = []command{
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
 	{"policy", "check a policy folder, load it as a version, list versions", runPolicy},
 	{"stratify", "assess the population under a policy and suggest tiers", runStratify},
+	{"cohort", "list the cohort: NHS number, practice, tiers, status, LTCs, risk factors and data gaps", runCohort},
 	{"letters", "write invitation letters for a practice's newly eligible patients", runLetters},
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
