@@ -17,6 +17,9 @@ const Namespace = "https://fhir.joinedup.org.uk"
 const (
 	// SystemTier is the code system of the tiers: red, amber, green.
 	SystemTier = Namespace + "/CodeSystem/tier"
+	// SystemCohort is the code system of cohort membership: in-cohort,
+	// not-in-cohort.
+	SystemCohort = Namespace + "/CodeSystem/cohort"
 	// SystemFlagCategory holds the Flag category "tier".
 	SystemFlagCategory = Namespace + "/CodeSystem/flag-category"
 	// SystemTaskKind is the code system of task kinds.
@@ -131,8 +134,11 @@ var factTypes = map[joinedup.FactKind]string{
 	joinedup.FactMedication: "MedicationRequest", joinedup.FactEncounter: "Encounter", joinedup.FactAppointment: "Appointment",
 }
 
-// FromAssessment writes an assessment as a RiskAssessment: the suggested
-// tier is the prediction's outcome (text Red, Amber or Green), each LTC
+// FromAssessment writes an assessment as a RiskAssessment. Its first
+// prediction says whether the person is in the cohort (SystemCohort:
+// in-cohort or not-in-cohort); the second is the suggested tier (text Red,
+// Amber or Green), which for someone outside the cohort is worked out only
+// to compare policies and acts on nothing. Each LTC
 // and risk factor found is a note, the facts that show them are the basis
 // (references to the Condition, Observation, … resources), and the policy
 // version is the method. medicationTypes, when not nil, gives the resource
@@ -174,6 +180,13 @@ func FromAssessment(id string, a joinedup.Assessment, created time.Time, medicat
 	for _, g := range a.DataGaps {
 		out.Note = append(out.Note, Annotation{Text: "Data gap: " + g.Description})
 	}
+	cohort := RiskPrediction{Outcome: &CodeableConcept{Coding: []Coding{{System: SystemCohort, Code: "in-cohort", Display: "In the cohort"}},
+		Text: "In the cohort"}}
+	if !a.Eligible {
+		cohort.Outcome = &CodeableConcept{Coding: []Coding{{System: SystemCohort, Code: "not-in-cohort", Display: "Not in the cohort"}},
+			Text: "Not in the cohort"}
+	}
+	out.Prediction = []RiskPrediction{cohort}
 	if a.SuggestedTier.Valid() {
 		p := RiskPrediction{Outcome: &CodeableConcept{Coding: tierConcept(a.SuggestedTier).Coding, Text: a.SuggestedTier.String()}}
 		var why []string
@@ -185,9 +198,10 @@ func FromAssessment(id string, a joinedup.Assessment, created time.Time, medicat
 			}
 		}
 		p.Rationale = strings.Join(why, "; ")
-		out.Prediction = []RiskPrediction{p}
-	} else if !a.Eligible {
-		out.Prediction = []RiskPrediction{{Outcome: &CodeableConcept{Text: "Not in the cohort"}}}
+		if !a.Eligible {
+			p.Rationale = "Not in the cohort: worked out only to compare policies. " + p.Rationale
+		}
+		out.Prediction = append(out.Prediction, p)
 	}
 	SetLastUpdated(out, created)
 	return out

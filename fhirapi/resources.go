@@ -155,7 +155,7 @@ func init() {
 			return out, nil
 		}})
 	Register(&Type{Name: "RiskAssessment", Action: joinedup.ActionReadClinical, Table: "assessments",
-		Params: []Param{{Name: "risk", Field: FieldStatus, Doc: "suggested tier: red, amber or green"},
+		Params: []Param{{Name: "risk", Field: FieldStatus, Doc: "suggested tier of someone in the cohort: red, amber or green; or not-in-cohort"},
 			{Name: "method", Field: FieldCode, Doc: "policy version"}, pDate("date", "as-of date")},
 		Build: buildRiskAssessments})
 	Register(&Type{Name: "Flag", Profile: fhir.ProfileFlag, Action: joinedup.ActionReadClinical, Table: "tier_decisions",
@@ -195,7 +195,13 @@ func buildRiskAssessments(ctx context.Context, r *Record) ([]Item, error) {
 	for i := len(hist) - 1; i >= 0; i-- { // oldest first
 		h := hist[i]
 		res := fhir.FromAssessment(h.ID, h.Assessment, h.CreatedAt, medTypes)
-		it := Item{Resource: res, ID: h.ID, LastUpdated: h.CreatedAt, Status: string(h.Assessment.SuggestedTier), Date: h.Assessment.AsOf}
+		// A tier is searched for only among those in the cohort: outside
+		// it, a suggestion is for comparing policies, not for acting on.
+		risk := string(h.Assessment.SuggestedTier)
+		if !h.Assessment.Eligible {
+			risk = "not-in-cohort"
+		}
+		it := Item{Resource: res, ID: h.ID, LastUpdated: h.CreatedAt, Status: risk, Date: h.Assessment.AsOf}
 		if h.Assessment.PolicyVersion != "" {
 			it.Code = joinedup.Codings{{System: fhir.SystemPolicyVersion, Code: h.Assessment.PolicyVersion}}
 		}

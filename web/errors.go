@@ -104,7 +104,7 @@ func writeJSONError(w http.ResponseWriter, p problem) {
 var outcomeCodes = map[int]string{
 	http.StatusBadRequest: "invalid", http.StatusUnauthorized: "login", http.StatusForbidden: "forbidden",
 	http.StatusNotFound: "not-found", http.StatusConflict: "conflict", http.StatusGone: "deleted",
-	http.StatusUnprocessableEntity: "invalid", http.StatusTooManyRequests: "throttled",
+	http.StatusUnprocessableEntity: "invalid", http.StatusTooManyRequests: "throttled", http.StatusMethodNotAllowed: "not-supported",
 	http.StatusServiceUnavailable: "transient",
 }
 

@@ -332,3 +332,71 @@ func TestBulkExport(t *testing.T) {
 		}
 	})
 }
+
+// TestFHIRErrorsAreOutcomes: every error under /fhir is an
+// OperationOutcome with its status, whatever the address or method.
+func TestFHIRErrorsAreOutcomes(t *testing.T) {
+	f := newFullFixture(t, storetest.Open(t, store.SQLite), Options{})
+	gp := f.session(t, joinedup.RoleGP)
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/fhir/Binary/x", 404},
+		{"GET", "/fhir/Patient/" + f.R.ID + "/_history", 404},
+		{"GET", "/fhir/", 404},
+		{"POST", "/fhir/Patient", 405},
+		{"DELETE", "/fhir/Condition/x", 405},
+		{"GET", "/fhir/Condition?colour=blue&patient=" + f.R.ID, 400},
+	} {
+		w := f.do(c.method, c.path, "", gp)
+		var oo struct {
+			ResourceType string
+			Issue        []struct{ Severity, Code string }
+		}
+		if w.Code != c.status || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/fhir+json") ||
+			json.Unmarshal(w.Body.Bytes(), &oo) != nil || oo.ResourceType != "OperationOutcome" || len(oo.Issue) == 0 {
+			t.Errorf("%s %s: %d %s %s", c.method, c.path, w.Code, w.Header().Get("Content-Type"), w.Body)
+		}
+	}
+}
+
+// TestRiskAssessmentSaysCohort: a RiskAssessment says whether the person
+// is in the cohort, and a search for a tier finds only those who are.
+func TestRiskAssessmentSaysCohort(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFullFixture(t, db, Options{})
+		f.assess(t, f.R, joinedup.TierAmber)
+		asOf := f.clock.Now()
+		storetest.Assess(t, db, asOf, map[string]bool{f.R2.ID: false})
+		gp := f.session(t, joinedup.RoleGP)
+		for _, c := range []struct {
+			p      joinedup.Patient
+			search string
+			want   int
+			code   string
+		}{{f.R, "amber", 1, "in-cohort"}, {f.R2, "amber", 0, "not-in-cohort"}, {f.R2, "not-in-cohort", 1, "not-in-cohort"}} {
+			w := f.do("GET", "/fhir/RiskAssessment?patient="+c.p.ID+"&risk="+c.search, "", gp)
+			var b struct {
+				Total int
+				Entry []struct {
+					Resource struct {
+						Prediction []struct {
+							Outcome struct {
+								Coding []struct{ System, Code string }
+							}
+						}
+					}
+				}
+			}
+			// The patient's assessments over time: found or not.
+			if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &b) != nil || (b.Total > 0) != (c.want > 0) {
+				t.Errorf("%s risk=%s: %d, %d found, want %d", c.p.GivenName, c.search, w.Code, b.Total, c.want)
+				continue
+			}
+			if c.want == 1 && b.Entry[0].Resource.Prediction[0].Outcome.Coding[0].Code != c.code {
+				t.Errorf("%s: first prediction %+v, want %s", c.p.GivenName, b.Entry[0].Resource.Prediction, c.code)
+			}
+		}
+	})
+}

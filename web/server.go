@@ -233,6 +233,20 @@ func New(db *store.DB, opt Options) *Server {
 			writeJSONError(w, problem{status: http.StatusNotFound, code: "not_found", message: "no such page"})
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/fhir/") {
+			// An address the API serves by another method is a method not
+			// allowed; any other, not found: an OperationOutcome either way.
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+				other := r.Clone(r.Context())
+				other.Method = m
+				if _, pattern := mux.Handler(other); m != r.Method && pattern != "/" && pattern != "" {
+					writeOutcome(w, problem{status: http.StatusMethodNotAllowed, message: r.Method + " is not an operation on " + r.URL.Path})
+					return
+				}
+			}
+			writeOutcome(w, problem{status: http.StatusNotFound, message: "no such resource type, resource or operation: " + r.URL.Path})
+			return
+		}
 		var up *joinedup.User
 		if u, ok, err := s.authenticate(w, r, s.opt.Now().UTC()); err == nil && ok {
 			up = &u
