@@ -386,3 +386,25 @@ func AssignTeamTask(ctx context.Context, q Writer, patientID, dedupeKey, userID,
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// FollowRegistration hands the patient's open tasks held by a practice's
+// team other than the one they are now registered with (practiceID) to
+// that practice's team, noting the move: work follows the person, not the
+// practice they left. It returns how many tasks moved. A task held by a
+// person, or by a team that is not a practice, stays where it is.
+func FollowRegistration(ctx context.Context, q Writer, patientID, practiceID string, at time.Time) (int, error) {
+	if practiceID == "" {
+		return 0, nil
+	}
+	res, err := q.ExecContext(ctx, `UPDATE tasks SET assignee_org = $2, updated_at = $3, version = version + 1,
+		note = CASE WHEN note = '' THEN $4 ELSE note || ' ' || $4 END
+		WHERE patient_id = $1 AND status IN ('open', 'in-progress') AND assignee_user IS NULL AND assignee_org <> $2
+		AND assignee_org IN (SELECT id FROM organisations WHERE kind = $5)`,
+		patientID, practiceID, dbTime(at), "(Moved to the practice the patient registered with on "+at.UTC().Format(time.DateOnly)+".)",
+		string(joinedup.OrgPractice))
+	if err != nil {
+		return 0, fmt.Errorf("hand the tasks of %s to their practice: %w", patientID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -90,6 +90,9 @@ type Outcome struct {
 	PatientID string
 	Raise     []joinedup.Task
 	Close     []Closure
+	// PracticeID is the practice the patient is registered with: open
+	// tasks held by another practice's team move to it.
+	PracticeID string
 	// Died is set when the patient has died: every open task but the one
 	// raised here closes, and what waits on the patient (MDT cases still
 	// to be discussed, open referrals) is withdrawn.
@@ -125,7 +128,7 @@ func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // Evaluate applies the rules to one patient's state.
 func Evaluate(s State, cfg Config) Outcome {
-	out := Outcome{PatientID: s.PatientID}
+	out := Outcome{PatientID: s.PatientID, PracticeID: s.PracticeID}
 	today := day(s.AsOf)
 	if !s.Died.IsZero() && !day(s.Died).After(today) {
 		// From the day of death no rule raises anything: one task, so the

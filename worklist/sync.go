@@ -157,6 +157,13 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 		}
 		r.Closed += n
 	}
+	if o.PracticeID != "" {
+		n, err := store.FollowRegistration(ctx, q, o.PatientID, o.PracticeID, now)
+		if err != nil {
+			return r, err
+		}
+		r.Assigned += n
+	}
 	if !o.Died.IsZero() {
 		n, err := store.WithdrawAfterDeath(ctx, q, o.PatientID, KindDeathInformCareTeam, o.Died, now)
 		if err != nil {

@@ -421,3 +421,47 @@ func TestSyncAtAPastDate(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkFollowsRegistration: when a patient registers with another
+// practice, the open tasks held by the old practice's team move to the new
+// one's, saying so; a task held by a person stays with them.
+func TestWorkFollowsRegistration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		pid := e.patient(t, "p1")
+		other := joinedup.Organisation{ODS: "G85002", Name: "Brixton Hill", Kind: joinedup.OrgPractice, Source: joinedup.Source{System: "t", ID: "prac2"}}
+		other.ID = store.OrganisationID(other)
+		if _, err := store.Write(ctx, db, &store.Batch{Organisations: []joinedup.Organisation{other}}); err != nil {
+			t.Fatal(err)
+		}
+		team := must[joinedup.Task](t)(store.CreateTask(ctx, db, joinedup.Task{PatientID: pid, Kind: "manual", Title: "Book a review",
+			AssigneeOrg: e.practice, Due: asOf.AddDate(0, 0, 7), Priority: 2, CreatedAt: asOf}))
+		mine := must[joinedup.Task](t)(store.CreateTask(ctx, db, joinedup.Task{PatientID: pid, Kind: "manual", Title: "Ring the daughter",
+			AssigneeUser: e.users[joinedup.RoleCareCoordinator].ID, Due: asOf.AddDate(0, 0, 7), Priority: 2, CreatedAt: asOf}))
+		p := joinedup.Patient{ID: pid, Source: joinedup.Source{System: "t", ID: pid}, GivenName: pid, PracticeID: other.ID}
+		if _, err := store.Write(ctx, db, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			r, err := worklist.Sync(ctx, tx, config(t), pid, asOf, asOf)
+			if err == nil && r.Assigned != 1 {
+				t.Errorf("moved %d tasks, want 1", r.Assigned)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range must[[]joinedup.Task](t)(store.OpenTasks(ctx, db, pid)) {
+			switch x.ID {
+			case team.ID:
+				if x.AssigneeOrg != other.ID || !strings.Contains(x.Note, "Moved to the practice") {
+					t.Errorf("the team's task: held by %s, note %q", x.AssigneeOrg, x.Note)
+				}
+			case mine.ID:
+				if x.AssigneeUser != e.users[joinedup.RoleCareCoordinator].ID {
+					t.Errorf("a person's task moved: %+v", x)
+				}
+			}
+		}
+	})
+}
