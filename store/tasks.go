@@ -387,23 +387,104 @@ func AssignTeamTask(ctx context.Context, q Writer, patientID, dedupeKey, userID,
 	return n == 1, nil
 }
 
-// FollowRegistration hands the patient's open tasks held by a practice's
-// team other than the one they are now registered with (practiceID) to
-// that practice's team, noting the move: work follows the person, not the
-// practice they left. It returns how many tasks moved. A task held by a
-// person, or by a team that is not a practice, stays where it is.
-func FollowRegistration(ctx context.Context, q Writer, patientID, practiceID string, at time.Time) (int, error) {
-	if practiceID == "" {
-		return 0, nil
+// Holding is the work a practice holds for a patient: open tasks held by
+// its team or its people, and current care-team places held by it or its
+// people.
+type Holding struct {
+	PracticeID   string
+	PracticeName string
+	Tasks        []string
+	Places       []string
+}
+
+// Holdings returns the work held for the patient at at by practices other
+// than practiceID (the one they are registered with, "" for none), by
+// practice. Tasks of the kinds in notices are the practice's own to read
+// and are left out.
+func Holdings(ctx context.Context, q Querier, patientID, practiceID string, at time.Time, notices ...string) ([]Holding, error) {
+	at = dbTime(at)
+	kinds, args := inList(notices, 5)
+	notice := ""
+	if kinds != "" {
+		notice = " AND t.kind NOT IN (" + kinds + ")"
 	}
-	res, err := q.ExecContext(ctx, `UPDATE tasks SET assignee_org = $2, updated_at = $3, version = version + 1,
-		note = CASE WHEN note = '' THEN $4 ELSE note || ' ' || $4 END
-		WHERE patient_id = $1 AND status IN ('open', 'in-progress') AND assignee_user IS NULL AND assignee_org <> $2
-		AND assignee_org IN (SELECT id FROM organisations WHERE kind = $5)`,
-		patientID, practiceID, dbTime(at), "(Moved to the practice the patient registered with on "+at.UTC().Format(time.DateOnly)+".)",
-		string(joinedup.OrgPractice))
+	rows, err := q.QueryContext(ctx, `WITH held AS (
+		SELECT COALESCE(u.organisation_id, t.assignee_org) AS org, 't' AS what, t.id FROM tasks t LEFT JOIN users u ON u.id = t.assignee_user
+		WHERE t.patient_id = $1 AND t.status IN ('open', 'in-progress')`+notice+`
+		UNION ALL
+		SELECT COALESCE(u.organisation_id, c.organisation_id), 'p', c.id FROM care_team_members c LEFT JOIN users u ON u.id = c.user_id
+		WHERE c.patient_id = $1 AND c.period_start <= $3 AND (c.period_end IS NULL OR c.period_end > $3))
+		SELECT o.id, o.name, h.what, h.id FROM held h JOIN organisations o ON o.id = h.org
+		WHERE o.kind = $4 AND o.id <> $2 ORDER BY o.id, h.what, h.id`,
+		append([]any{patientID, practiceID, at, string(joinedup.OrgPractice)}, args...)...)
 	if err != nil {
-		return 0, fmt.Errorf("hand the tasks of %s to their practice: %w", patientID, err)
+		return nil, fmt.Errorf("work held for %s by other practices: %w", patientID, err)
+	}
+	defer rows.Close()
+	var out []Holding
+	for rows.Next() {
+		var org, name, what, id string
+		if err := rows.Scan(&org, &name, &what, &id); err != nil {
+			return nil, fmt.Errorf("work held for %s by other practices: %w", patientID, err)
+		}
+		if len(out) == 0 || out[len(out)-1].PracticeID != org {
+			out = append(out, Holding{PracticeID: org, PracticeName: name})
+		}
+		h := &out[len(out)-1]
+		if what == "t" {
+			h.Tasks = append(h.Tasks, id)
+		} else {
+			h.Places = append(h.Places, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// inList returns "$n, $n+1, ..." for vs and the values as arguments.
+func inList(vs []string, n int) (string, []any) {
+	ps := make([]string, len(vs))
+	args := make([]any, len(vs))
+	for i, v := range vs {
+		ps[i], args[i] = fmt.Sprintf("$%d", n+i), v
+	}
+	return strings.Join(ps, ", "), args
+}
+
+// HandOver gives the practice the patient is registered with (practiceID)
+// the work h holds: each task goes to that practice's team, saying so, and
+// each care-team place ends at at. It returns how many tasks moved.
+func HandOver(ctx context.Context, q Writer, patientID, practiceID string, h Holding, at time.Time) (int, error) {
+	at = dbTime(at)
+	note := fmt.Sprintf("(Moved from %s to the practice the patient registered with, on %s.)", h.PracticeName, at.UTC().Format(time.DateOnly))
+	moved := 0
+	for _, id := range h.Tasks {
+		res, err := q.ExecContext(ctx, `UPDATE tasks SET assignee_org = $3, assignee_user = NULL, updated_at = $4, version = version + 1,
+			note = CASE WHEN note = '' THEN $5 ELSE note || ' ' || $5 END
+			WHERE patient_id = $1 AND id = $2 AND status IN ('open', 'in-progress')`, patientID, id, practiceID, at, note)
+		if err != nil {
+			return moved, fmt.Errorf("hand task %s of %s to their practice: %w", id, patientID, err)
+		}
+		n, _ := res.RowsAffected()
+		moved += int(n)
+	}
+	for _, id := range h.Places {
+		if _, err := q.ExecContext(ctx, `UPDATE care_team_members SET period_end = $3 WHERE patient_id = $1 AND id = $2
+			AND (period_end IS NULL OR period_end > $3)`, patientID, id, at); err != nil {
+			return moved, fmt.Errorf("end care-team place %s of %s: %w", id, patientID, err)
+		}
+	}
+	return moved, nil
+}
+
+// CloseDueTasks closes the patient's open tasks of a kind due before
+// before, saying why, and returns how many it closed.
+func CloseDueTasks(ctx context.Context, q Writer, patientID, kind, reason string, before, at time.Time) (int, error) {
+	res, err := q.ExecContext(ctx, `UPDATE tasks SET status = 'done', closed_at = $4, updated_at = $4, close_reason = $5, version = version + 1,
+		dedupe_key = dedupe_key || '#' || id
+		WHERE patient_id = $1 AND kind = $2 AND status IN ('open', 'in-progress') AND due < $3`,
+		patientID, kind, dateArg(before), dbTime(at), reason)
+	if err != nil {
+		return 0, fmt.Errorf("close %s tasks of %s: %w", kind, patientID, err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

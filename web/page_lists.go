@@ -9,6 +9,7 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
 )
 
 // age is the whole years from birth to now.
@@ -59,6 +60,9 @@ type taskRow struct {
 	Overdue                bool
 	PatientID, Name        string
 	NHSNumber              string
+	// Notice is set for a notice to a practice the patient has left,
+	// which can no longer open their record: the name is not a link.
+	Notice bool
 }
 
 func taskRowsOf(items []store.WorkItem, now time.Time) []taskRow {
@@ -67,7 +71,8 @@ func taskRowsOf(items []store.WorkItem, now time.Time) []taskRow {
 	for i, w := range items {
 		out[i] = taskRow{ID: w.Task.ID, Due: dateText(w.Task.Due), Title: w.Task.Title, Reason: w.Task.Reason,
 			Overdue:   !w.Task.Due.IsZero() && w.Task.Due.Before(today),
-			PatientID: w.Patient.ID, Name: w.Patient.FamilyName + ", " + w.Patient.GivenName, NHSNumber: nhsText(w.Patient.NHSNumber)}
+			PatientID: w.Patient.ID, Name: w.Patient.FamilyName + ", " + w.Patient.GivenName, NHSNumber: nhsText(w.Patient.NHSNumber),
+			Notice: w.Task.Kind == worklist.KindRegisteredElsewhere}
 	}
 	return out
 }

@@ -110,6 +110,7 @@ func SyncAll(ctx context.Context, db *store.DB, cfg Config, asOf, now time.Time,
 				}
 				got.Raised += r.Raised
 				got.Closed += r.Closed
+				got.Assigned += r.Assigned
 			}
 			return nil
 		})
@@ -119,6 +120,7 @@ func SyncAll(ctx context.Context, db *store.DB, cfg Config, asOf, now time.Time,
 		out.Patients += len(chunk)
 		out.Raised += got.Raised
 		out.Closed += got.Closed
+		out.Assigned += got.Assigned
 	}
 	return out, nil
 }

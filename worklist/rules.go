@@ -76,12 +76,17 @@ type State struct {
 	AsOf       time.Time
 	// Died is when the patient died; zero while they live.
 	Died time.Time
+	// Elsewhere is the work practices other than PracticeID hold for the
+	// patient: after a move, what the practice they left still holds.
+	Elsewhere []Holding
 }
 
 // Closure closes the patient's open tasks of a kind, saying why.
 type Closure struct {
 	Kind   string
 	Reason string
+	// DueBefore, when set, closes only the tasks due before that day.
+	DueBefore time.Time
 }
 
 // Outcome is what the rules decided: tasks to raise (each raised only if
@@ -90,9 +95,10 @@ type Outcome struct {
 	PatientID string
 	Raise     []joinedup.Task
 	Close     []Closure
-	// PracticeID is the practice the patient is registered with: open
-	// tasks held by another practice's team move to it.
+	// PracticeID is the practice the patient is registered with, and
+	// Handover the work other practices hold that moves to it.
 	PracticeID string
+	Handover   []Holding
 	// Died is set when the patient has died: every open task but the one
 	// raised here closes, and what waits on the patient (MDT cases still
 	// to be discussed, open referrals) is withdrawn.
@@ -107,7 +113,7 @@ const KindDeathInformCareTeam = "death-inform-care-team"
 // every pathway task name and the date-driven kinds. Other kinds (tier
 // reviews, tasks raised by hand) are never closed by Sync.
 func ManagedKinds(cfg Config) []string {
-	kinds := []string{KindCarePlanReview, KindHolisticReviewOverdue, KindContactAfterDischarge}
+	kinds := []string{KindCarePlanReview, KindHolisticReviewOverdue, KindContactAfterDischarge, KindRegisteredElsewhere, KindDeregistered}
 	for _, pw := range cfg.Pathways {
 		for _, t := range pw.Tasks {
 			if !slices.Contains(kinds, t.Name) {
@@ -142,6 +148,7 @@ func Evaluate(s State, cfg Config) Outcome {
 		out.Raise = []joinedup.Task{t}
 		return out
 	}
+	s.registration(today, &out)
 	s.pathwayTasks(cfg, &out)
 	s.carePlanReview(today, &out)
 	s.holisticReview(cfg, today, &out)
@@ -226,7 +233,7 @@ func (s State) pathwayTasks(cfg Config, out *Outcome) {
 		for _, pt := range pw.Tasks {
 			current[pt.Name] = true
 			if done, why := s.completed(pt.Name); done {
-				out.Close = append(out.Close, Closure{pt.Name, why})
+				out.Close = append(out.Close, Closure{Kind: pt.Name, Reason: why})
 				continue
 			}
 			since := day(s.TierSince)
@@ -236,9 +243,7 @@ func (s State) pathwayTasks(cfg Config, out *Outcome) {
 				Due:    since.AddDate(0, 0, pt.DueWithinDays), Priority: 2,
 				DedupeKey: fmt.Sprintf("%s:%s:%s", pt.Name, string(s.Tier), date(since)),
 			}
-			if s.Tier == joinedup.TierRed {
-				t.Priority = 1
-			}
+			t.Priority = s.priority()
 			s.assign(&t, careRole(pt.Role))
 			out.Raise = append(out.Raise, t)
 		}
@@ -257,7 +262,7 @@ func (s State) pathwayTasks(cfg Config, out *Outcome) {
 		why = "no longer in the pathway: tier is now " + s.Tier.String()
 	}
 	for _, k := range others {
-		out.Close = append(out.Close, Closure{k, why})
+		out.Close = append(out.Close, Closure{Kind: k, Reason: why})
 	}
 }
 
@@ -277,16 +282,16 @@ func (s State) lastReview(kind joinedup.ReviewKind) (joinedup.Review, bool) {
 // when a review is held or the plan is saved with a later review date.
 func (s State) carePlanReview(today time.Time, out *Outcome) {
 	if s.Plan == nil || s.Plan.NextReview.IsZero() {
-		out.Close = append(out.Close, Closure{KindCarePlanReview, "no care plan review date"})
+		out.Close = append(out.Close, Closure{Kind: KindCarePlanReview, Reason: "no care plan review date"})
 		return
 	}
 	if r, ok := s.lastReview(joinedup.ReviewCarePlan); ok && !day(r.HeldOn).Before(day(s.Plan.SavedAt)) {
-		out.Close = append(out.Close, Closure{KindCarePlanReview, "care plan reviewed on " + date(r.HeldOn)})
+		out.Close = append(out.Close, Closure{Kind: KindCarePlanReview, Reason: "care plan reviewed on " + date(r.HeldOn)})
 		return
 	}
 	due := day(s.Plan.NextReview)
 	if due.After(today) {
-		out.Close = append(out.Close, Closure{KindCarePlanReview, "care plan next due for review on " + date(due)})
+		out.Close = append(out.Close, Closure{Kind: KindCarePlanReview, Reason: "care plan next due for review on " + date(due)})
 		return
 	}
 	t := joinedup.Task{
@@ -314,7 +319,7 @@ func reviewEvery(cfg Config) policy.Window {
 // patient leaves Red.
 func (s State) holisticReview(cfg Config, today time.Time, out *Outcome) {
 	if s.Tier != joinedup.TierRed {
-		out.Close = append(out.Close, Closure{KindHolisticReviewOverdue, "not Red"})
+		out.Close = append(out.Close, Closure{Kind: KindHolisticReviewOverdue, Reason: "not Red"})
 		return
 	}
 	every := reviewEvery(cfg)
@@ -324,7 +329,7 @@ func (s State) holisticReview(cfg Config, today time.Time, out *Outcome) {
 	}
 	due := from.AddDate(every.Years, every.Months, every.Days)
 	if !due.Before(today) {
-		out.Close = append(out.Close, Closure{KindHolisticReviewOverdue, "holistic review next due on " + date(due)})
+		out.Close = append(out.Close, Closure{Kind: KindHolisticReviewOverdue, Reason: "holistic review next due on " + date(due)})
 		return
 	}
 	t := joinedup.Task{
@@ -391,6 +396,6 @@ func (s State) contactAfterDischarge(cfg Config, today time.Time, out *Outcome) 
 		out.Raise = append(out.Raise, t)
 	}
 	if hasContact && !latest.IsZero() && !day(contact.HeldOn).Before(day(latest)) {
-		out.Close = append(out.Close, Closure{KindContactAfterDischarge, "contacted on " + date(contact.HeldOn)})
+		out.Close = append(out.Close, Closure{Kind: KindContactAfterDischarge, Reason: "contacted on " + date(contact.HeldOn)})
 	}
 }

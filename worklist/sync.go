@@ -70,6 +70,13 @@ func LoadState(ctx context.Context, q store.Querier, patientID string, asOf time
 	if s.CareTeam, err = store.CurrentCareTeam(ctx, q, patientID, asOf); err != nil {
 		return s, err
 	}
+	held, err := store.Holdings(ctx, q, patientID, p.PracticeID, asOf, KindRegisteredElsewhere)
+	if err != nil {
+		return s, err
+	}
+	for _, h := range held {
+		s.Elsewhere = append(s.Elsewhere, Holding(h))
+	}
 	switch plan, err := store.CurrentCarePlan(ctx, q, patientID); {
 	case err == nil:
 		s.Plan = &plan.Plan
@@ -145,20 +152,26 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 	var r Result
 	for _, c := range o.Close {
 		for _, t := range o.Raise {
-			if t.Kind == c.Kind {
+			if t.Kind == c.Kind && c.DueBefore.IsZero() {
 				return r, fmt.Errorf("worklist rules both raise and close %s for patient %s", c.Kind, o.PatientID)
 			}
 		}
 	}
 	for _, c := range o.Close {
-		n, err := store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
+		var n int
+		var err error
+		if c.DueBefore.IsZero() {
+			n, err = store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
+		} else {
+			n, err = store.CloseDueTasks(ctx, q, o.PatientID, c.Kind, c.Reason, c.DueBefore, now)
+		}
 		if err != nil {
 			return r, err
 		}
 		r.Closed += n
 	}
-	if o.PracticeID != "" {
-		n, err := store.FollowRegistration(ctx, q, o.PatientID, o.PracticeID, now)
+	for _, h := range o.Handover {
+		n, err := store.HandOver(ctx, q, o.PatientID, o.PracticeID, store.Holding(h), now)
 		if err != nil {
 			return r, err
 		}

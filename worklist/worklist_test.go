@@ -423,45 +423,120 @@ func TestSyncAtAPastDate(t *testing.T) {
 }
 
 // TestWorkFollowsRegistration: when a patient registers with another
-// practice, the open tasks held by the old practice's team move to the new
-// one's, saying so; a task held by a person stays with them.
+// practice, the old practice's team tasks and its GP's tasks move to the
+// new practice's team, its care-team places end (and with them its staff's
+// access), the new practice gets a task to take the care on and the old
+// one a notice that closes itself; a specialist's task and place stay. A
+// patient registered nowhere gets a task for the care coordinator and
+// nothing moves; registering again closes it.
 func TestWorkFollowsRegistration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		pid := e.patient(t, "p1")
-		other := joinedup.Organisation{ODS: "G85002", Name: "Brixton Hill", Kind: joinedup.OrgPractice, Source: joinedup.Source{System: "t", ID: "prac2"}}
-		other.ID = store.OrganisationID(other)
-		if _, err := store.Write(ctx, db, &store.Batch{Organisations: []joinedup.Organisation{other}}); err != nil {
+		next := joinedup.Organisation{ODS: "G85002", Name: "Brixton Hill", Kind: joinedup.OrgPractice, Source: joinedup.Source{System: "t", ID: "prac2"}}
+		next.ID = store.OrganisationID(next)
+		if _, err := store.Write(ctx, db, &store.Batch{Organisations: []joinedup.Organisation{next}}); err != nil {
 			t.Fatal(err)
 		}
-		team := must[joinedup.Task](t)(store.CreateTask(ctx, db, joinedup.Task{PatientID: pid, Kind: "manual", Title: "Book a review",
-			AssigneeOrg: e.practice, Due: asOf.AddDate(0, 0, 7), Priority: 2, CreatedAt: asOf}))
-		mine := must[joinedup.Task](t)(store.CreateTask(ctx, db, joinedup.Task{PatientID: pid, Kind: "manual", Title: "Ring the daughter",
-			AssigneeUser: e.users[joinedup.RoleCareCoordinator].ID, Due: asOf.AddDate(0, 0, 7), Priority: 2, CreatedAt: asOf}))
-		p := joinedup.Patient{ID: pid, Source: joinedup.Source{System: "t", ID: pid}, GivenName: pid, PracticeID: other.ID}
-		if _, err := store.Write(ctx, db, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
-			t.Fatal(err)
+		gp := must[joinedup.User](t)(store.CreateUser(ctx, db, joinedup.User{Username: "old-gp", DisplayName: "Dr Old", Role: joinedup.RoleGP,
+			OrganisationID: e.practice}, "", asOf))
+		must[store.CareTeamMember](t)(store.AddCareTeamMember(ctx, db, store.CareTeamMember{PatientID: pid, Role: joinedup.CareNamedProfessional,
+			UserID: gp.ID, Start: asOf.AddDate(0, 0, -30)}))
+		e.member(t, pid, joinedup.CareLeadSpecialist, joinedup.RoleLeadSpecialist)
+		task := func(title, user, org string) joinedup.Task {
+			return must[joinedup.Task](t)(store.CreateTask(ctx, db, joinedup.Task{PatientID: pid, Kind: "manual", Title: title,
+				AssigneeUser: user, AssigneeOrg: org, Due: asOf.AddDate(0, 0, 7), Priority: 2, CreatedAt: asOf}))
 		}
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			r, err := worklist.Sync(ctx, tx, config(t), pid, asOf, asOf)
-			if err == nil && r.Assigned != 1 {
-				t.Errorf("moved %d tasks, want 1", r.Assigned)
+		team := task("Book a review", "", e.practice)
+		gps := task("Check the bloods", gp.ID, e.practice)
+		specialist := task("Clinic letter", e.users[joinedup.RoleLeadSpecialist].ID, "")
+		register := func(practice string) {
+			t.Helper()
+			p := joinedup.Patient{ID: pid, Source: joinedup.Source{System: "t", ID: pid}, GivenName: pid, PracticeID: practice}
+			if _, err := store.Write(ctx, db, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
+				t.Fatal(err)
 			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
 		}
-		for _, x := range must[[]joinedup.Task](t)(store.OpenTasks(ctx, db, pid)) {
-			switch x.ID {
-			case team.ID:
-				if x.AssigneeOrg != other.ID || !strings.Contains(x.Note, "Moved to the practice") {
-					t.Errorf("the team's task: held by %s, note %q", x.AssigneeOrg, x.Note)
-				}
-			case mine.ID:
-				if x.AssigneeUser != e.users[joinedup.RoleCareCoordinator].ID {
-					t.Errorf("a person's task moved: %+v", x)
+		sync := func(at time.Time) worklist.Result {
+			t.Helper()
+			var r worklist.Result
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				r, err = worklist.Sync(ctx, tx, config(t), pid, at, at)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		open := func() map[string]joinedup.Task {
+			t.Helper()
+			m := map[string]joinedup.Task{}
+			for _, x := range must[[]joinedup.Task](t)(store.OpenTasks(ctx, db, pid)) {
+				m[x.ID] = x
+				if x.Kind != "manual" {
+					m[x.Kind] = x
 				}
 			}
+			return m
+		}
+		sync(asOf) // nothing has moved yet
+		if got := open(); len(got) != 3 {
+			t.Fatalf("before the move: %d open tasks, want the 3 made by hand: %v", len(got), got)
+		}
+
+		register(next.ID)
+		if r := sync(asOf); r.Assigned != 2 {
+			t.Errorf("moved %d tasks, want 2", r.Assigned)
+		}
+		got := open()
+		for _, id := range []string{team.ID, gps.ID} {
+			if x := got[id]; x.AssigneeOrg != next.ID || x.AssigneeUser != "" || !strings.Contains(x.Note, "Moved from Lambeth Walk") {
+				t.Errorf("%q: held by %s/%s, note %q; want the new practice's team, saying so", x.Title, x.AssigneeOrg, x.AssigneeUser, x.Note)
+			}
+		}
+		if x := got[specialist.ID]; x.AssigneeUser != e.users[joinedup.RoleLeadSpecialist].ID {
+			t.Errorf("the specialist's task moved: %+v", x)
+		}
+		if x, ok := got[worklist.KindRegistrationHandover]; !ok || x.AssigneeOrg != next.ID || !strings.Contains(x.Title, "Lambeth Walk") {
+			t.Errorf("the new practice's handover task: %+v", x)
+		}
+		if x, ok := got[worklist.KindRegisteredElsewhere]; !ok || x.AssigneeOrg != e.practice || strings.Contains(x.Reason, "Brixton") {
+			t.Errorf("the old practice's notice (which must not say where the patient went): %+v", x)
+		}
+		for _, m := range must[[]store.CareTeamMember](t)(store.CurrentCareTeam(ctx, db, pid, asOf.Add(time.Hour))) {
+			if m.UserID == gp.ID {
+				t.Errorf("the old GP is still on the care team: %+v", m)
+			}
+		}
+		if rel := must[joinedup.Relationship](t)(store.RelationshipFor(ctx, db, gp, pid, asOf.Add(time.Hour))); rel.Registered || rel.CareTeam {
+			t.Errorf("the old GP still has a relationship: %+v", rel)
+		}
+		if r := sync(asOf); r != (worklist.Result{}) {
+			t.Errorf("a second sync changed %+v", r)
+		}
+		sync(asOf.AddDate(0, 0, worklist.NoticeDays+1))
+		if _, ok := open()[worklist.KindRegisteredElsewhere]; ok {
+			t.Errorf("the notice to the old practice is still open after %d days", worklist.NoticeDays+1)
+		}
+
+		// Registered nowhere: the coordinator finds out where; nothing moves.
+		e.member(t, pid, joinedup.CareCoordinator, joinedup.RoleCareCoordinator)
+		register("")
+		later := asOf.AddDate(0, 1, 0)
+		sync(later)
+		got = open()
+		if x, ok := got[worklist.KindDeregistered]; !ok || x.AssigneeUser != e.users[joinedup.RoleCareCoordinator].ID ||
+			!strings.Contains(x.Reason, "Brixton Hill") {
+			t.Errorf("the coordinator's task for a patient registered nowhere: %+v", x)
+		}
+		if x := got[team.ID]; x.AssigneeOrg != next.ID {
+			t.Errorf("a task moved from the practice left, with no practice to move to: %+v", x)
+		}
+		register(next.ID)
+		sync(later)
+		if _, ok := open()[worklist.KindDeregistered]; ok {
+			t.Error("registered again, the task to find the practice is still open")
 		}
 	})
 }

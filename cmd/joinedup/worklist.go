@@ -56,6 +56,6 @@ func runWorklistSync(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("worklist synced", "as_of", asOf.Format(time.DateOnly), "patients", b.Patients, "raised", b.Raised, "closed", b.Closed,
 		"took", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(e.stdout, "worklist sync as of %s: %d patients; %d tasks raised, %d closed\n", asOf.Format(time.DateOnly), b.Patients, b.Raised, b.Closed)
+	fmt.Fprintf(e.stdout, "worklist sync as of %s: %d patients; %d tasks raised, %d closed, %d handed on\n", asOf.Format(time.DateOnly), b.Patients, b.Raised, b.Closed, b.Assigned)
 	return nil
 }
