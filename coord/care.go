@@ -435,6 +435,20 @@ func orgRef(ctx context.Context, q store.Querier, fe joinedup.FieldErrors, field
 	return id, err
 }
 
+// FollowRecords syncs the worklists of the patients whose registration or
+// death changed since before (worklist.Standings taken before an import),
+// so a death or a move that arrives in an import does what it calls for
+// then. It returns what the syncs did and how many patients changed.
+func (s *Service) FollowRecords(ctx context.Context, a Actor, before map[string]worklist.Standing) (worklist.Result, int, error) {
+	after, err := worklist.Standings(ctx, s.db)
+	if err != nil {
+		return worklist.Result{}, 0, err
+	}
+	ids := worklist.Changed(before, after)
+	r, err := s.SyncWorklists(ctx, a, ids)
+	return r, len(ids), err
+}
+
 // SyncWorklists brings each patient's tasks in step with their record as
 // of the actor's day: what changed in a record that came in from outside
 // (an import, a death reported by the practice) raises, closes and

@@ -68,17 +68,65 @@ type Batch struct {
 	Result
 }
 
-// SyncAll runs Sync for every patient the rules can concern — those with a
-// confirmed tier, a care plan or an open task — at asOf, committing every
-// batchSize patients, for the date-driven events (reviews due, reviews
-// overdue, contacts after discharge).
+// concerned selects the ids of the patients the rules can concern: those
+// with a confirmed tier, a care plan, an open task, a care team, an MDT
+// case or an open referral.
+const concerned = `SELECT patient_id FROM current_tiers
+	UNION SELECT patient_id FROM current_care_plans
+	UNION SELECT patient_id FROM tasks WHERE status IN ('open', 'in-progress')
+	UNION SELECT patient_id FROM care_team_members
+	UNION SELECT patient_id FROM mdt_cases
+	UNION SELECT patient_id FROM referrals WHERE closed_at IS NULL`
+
+// Standing is what, changed by a record from outside (an import), calls
+// for a patient's worklist to be synced: the practice they are registered
+// with and whether they have died.
+type Standing struct {
+	PracticeID string
+	Died       bool
+}
+
+// Standings returns the standing of every patient the rules can concern.
+// Taken before and after an import, Changed names whom to sync.
+func Standings(ctx context.Context, q store.Querier) (map[string]Standing, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.id, COALESCE(p.practice_id, ''), p.deceased IS NOT NULL FROM patients p
+		WHERE p.id IN (`+concerned+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("read where patients are registered: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Standing{}
+	for rows.Next() {
+		var id string
+		var s Standing
+		if err := rows.Scan(&id, &s.PracticeID, &s.Died); err != nil {
+			return nil, fmt.Errorf("read where patients are registered: %w", err)
+		}
+		out[id] = s
+	}
+	return out, rows.Err()
+}
+
+// Changed returns, sorted, the patients whose standing differs between
+// before and after.
+func Changed(before, after map[string]Standing) []string {
+	var ids []string
+	for id, b := range before {
+		if a, ok := after[id]; ok && a != b {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// SyncAll runs Sync for every patient the rules can concern (see
+// concerned) at asOf, committing every batchSize patients, for the
+// date-driven events (reviews due, reviews overdue, contacts after
+// discharge) and registrations changed since the last run.
 func SyncAll(ctx context.Context, db *store.DB, cfg Config, asOf, now time.Time, batchSize int) (Batch, error) {
 	var ids []string
-	rows, err := db.QueryContext(ctx, `SELECT patient_id FROM current_tiers
-		UNION SELECT patient_id FROM current_care_plans
-		UNION SELECT patient_id FROM tasks WHERE status IN ('open', 'in-progress')
-		UNION SELECT patient_id FROM care_team_members
-		ORDER BY 1`)
+	rows, err := db.QueryContext(ctx, concerned+` ORDER BY 1`)
 	if err != nil {
 		return Batch{}, fmt.Errorf("list patients to sync: %w", err)
 	}

@@ -9,8 +9,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
 )
 
 // exitRejects is import's status when it finished but rejected some records.
@@ -50,12 +52,19 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if isTerminal(e.stderr) {
 		opt.Progress = progressLine(e.stderr)
 	}
+	before, err := worklist.Standings(ctx, db)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, err := importer.Import(ctx, db, fs.Args(), opt)
 	if opt.Progress != nil {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	printImportSummary(e.stdout, sum, time.Since(start))
+	if ferr := followRecords(ctx, e, db, before); ferr != nil {
+		return ferr
+	}
 	if err != nil {
 		return exitCodeError{code: exitUsage, err: err}
 	}
@@ -70,6 +79,20 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			where = "; see " + *rejectsPath
 		}
 		return exitCodeError{code: exitRejects, err: fmt.Errorf("%d record(s) rejected%s", n, where)}
+	}
+	return nil
+}
+
+// followRecords syncs the worklists of the patients the import moved to
+// another practice or recorded as dead, whatever else the import did.
+func followRecords(ctx context.Context, e *env, db *store.DB, before map[string]worklist.Standing) error {
+	r, n, err := coord.New(db, e.log).FollowRecords(ctx, coord.System("joinedup import", time.Now().UTC()), before)
+	if err != nil {
+		return fmt.Errorf("worklists of patients who moved or died: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "worklists: %d patients moved practice or died; %d tasks raised, %d closed, %d handed on\n",
+			n, r.Raised, r.Closed, r.Assigned)
 	}
 	return nil
 }
