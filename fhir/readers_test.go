@@ -239,7 +239,9 @@ func TestRefsResolve(t *testing.T) {
 		{"Patient/123/_history/4", Ref{Type: "Patient", ID: "123"}, ""},
 		{"https://example.org/fhir/R4/Encounter/e-1.2", Ref{Type: "Encounter", ID: "e-1.2"}, ""},
 		{"https://server/fhir/Organization/o9", Ref{Type: "Organization", ID: "o9"}, ""},
-		{"urn:uuid:zzz", Ref{}, `unresolved reference "urn:uuid:zzz"`},
+		{"urn:uuid:0c6b1f3d-edb2-422b-a0af-a262fb90ed07", Ref{ID: "0c6b1f3d-edb2-422b-a0af-a262fb90ed07"}, ""}, // not an entry: the record with that id
+		{"urn:uuid:a/b", Ref{}, `unresolved reference "urn:uuid:a/b"`},
+		{"urn:oid:1.2.3", Ref{}, `unresolved reference "urn:oid:1.2.3"`},
 		{"#med1", Ref{}, `unresolved reference "#med1"`},
 		{"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999974493", Ref{}, `unresolved reference "Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999974493"`},
 		{"123", Ref{}, `unresolved reference "123"`},

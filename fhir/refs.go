@@ -80,6 +80,13 @@ func (rs *Refs) Resolve(ref string) (Ref, error) {
 			return r, nil
 		}
 	}
+	// A "urn:uuid:" reference no entry of this Bundle names is to the
+	// record with that id elsewhere in the import or already held: that is
+	// how a transaction Bundle split into Bulk Data files refers, since the
+	// split keeps each resource's id but not its fullUrl.
+	if id, ok := strings.CutPrefix(ref, "urn:uuid:"); ok && ValidID(id) {
+		return Ref{ID: id}, nil
+	}
 	if strings.HasPrefix(ref, "urn:") || strings.HasPrefix(ref, "#") || strings.IndexByte(ref, '?') >= 0 {
 		return Ref{}, fmt.Errorf("%w %q", ErrUnresolvedReference, ref)
 	}
@@ -97,7 +104,7 @@ func (rs *Refs) Resolve(ref string) (Ref, error) {
 	if j := strings.LastIndexByte(typ, '/'); j >= 0 {
 		typ = typ[j+1:]
 	}
-	if !validType(typ) || !validID(id) {
+	if !validType(typ) || !ValidID(id) {
 		return Ref{}, fmt.Errorf("%w %q", ErrUnresolvedReference, ref)
 	}
 	return Ref{Type: typ, ID: id}, nil
@@ -136,8 +143,8 @@ func validType(s string) bool {
 	return true
 }
 
-// validID reports whether s is a FHIR id: 1–64 of [A-Za-z0-9-.].
-func validID(s string) bool {
+// ValidID reports whether s is a FHIR id: 1–64 of [A-Za-z0-9-.].
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -385,27 +386,53 @@ var ErrUnsupportedType = errors.New("resource type not imported")
 // joinedup.Medication, joinedup.Encounter, joinedup.Appointment,
 // joinedup.Carer and joinedup.Organisation.
 func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
-	switch resourceType {
-	case "Patient":
-		return decodeMap(raw, system, refs, PatientToDomain)
-	case "Condition":
-		return decodeMap(raw, system, refs, ConditionToDomain)
-	case "Observation":
-		return decodeMap(raw, system, refs, ObservationToDomain)
-	case "MedicationRequest":
-		return decodeMap(raw, system, refs, MedicationRequestToDomain)
-	case "MedicationStatement":
-		return decodeMap(raw, system, refs, MedicationStatementToDomain)
-	case "Encounter":
-		return decodeMap(raw, system, refs, EncounterToDomain)
-	case "Appointment":
-		return decodeMap(raw, system, refs, AppointmentToDomain)
-	case "RelatedPerson":
-		return decodeMap(raw, system, refs, RelatedPersonToDomain)
-	case "Organization":
-		return decodeMap(raw, system, refs, OrganizationToDomain)
+	m, ok := mappers[resourceType]
+	if !ok {
+		return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
 	}
-	return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
+	return m(raw, system, refs)
+}
+
+// mappers are the importer's resource types, each with its mapping.
+var mappers = map[string]func(raw []byte, system string, refs *Refs) (any, Links, error){
+	"Patient":             mapTo(PatientToDomain),
+	"Condition":           mapTo(ConditionToDomain),
+	"Observation":         mapTo(ObservationToDomain),
+	"MedicationRequest":   mapTo(MedicationRequestToDomain),
+	"MedicationStatement": mapTo(MedicationStatementToDomain),
+	"Encounter":           mapTo(EncounterToDomain),
+	"Appointment":         mapTo(AppointmentToDomain),
+	"RelatedPerson":       mapTo(RelatedPersonToDomain),
+	"Organization":        mapTo(OrganizationToDomain),
+}
+
+// Imports reports whether ToDomain maps resources of this type.
+func Imports(resourceType string) bool {
+	_, ok := mappers[resourceType]
+	return ok
+}
+
+// WithID returns the raw JSON of a resource with its id set to id. It is
+// for resources sent without one (an empty id is overwritten too: with
+// two "id" members, the last is the one decoded).
+func WithID(raw []byte, id string) []byte {
+	raw = bytes.TrimRight(raw, " \t\r\n")
+	if len(raw) < 2 || raw[len(raw)-1] != '}' {
+		return raw // not an object: decoding it fails and says so
+	}
+	q, _ := json.Marshal(id)
+	out := make([]byte, 0, len(raw)+len(q)+8)
+	out = append(out, raw[:len(raw)-1]...)
+	if len(bytes.TrimSpace(raw[1:len(raw)-1])) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, `"id":`...)
+	out = append(out, q...)
+	return append(out, '}')
+}
+
+func mapTo[R any, D any](fn func(*R, string, *Refs) (D, Links, error)) func([]byte, string, *Refs) (any, Links, error) {
+	return func(raw []byte, system string, refs *Refs) (any, Links, error) { return decodeMap(raw, system, refs, fn) }
 }
 
 func decodeMap[R any, D any](raw []byte, system string, refs *Refs, fn func(*R, string, *Refs) (D, Links, error)) (any, Links, error) {

@@ -137,9 +137,9 @@ func TestMappingErrors(t *testing.T) {
 			return err
 		}, `Condition/c1: subject: Group/g1 is not a Patient`},
 		{"condition subject unresolved urn", func() error {
-			_, _, err := ConditionToDomain(decode[Condition](t, `{"resourceType":"Condition","id":"c1",`+code+`,"subject":{"reference":"urn:uuid:0000"}}`), "s", NewRefs())
+			_, _, err := ConditionToDomain(decode[Condition](t, `{"resourceType":"Condition","id":"c1",`+code+`,"subject":{"reference":"urn:oid:1.2.3"}}`), "s", NewRefs())
 			return err
-		}, `Condition/c1: subject: unresolved reference "urn:uuid:0000"`},
+		}, `Condition/c1: subject: unresolved reference "urn:oid:1.2.3"`},
 		{"condition bad onset period", func() error {
 			_, _, err := ConditionToDomain(decode[Condition](t, `{"resourceType":"Condition",`+code+`,`+subj+`,"onsetPeriod":{"start":"2019-1"}}`), "s", nil)
 			return err

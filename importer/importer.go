@@ -2,6 +2,9 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash/maphash"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/store"
 )
@@ -323,6 +327,10 @@ type importer struct {
 	// files of a Bulk Data export link their records without a database
 	// look-up per batch. Past maxKnown entries, patients are looked up.
 	known map[string]string
+	// seen holds a hash of the content of each record read, by a hash of
+	// its type and id, to find two records with one id.
+	seen map[uint64]uint64
+	seed maphash.Seed
 }
 
 // maxKnown bounds the patients an import remembers (about 150 bytes each).
@@ -395,6 +403,12 @@ func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error 
 		if err != nil {
 			return err
 		}
+		if e.ID == "" && e.FullURL != "" {
+			// An entry without an id is known by its fullUrl.
+			if r, err := (*fhir.Refs)(nil).Resolve(e.FullURL); err == nil && r.ID != "" {
+				e.ID, e.Resource = r.ID, fhir.WithID(e.Resource, r.ID)
+			}
+		}
 		refs.Add(e.FullURL, e.ResourceType, e.ID)
 		entries = append(entries, e)
 	}
@@ -427,17 +441,86 @@ func typeRank(t string) int {
 // mapRecord decodes and maps one resource, rejecting it when it cannot be
 // mapped and skipping types JoinedUp does not import.
 func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs, line int, entry *int) (pending, bool) {
-	rec, links, err := fhir.ToDomain(typ, raw, im.opt.Source, refs)
-	if errors.Is(err, fhir.ErrUnsupportedType) {
+	fail := func(reason string) (pending, bool) {
+		im.reject(Reject{File: path, Line: line, Entry: entry, ResourceType: typ, ID: shorten(id), Reason: reason})
+		return pending{}, false
+	}
+	if !fhir.IsResourceType(typ) {
+		im.tally(typ, func(c *Counts) { c.Read++ })
+		return fail(fmt.Sprintf("resourceType %q is not a FHIR R4 resource type", shorten(typ)))
+	}
+	if !fhir.Imports(typ) {
 		im.tally(typ, func(c *Counts) { c.Skipped++ })
 		return pending{}, false
 	}
 	im.tally(typ, func(c *Counts) { c.Read++ })
+	switch {
+	case id == "":
+		// Records are recognised by (source, id), so records without an
+		// id would all be one record. One from its content is the same
+		// each time the same record is sent, and differs from every other.
+		id = contentID(im.opt.Source, typ, raw)
+		raw = fhir.WithID(raw, id)
+	case !fhir.ValidID(id):
+		return fail(fmt.Sprintf("id %q is not a FHIR id (1 to 64 letters, digits, '-' or '.')", shorten(id)))
+	}
+	rec, links, err := fhir.ToDomain(typ, raw, im.opt.Source, refs)
 	if err != nil {
-		im.reject(Reject{File: path, Line: line, Entry: entry, ResourceType: typ, ID: id, Reason: err.Error()})
-		return pending{}, false
+		return fail(err.Error())
+	}
+	if err := im.once(typ, id, rec); err != nil {
+		return fail(err.Error())
 	}
 	return pending{rec: rec, links: links, typ: typ, id: id, line: line, entry: entry}, true
+}
+
+// shorten cuts what a reject quotes from a record to a readable length.
+func shorten(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:80], "") + "…"
+}
+
+// contentID is the id of a record sent without one: a hash of its source,
+// type and content.
+func contentID(source, typ string, raw []byte) string {
+	h := sha256.New()
+	for _, b := range [][]byte{[]byte(source), {0}, []byte(typ), {0}, raw} {
+		h.Write(b)
+	}
+	return "sha256-" + hex.EncodeToString(h.Sum(nil)[:24])
+}
+
+// maxSeen bounds the records an import remembers to find two with one id
+// (16 bytes each, so about 130 MB at the bound); past it, records already
+// remembered are still checked.
+const maxSeen = 8_000_000
+
+// once returns a conflict error when this import has already read a
+// record of this type and id with different content: which of the two is
+// right cannot be told, and the last one read must not silently win.
+func (im *importer) once(typ, id string, rec any) error {
+	if im.seen == nil {
+		im.seen = map[uint64]uint64{}
+		im.seed = maphash.MakeSeed()
+	}
+	key := maphash.String(im.seed, typ+"/"+id)
+	content, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("%s/%s: %w", typ, id, err)
+	}
+	sum := maphash.Bytes(im.seed, content)
+	if was, ok := im.seen[key]; ok {
+		if was != sum {
+			return fmt.Errorf("%s/%s: %w: another record with this id and different content was read earlier in this import", typ, id, joinedup.ErrConflict)
+		}
+		return nil
+	}
+	if len(im.seen) < maxSeen {
+		im.seen[key] = sum
+	}
+	return nil
 }
 
 // ndjson imports Bulk Data NDJSON in batches of records, each batch one

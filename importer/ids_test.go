@@ -1,0 +1,163 @@
+package importer_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/joinedup/joinedup/importer"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/store/storetest"
+)
+
+const (
+	idPatient = `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"birthDate":"1950-01-02"}`
+	bmiCode   = `"status":"final","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://loinc.org","code":"39156-5"}]}`
+)
+
+func bmi(id string, value string) string {
+	idPart := ""
+	if id != "-" {
+		idPart = `"id":` + id + `,`
+	}
+	return `{"resourceType":"Observation",` + idPart + bmiCode + `,"effectiveDateTime":"2024-01-0` + value[:1] + `","valueQuantity":{"value":` + value + `}}`
+}
+
+// TestRecordIDs shows what an import does with the ids of the records it
+// reads: records without one are kept apart, a record repeated is one
+// record, two different records with one id are a conflict, and an id that
+// is not a FHIR id is rejected, as is a type that is not FHIR's.
+func TestRecordIDs(t *testing.T) {
+	tests := []struct {
+		name         string
+		lines        []string
+		observations int      // rows after the import
+		imported     int      // Observations imported
+		rejects      []string // reasons, in order
+		again        int      // Observations unchanged on a re-run
+	}{
+		{"no ids", []string{bmi("-", "31"), bmi("-", "32"), bmi("-", "33")}, 3, 3, nil, 3},
+		{"empty ids", []string{bmi(`""`, "31"), bmi(`""`, "32")}, 2, 2, nil, 2},
+		{"the same record twice without an id", []string{bmi("-", "31"), bmi("-", "31")}, 1, 1, nil, 2},
+		{"the same record twice", []string{bmi(`"o1"`, "31"), bmi(`"o1"`, "31")}, 1, 1, nil, 2},
+		{"two records with one id", []string{bmi(`"o1"`, "31"), bmi(`"o1"`, "35")}, 1, 1,
+			[]string{"Observation/o1: conflict: another record with this id and different content was read earlier in this import"}, 1},
+		{"path in the id", []string{bmi(`"../../etc/passwd"`, "31")}, 0, 0,
+			[]string{`id "../../etc/passwd" is not a FHIR id (1 to 64 letters, digits, '-' or '.')`}, 0},
+		{"id too long", []string{bmi(`"`+strings.Repeat("a", 5000)+`"`, "31")}, 0, 0,
+			[]string{`id "` + strings.Repeat("a", 80) + `…" is not a FHIR id (1 to 64 letters, digits, '-' or '.')`}, 0},
+		{"id not a string", []string{bmi(`7`, "31")}, 0, 0, []string{"line 2: invalid JSON: json: cannot unmarshal number into Go struct field resourceHead.id of type string"}, 0},
+		{"misspelled type", []string{strings.Replace(bmi(`"o1"`, "31"), "Observation", "Observaton", 1)}, 0, 0,
+			[]string{`resourceType "Observaton" is not a FHIR R4 resource type`}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.Open(t, store.SQLite)
+			path := filepath.Join(t.TempDir(), "in.ndjson")
+			if err := os.WriteFile(path, []byte(idPatient+"\n"+strings.Join(tt.lines, "\n")+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sum, rejects := importAll(t, db, importer.Options{}, path)
+			var reasons []string
+			for _, r := range rejects {
+				reasons = append(reasons, r.Reason)
+				if r.File != path || r.Line < 2 {
+					t.Errorf("reject %+v names no file and line", r)
+				}
+			}
+			if strings.Join(reasons, "\n") != strings.Join(tt.rejects, "\n") {
+				t.Errorf("rejects\n%s\nwant\n%s", strings.Join(reasons, "\n"), strings.Join(tt.rejects, "\n"))
+			}
+			counts, _ := store.Counts(ctx, db)
+			if counts["observations"] != tt.observations {
+				t.Errorf("%d observations kept, want %d", counts["observations"], tt.observations)
+			}
+			if c := sum.ByType["Observation"]; c != nil && c.Imported != tt.imported || c == nil && tt.imported != 0 {
+				t.Errorf("summary %+v, want %d imported", c, tt.imported)
+			}
+			before, _ := store.Checksum(ctx, db)
+			again, _ := importAll(t, db, importer.Options{}, path)
+			if c := again.ByType["Observation"]; c != nil && (c.Imported != 0 || c.Unchanged != tt.again) {
+				t.Errorf("re-run %+v, want %d unchanged", c, tt.again)
+			}
+			if after, _ := store.Checksum(ctx, db); after != before {
+				t.Error("re-run changed the database")
+			}
+		})
+	}
+}
+
+// TestSplitBundleReferences imports Synthea's transaction Bundles split
+// into one NDJSON file per type, as a Bulk Data export of them would be:
+// each record keeps its id, and its references stay "urn:uuid:<id>". They
+// land as the Bundles do.
+func TestSplitBundleReferences(t *testing.T) {
+	src := fixtures("synthea-r4-bundles")
+	files, _ := filepath.Glob(filepath.Join(src, "*.json.gz"))
+	dir := t.TempDir()
+	out := map[string]*os.File{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b struct {
+			Entry []struct {
+				Resource json.RawMessage `json:"resource"`
+			} `json:"entry"`
+		}
+		if err := json.NewDecoder(zr).Decode(&b); err != nil {
+			t.Fatal(err)
+		}
+		fh.Close()
+		for _, e := range b.Entry {
+			var head struct{ ResourceType string }
+			json.Unmarshal(e.Resource, &head)
+			w := out[head.ResourceType]
+			if w == nil {
+				if w, err = os.Create(filepath.Join(dir, head.ResourceType+".ndjson")); err != nil {
+					t.Fatal(err)
+				}
+				out[head.ResourceType] = w
+			}
+			var line bytes.Buffer
+			if err := json.Compact(&line, e.Resource); err != nil {
+				t.Fatal(err)
+			}
+			line.WriteByte('\n')
+			w.Write(line.Bytes())
+		}
+	}
+	for _, w := range out {
+		w.Close()
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "Condition.ndjson")); !strings.Contains(string(b), `urn:uuid:`) {
+		t.Fatal("the split files hold no urn:uuid references")
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ref := storetest.Open(t, db.Engine)
+		importAll(t, ref, importer.Options{Source: "synthea"}, src)
+		want, _ := store.Counts(ctx, ref)
+		sum, rejects := importAll(t, db, importer.Options{Source: "synthea"}, dir)
+		if len(rejects) != 0 {
+			t.Fatalf("%d rejects, first %+v", len(rejects), rejects[0])
+		}
+		got, _ := store.Counts(ctx, db)
+		for _, table := range []string{"patients", "conditions", "observations", "medications", "encounters"} {
+			if got[table] != want[table] || got[table] == 0 {
+				t.Errorf("%s: %d from the split files, %d from the Bundles", table, got[table], want[table])
+			}
+		}
+		if sum.Rejected() != 0 {
+			t.Errorf("summary rejected %d", sum.Rejected())
+		}
+	})
+}
