@@ -432,7 +432,9 @@ func WithID(raw []byte, id string) []byte {
 }
 
 func mapTo[R any, D any](fn func(*R, string, *Refs) (D, Links, error)) func([]byte, string, *Refs) (any, Links, error) {
-	return func(raw []byte, system string, refs *Refs) (any, Links, error) { return decodeMap(raw, system, refs, fn) }
+	return func(raw []byte, system string, refs *Refs) (any, Links, error) {
+		return decodeMap(raw, system, refs, fn)
+	}
 }
 
 func decodeMap[R any, D any](raw []byte, system string, refs *Refs, fn func(*R, string, *Refs) (D, Links, error)) (any, Links, error) {
