@@ -15,9 +15,10 @@ type NHSNumber string
 
 // Errors returned by ParseNHSNumber, so callers can tell them apart.
 var (
-	ErrNHSNumberLength   = errors.New("an NHS number has 10 digits")
-	ErrNHSNumberChar     = errors.New("an NHS number has only digits, spaces and dashes")
-	ErrNHSNumberChecksum = errors.New("NHS number fails the Modulus 11 check")
+	ErrNHSNumberLength    = errors.New("an NHS number has 10 digits")
+	ErrNHSNumberChar      = errors.New("an NHS number has only digits, spaces and dashes")
+	ErrNHSNumberChecksum  = errors.New("NHS number fails the Modulus 11 check")
+	ErrNHSNumberNotIssued = errors.New("NHS number is never issued: it passes the Modulus 11 check but is a placeholder (ten equal digits, or starting 00)")
 )
 
 // ParseNHSNumber accepts an NHS number written with or without spaces or
@@ -46,7 +47,28 @@ func ParseNHSNumber(s string) (NHSNumber, error) {
 	if c, ok := nhsCheckDigit(digits[:9]); !ok || c != digits[9]-'0' {
 		return "", fmt.Errorf("parse NHS number %q: %w", s, ErrNHSNumberChecksum)
 	}
+	if !issuable(digits) {
+		return "", fmt.Errorf("parse NHS number %q: %w", s, ErrNHSNumberNotIssued)
+	}
 	return NHSNumber(digits[:]), nil
+}
+
+// issuable reports whether a number that passes the check could be a
+// person's. Every ten-equal-digit number passes Modulus 11 (54 ≡ -1 mod 11),
+// so 0000000000 and 9999999999 are typed as "unknown" in practice systems;
+// no range starts 00 (England and Wales issue 400–499 and 600–799 million,
+// Scotland's CHI starts with a day of the month, 01–31, Northern Ireland
+// 320–399, tests 999).
+func issuable(d [10]byte) bool {
+	if d[0] == '0' && d[1] == '0' {
+		return false
+	}
+	for _, c := range d[1:] {
+		if c != d[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // nhsCheckDigit computes the Modulus 11 check digit of the first nine digits.

@@ -34,6 +34,13 @@ func TestParseNHSNumber(t *testing.T) {
 		{in: "943.476.5919", wantErr: joinedup.ErrNHSNumberChar},
 		// 100000001x: weighted sum 12 gives check digit 10, which no number can have.
 		{in: "1000000010", wantErr: joinedup.ErrNHSNumberChecksum},
+		// Pass the check, but are placeholders no one is given.
+		{in: "0000000000", wantErr: joinedup.ErrNHSNumberNotIssued},
+		{in: "1111111111", wantErr: joinedup.ErrNHSNumberNotIssued},
+		{in: "999 999 9999", wantErr: joinedup.ErrNHSNumberNotIssued},
+		{in: "0012345679", wantErr: joinedup.ErrNHSNumberNotIssued},
+		// A Scottish CHI number (day 01) is issued.
+		{in: "0101011237", want: "0101011237"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

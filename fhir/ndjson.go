@@ -27,6 +27,19 @@ type Line struct {
 	Err      error
 }
 
+// ErrTruncated is returned by NDJSONReader.Next when the file ends part-way
+// through a line.
+var ErrTruncated = errors.New("the file ends part-way through a record: it was cut off")
+
+// LineError is a file that could not be read past a line.
+type LineError struct {
+	Line int // from 1
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
 // NDJSONReader reads FHIR Bulk Data NDJSON: one resource per line.
 type NDJSONReader struct {
 	r   *bufio.Reader
@@ -50,12 +63,16 @@ func NewNDJSONReader(r io.Reader) *NDJSONReader {
 func (nr *NDJSONReader) SetMaxLineSize(n int) { nr.max = n }
 
 // Next returns the next non-blank line. The error is io.EOF at the end of
-// input or a read error; problems with the line itself are in Line.Err.
+// input, ErrTruncated for a last line cut off, or a read error (such as a
+// compressed file cut off); problems with the line itself are in Line.Err.
 func (nr *NDJSONReader) Next() (Line, error) {
 	for {
 		line, tooLong, err := nr.readLine()
-		if err != nil && (err != io.EOF || len(line) == 0 && !tooLong) {
+		if err == io.EOF && len(line) == 0 && !tooLong {
 			return Line{}, err
+		}
+		if err != nil && err != io.EOF {
+			return Line{}, &LineError{Line: nr.n + 1, Err: err}
 		}
 		nr.n++
 		if tooLong {
@@ -70,8 +87,14 @@ func (nr *NDJSONReader) Next() (Line, error) {
 		}
 		l := Line{Number: nr.n, Resource: line}
 		var head resourceHead
-		if err := json.Unmarshal(line, &head); err != nil {
-			l.Err = fmt.Errorf("line %d: invalid JSON: %w", nr.n, err)
+		if jerr := json.Unmarshal(line, &head); jerr != nil {
+			if err == io.EOF && !json.Valid(line) {
+				// The last line has no newline and is not whole: the
+				// file was cut off, and what came before it may be
+				// the first part of a record set too.
+				return Line{}, &LineError{Line: nr.n, Err: ErrTruncated}
+			}
+			l.Err = fmt.Errorf("line %d: invalid JSON: %w", nr.n, jerr)
 		} else if head.ResourceType == "" {
 			l.Err = fmt.Errorf("line %d: %w", nr.n, errors.New("resourceType missing"))
 		}

@@ -312,3 +312,44 @@ func FuzzNDJSONReader(f *testing.F) {
 		}
 	})
 }
+
+// A file cut off part-way through its last line says so, with the line; a
+// last line that is whole but has no newline is a record like any other,
+// and a whole line that is not JSON is that line's problem only.
+func TestNDJSONReaderTruncated(t *testing.T) {
+	tests := []struct {
+		name, in string
+		lines    int
+		err      string
+	}{
+		{"cut in a record", "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n{\"resourceType\":\"Pat", 1,
+			"line 2: the file ends part-way through a record: it was cut off"},
+		{"whole last line without newline", "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n{\"resourceType\":\"Patient\",\"id\":\"2\"}", 2, ""},
+		{"bad line then more", "{\"resourceType\":\"Pat\n{\"resourceType\":\"Patient\",\"id\":\"2\"}\n", 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nr := NewNDJSONReader(strings.NewReader(tt.in))
+			n := 0
+			for {
+				_, err := nr.Next()
+				if err == io.EOF {
+					if tt.err != "" {
+						t.Fatalf("no error, want %q", tt.err)
+					}
+					break
+				}
+				if err != nil {
+					if err.Error() != tt.err || !errors.Is(err, ErrTruncated) {
+						t.Fatalf("error %v, want %q", err, tt.err)
+					}
+					break
+				}
+				n++
+			}
+			if n != tt.lines {
+				t.Errorf("%d lines before the end, want %d", n, tt.lines)
+			}
+		})
+	}
+}

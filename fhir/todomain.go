@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,27 @@ type mapper struct {
 
 func (m mapper) fail(field string, err error) error {
 	return &MappingError{ResourceType: m.typ, ID: m.id, Field: field, Err: err}
+}
+
+// Status value sets of FHIR R4 (required bindings): a code outside them is
+// not a status anyone can act on, so the record is rejected rather than
+// counted or ignored by a guess.
+var (
+	conditionClinical     = []string{"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
+	conditionVerification = []string{"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+	observationStatuses   = []string{"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}
+	requestStatuses       = []string{"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft", "unknown"}
+	statementStatuses     = []string{"active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"}
+	encounterStatuses     = []string{"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
+	appointmentStatuses   = []string{"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"}
+)
+
+// oneOf checks an optional code against its value set.
+func (m mapper) oneOf(field, code string, set []string) error {
+	if code == "" || slices.Contains(set, code) {
+		return nil
+	}
+	return m.fail(field, fmt.Errorf("unknown code %q (one of %s)", code, strings.Join(set, ", ")))
 }
 
 // date parses an optional date element; "" gives the zero time.
@@ -201,6 +223,12 @@ func ConditionToDomain(c *Condition, system string, refs *Refs) (joinedup.Condit
 	}
 	out.ClinicalStatus = firstCode(c.ClinicalStatus, SystemConditionClinical)
 	out.VerificationStatus = firstCode(c.VerificationStatus, SystemConditionVerification)
+	if err := m.oneOf("clinicalStatus", out.ClinicalStatus, conditionClinical); err != nil {
+		return out, links, err
+	}
+	if err := m.oneOf("verificationStatus", out.VerificationStatus, conditionVerification); err != nil {
+		return out, links, err
+	}
 	switch {
 	case c.OnsetDateTime != "":
 		out.Onset, err = m.date("onsetDateTime", c.OnsetDateTime)
@@ -249,6 +277,9 @@ func ObservationToDomain(o *Observation, system string, refs *Refs) (joinedup.Ob
 		return out, links, err
 	}
 	out.Status = o.Status
+	if err := m.oneOf("status", o.Status, observationStatuses); err != nil {
+		return out, links, err
+	}
 	switch {
 	case o.EffectiveDateTime != "":
 		out.Effective, err = m.date("effectiveDateTime", o.EffectiveDateTime)
@@ -308,6 +339,9 @@ func MedicationRequestToDomain(r *MedicationRequest, system string, refs *Refs) 
 	if out.Source, err = m.source(&r.Resource, system); err != nil {
 		return out, links, err
 	}
+	if err := m.oneOf("status", r.Status, requestStatuses); err != nil {
+		return out, links, err
+	}
 	if links.Subject, err = m.subject("subject", refs, r.Subject); err != nil {
 		return out, links, err
 	}
@@ -333,6 +367,9 @@ func MedicationStatementToDomain(s *MedicationStatement, system string, refs *Re
 	var links Links
 	var err error
 	if out.Source, err = m.source(&s.Resource, system); err != nil {
+		return out, links, err
+	}
+	if err := m.oneOf("status", s.Status, statementStatuses); err != nil {
 		return out, links, err
 	}
 	if links.Subject, err = m.subject("subject", refs, s.Subject); err != nil {

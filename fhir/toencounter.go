@@ -39,6 +39,9 @@ func EncounterToDomain(e *Encounter, system string, refs *Refs) (joinedup.Encoun
 		out.Class = e.Class.Code
 	}
 	out.Status = e.Status
+	if err := m.oneOf("status", e.Status, encounterStatuses); err != nil {
+		return out, links, err
+	}
 	out.Types = codingsOf(e.Type)
 	out.Specialty = codings(e.ServiceType)
 	if e.Period != nil {
@@ -105,6 +108,9 @@ func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Ap
 	var links Links
 	var err error
 	if out.Source, err = m.source(&a.Resource, system); err != nil {
+		return out, links, err
+	}
+	if err := m.oneOf("status", a.Status, appointmentStatuses); err != nil {
 		return out, links, err
 	}
 	for i := range a.Participant {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"unicode/utf8"
 	"bufio"
 	"context"
 	"encoding/csv"
@@ -62,9 +63,10 @@ func (r CSVRow) Type() string {
 // CSVReader reads a GP CSV extract one row at a time, so memory stays
 // bounded whatever the file size.
 type CSVReader struct {
-	r    *csv.Reader
-	cols map[string]int
-	line int
+	r      *csv.Reader
+	cols   map[string]int
+	header []string
+	line   int
 }
 
 // NewCSVReader reads the header and checks the required columns are there.
@@ -93,7 +95,11 @@ func NewCSVReader(r io.Reader) (*CSVReader, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("csv header: missing column(s) %s", strings.Join(missing, ", "))
 	}
-	return &CSVReader{r: cr, cols: cols, line: 1}, nil
+	names := make([]string, len(header))
+	for h, i := range cols {
+		names[i] = h
+	}
+	return &CSVReader{r: cr, cols: cols, header: names, line: 1}, nil
 }
 
 // RowError is a row that cannot be imported; reading goes on after it.
@@ -127,7 +133,16 @@ func (r *CSVReader) Next() (CSVRow, error) {
 		if errors.As(err, &pe) {
 			return CSVRow{}, &RowError{Line: pe.Line, Reason: pe.Err.Error()}
 		}
-		return CSVRow{}, fmt.Errorf("read csv: %w", err)
+		return CSVRow{}, &fhir.LineError{Line: r.line, Err: err}
+	}
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			col := fmt.Sprintf("column %d", i+1)
+			if i < len(r.header) {
+				col = r.header[i]
+			}
+			return CSVRow{}, &RowError{Line: r.line, Field: col, Reason: fhir.NotUTF8(f).Error()}
+		}
 	}
 	return r.parse(rec)
 }
@@ -280,6 +295,21 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 			continue
 		}
 		if err != nil {
+			// Cut off: write the whole patients read, not the last one,
+			// whose rows may go on past the cut.
+			cut := len(rows)
+			for cut > 0 && rows[cut-1].Patient.NHSNumber == rows[len(rows)-1].Patient.NHSNumber {
+				cut--
+			}
+			tail := rows[cut:]
+			rows = rows[:cut]
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			for _, row := range tail {
+				im.reject(Reject{File: path, Line: row.Line, ResourceType: row.Type(),
+					Reason: fmt.Sprintf("not written: the file breaks off in the rows of NHS number %s", row.Patient.NHSNumber)})
+			}
 			return err
 		}
 		if len(rows) >= im.opt.BatchSize && rows[len(rows)-1].Patient.NHSNumber != row.Patient.NHSNumber {
@@ -288,6 +318,10 @@ func (im *importer) csv(ctx context.Context, path string, r *bufio.Reader) error
 			}
 		}
 		im.tally(row.Type(), func(c *Counts) { c.Read++ })
+		if err := im.lifeDates(row.Patient); err != nil {
+			im.reject(Reject{File: path, Line: row.Line, ResourceType: row.Type(), Reason: fmt.Sprintf("line %d: %v", row.Line, err)})
+			continue
+		}
 		rows = append(rows, row)
 		if im.opt.Progress != nil && len(rows)%10000 == 0 {
 			im.opt.Progress(path, row.Line)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
@@ -160,4 +161,55 @@ func TestSplitBundleReferences(t *testing.T) {
 			t.Errorf("summary rejected %d", sum.Rejected())
 		}
 	})
+}
+
+// TestImplausibleRecords rejects, with the reason, records that parse but
+// cannot be true: a placeholder NHS number, a birth or death in the future
+// or a death before birth (the import's day is pinned), and statuses
+// outside FHIR's value sets.
+func TestImplausibleRecords(t *testing.T) {
+	now := time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC) // 1 December in London
+	patient := func(extra string) string {
+		return `{"resourceType":"Patient","id":"p2","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}]` + extra + `}`
+	}
+	tests := []struct {
+		name, line, want string
+	}{
+		{"all-zero NHS number", `{"resourceType":"Patient","id":"p2","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"0000000000"}]}`,
+			`Patient/p2: identifier: parse NHS number "0000000000": NHS number is never issued: it passes the Modulus 11 check but is a placeholder (ten equal digits, or starting 00)`},
+		{"born in 2099", patient(`,"birthDate":"2099-01-01"`), "Patient/p2: birthDate: 2099-01-01 is in the future"},
+		{"born tomorrow", patient(`,"birthDate":"2026-12-02"`), "Patient/p2: birthDate: 2026-12-02 is in the future"},
+		{"died in the future", patient(`,"birthDate":"1950-01-01","deceasedDateTime":"2027-01-01"`), "Patient/p2: deceasedDateTime: 2027-01-01 is in the future"},
+		{"died before birth", patient(`,"birthDate":"1950-01-01","deceasedDateTime":"1949-01-01"`), "Patient/p2: deceasedDateTime: 1949-01-01 is before the birthDate 1950-01-01"},
+		{"medication status weird", `{"resourceType":"MedicationRequest","id":"m1","status":"weird","subject":{"reference":"Patient/p1"},"medicationCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"325072002"}]}}`,
+			"MedicationRequest/m1: status: unknown code \"weird\" (one of active, on-hold, cancelled, completed, entered-in-error, stopped, draft, unknown)"},
+		{"observation status done", strings.Replace(bmi(`"o1"`, "31"), `"final"`, `"done"`, 1),
+			"Observation/o1: status: unknown code \"done\" (one of registered, preliminary, final, amended, corrected, cancelled, entered-in-error, unknown)"},
+		{"condition verification maybe", `{"resourceType":"Condition","id":"c1","verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"maybe"}]},"subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003"}]}}`,
+			"Condition/c1: verificationStatus: unknown code \"maybe\" (one of unconfirmed, provisional, differential, confirmed, refuted, entered-in-error)"},
+		{"encounter status closed", `{"resourceType":"Encounter","id":"e1","status":"closed","class":{"code":"AMB"},"subject":{"reference":"Patient/p1"}}`,
+			"Encounter/e1: status: unknown code \"closed\" (one of planned, arrived, triaged, in-progress, onleave, finished, cancelled, entered-in-error, unknown)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.Open(t, store.SQLite)
+			path := filepath.Join(t.TempDir(), "in.ndjson")
+			os.WriteFile(path, []byte(idPatient+"\n"+tt.line+"\n"), 0o600)
+			_, rejects := importAll(t, db, importer.Options{Now: now}, path)
+			if len(rejects) != 1 || rejects[0].Reason != tt.want || rejects[0].Line != 2 {
+				t.Fatalf("rejects %+v\nwant %q on line 2", rejects, tt.want)
+			}
+			counts, _ := store.Counts(ctx, db)
+			if counts["patients"] != 1 || counts["observations"]+counts["medications"]+counts["conditions"]+counts["encounters"] != 0 {
+				t.Errorf("stored %v", counts)
+			}
+		})
+	}
+	// Born today in London is not the future.
+	db := storetest.Open(t, store.SQLite)
+	path := filepath.Join(t.TempDir(), "in.ndjson")
+	os.WriteFile(path, []byte(patient(`,"birthDate":"2026-12-01"`)+"\n"), 0o600)
+	if _, rejects := importAll(t, db, importer.Options{Now: now}, path); len(rejects) != 0 {
+		t.Errorf("born today: %+v", rejects)
+	}
 }

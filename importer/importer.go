@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,10 +18,15 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/store"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // DefaultSource is the source system recorded for FHIR records when the
@@ -50,6 +56,23 @@ type Options struct {
 	// same one. 0 means one per CPU (at most 4) on PostgreSQL, and one on
 	// SQLite, which writes one transaction at a time anyway.
 	Writers int
+	// Encoding is the character encoding of the files: "" or "utf-8"
+	// (text that is not valid UTF-8 is then rejected, naming the line and
+	// field), "latin1" (ISO 8859-1) or "windows-1252", for legacy extracts
+	// that declare it. Text is converted to UTF-8 as it is read.
+	Encoding string
+	// Now is the time of the import, against which birth and death dates
+	// in the future are rejected; zero means the clock's.
+	Now time.Time
+}
+
+// Encodings are the values Options.Encoding accepts, besides "".
+var Encodings = map[string]encoding.Encoding{
+	"utf-8":        unicode.UTF8,
+	"latin1":       charmap.ISO8859_1,
+	"iso-8859-1":   charmap.ISO8859_1,
+	"windows-1252": charmap.Windows1252,
+	"cp1252":       charmap.Windows1252,
 }
 
 // Counts tally one resource type.
@@ -71,6 +94,19 @@ type Summary struct {
 	// AwaitingStratification is how many patients have records changed
 	// since their last assessment, after the import.
 	AwaitingStratification int
+	// Unread are the files that could not be read, or not to their end
+	// (missing, of no format JoinedUp reads, cut off, corrupt), each with
+	// the line it stopped at and why. The other files import regardless.
+	Unread []Reject
+}
+
+// Read is the total number of records read.
+func (s *Summary) Read() int {
+	n := 0
+	for _, c := range s.ByType {
+		n += c.Read
+	}
+	return n
 }
 
 // Rejected is the total number of rejected records.
@@ -105,9 +141,10 @@ type Reject struct {
 }
 
 // Import reads every file in paths (folders are walked) and writes what it
-// reads to db. Bad records are rejected and counted; the rest import. The
-// error is for failures that stop the import (an unreadable file, a
-// database failure), after which a re-run completes it.
+// reads to db. Bad records are rejected and counted; a file that cannot be
+// read, or not to its end, is named in Summary.Unread; the rest import. The
+// error is for failures that stop the import (the database's), after which
+// a re-run completes it.
 func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Summary, error) {
 	if opt.Source == "" {
 		opt.Source = DefaultSource
@@ -115,15 +152,21 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 5000
 	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	if _, ok := Encodings[strings.ToLower(opt.Encoding)]; !ok && opt.Encoding != "" {
+		return &Summary{ByType: map[string]*Counts{}}, fmt.Errorf("encoding %q: not one of utf-8, latin1, windows-1252", opt.Encoding)
+	}
 	im := &importer{db: db, opt: opt, sum: &Summary{ByType: map[string]*Counts{}}, orgs: map[fhir.Ref]string{}}
 	if opt.Rejects != nil {
 		im.rejects = json.NewEncoder(opt.Rejects)
 	}
-	files, skipped, err := plan(paths)
-	if err != nil {
-		return im.sum, err
-	}
+	files, skipped, unread := plan(paths, opt.Encoding)
 	im.sum.SkippedFiles = skipped
+	for _, u := range unread {
+		im.unread(u.path, u.err)
+	}
 	if err := im.pipeline(ctx, files); err != nil {
 		return im.sum, err
 	}
@@ -159,7 +202,7 @@ func (im *importer) pipeline(ctx context.Context, files []input) error {
 	}()
 	im.submit = func(job func() error) error {
 		if e := failed.Load(); e != nil {
-			return *e
+			return &writeError{*e}
 		}
 		select {
 		case work <- job:
@@ -176,9 +219,15 @@ func (im *importer) pipeline(ctx context.Context, files []input) error {
 		if readErr = ctx.Err(); readErr != nil {
 			break
 		}
-		if readErr = im.file(ctx, f); readErr != nil {
-			readErr = fmt.Errorf("import %s: %w", f.path, readErr)
-			break
+		if err := im.file(ctx, f); err != nil {
+			var we *writeError
+			if errors.As(err, &we) || ctx.Err() != nil {
+				readErr = fmt.Errorf("import %s: %w", f.path, err)
+				break
+			}
+			// What the file held up to where it broke off is written
+			// (whole patients only); the other files import.
+			im.unread(f.path, err)
 		}
 		if im.committers != nil {
 			// The next file's records may refer to this file's.
@@ -204,6 +253,55 @@ func (im *importer) pipeline(ctx context.Context, files []input) error {
 	return readErr
 }
 
+// writeError is a failure to write, which stops the import: unlike a bad
+// file, it is not the input's fault and would fail the next file too.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// unreadFile is a file plan could not open or recognise.
+type unreadFile struct {
+	path string
+	err  error
+}
+
+// unread records a file that could not be read, or not to its end.
+func (im *importer) unread(path string, err error) {
+	r := Reject{File: path, Reason: err.Error()}
+	var le *fhir.LineError
+	if errors.As(err, &le) {
+		r.Line = le.Line
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	im.sum.Unread = append(im.sum.Unread, r)
+	if im.rejects != nil {
+		_ = im.rejects.Encode(r)
+	}
+}
+
+// opened is an import file, decompressed and decoded to UTF-8.
+type opened struct {
+	*bufio.Reader
+	f *fhir.File
+}
+
+func (o opened) Close() error { return o.f.Close() }
+
+// open opens an import file, converting it from a declared legacy encoding.
+func open(path, enc string) (opened, error) {
+	f, err := fhir.Open(path)
+	if err != nil {
+		return opened{}, err
+	}
+	e := Encodings[strings.ToLower(enc)]
+	if e == nil || e == unicode.UTF8 {
+		return opened{f.Reader, f}, nil
+	}
+	return opened{bufio.NewReaderSize(transform.NewReader(f.Reader, e.NewDecoder()), 64<<10), f}, nil
+}
+
 // input is a file to import and what it holds.
 type input struct {
 	path   string
@@ -226,13 +324,14 @@ func (in input) rank() int {
 // plan expands folders, detects each file's format and orders the files. A
 // file named on the command line must hold records; one found in a folder
 // that does not is skipped and named in skipped.
-func plan(paths []string) (files []input, skipped []string, err error) {
+func plan(paths []string, enc string) (files []input, skipped []string, unread []unreadFile) {
 	var names []string
 	named := map[string]bool{}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, nil, err
+			unread = append(unread, unreadFile{p, err})
+			continue
 		}
 		if !st.IsDir() {
 			names = append(names, p)
@@ -241,7 +340,8 @@ func plan(paths []string) (files []input, skipped []string, err error) {
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				unread = append(unread, unreadFile{path, err})
+				return nil
 			}
 			name := d.Name()
 			if d.IsDir() || strings.HasPrefix(name, ".") || !importable(name) {
@@ -251,23 +351,24 @@ func plan(paths []string) (files []input, skipped []string, err error) {
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			unread = append(unread, unreadFile{p, err})
 		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		in, err := sniff(n)
+		in, err := sniff(n, enc)
 		if err != nil && !named[n] {
 			skipped = append(skipped, fmt.Sprintf("%s: %v", n, err))
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			unread = append(unread, unreadFile{n, err})
+			continue
 		}
 		files = append(files, in)
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].rank() < files[j].rank() })
-	return files, skipped, nil
+	return files, skipped, unread
 }
 
 // importable picks, in a walked folder, the files that may hold records
@@ -282,15 +383,15 @@ func importable(name string) bool {
 	return false
 }
 
-func sniff(path string) (input, error) {
-	f, err := fhir.Open(path)
+func sniff(path, enc string) (input, error) {
+	f, err := open(path, enc)
 	if err != nil {
 		return input{}, err
 	}
 	defer f.Close()
 	format, err := fhir.Detect(f.Reader)
 	if err != nil {
-		return input{}, fmt.Errorf("%s: %w", path, err)
+		return input{}, fmt.Errorf("not a FHIR Bundle, FHIR NDJSON or GP CSV extract: %w", err)
 	}
 	in := input{path: path, format: format}
 	switch format {
@@ -364,7 +465,7 @@ func (im *importer) reject(r Reject) {
 }
 
 func (im *importer) file(ctx context.Context, in input) error {
-	f, err := fhir.Open(in.path)
+	f, err := open(in.path, im.opt.Encoding)
 	if err != nil {
 		return err
 	}
@@ -402,6 +503,12 @@ func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error 
 		}
 		if err != nil {
 			return err
+		}
+		if err := fhir.CheckUTF8(e.Resource); err != nil {
+			idx := e.Index
+			im.tally(e.ResourceType, func(c *Counts) { c.Read++ })
+			im.reject(Reject{File: path, Entry: &idx, ResourceType: e.ResourceType, ID: shorten(e.ID), Reason: err.Error()})
+			continue
 		}
 		if e.ID == "" && e.FullURL != "" {
 			// An entry without an id is known by its fullUrl.
@@ -468,10 +575,32 @@ func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs,
 	if err != nil {
 		return fail(err.Error())
 	}
+	if p, ok := rec.(joinedup.Patient); ok {
+		if err := im.lifeDates(p); err != nil {
+			return fail(fmt.Sprintf("Patient/%s: %v", id, err))
+		}
+	}
 	if err := im.once(typ, id, rec); err != nil {
 		return fail(err.Error())
 	}
 	return pending{rec: rec, links: links, typ: typ, id: id, line: line, entry: entry}, true
+}
+
+// lifeDates rejects a birth or death after the import's day in London, or
+// a death before the birth: such a record would make a person too young
+// for any rule, or dead before anything about them happened.
+func (im *importer) lifeDates(p joinedup.Patient) error {
+	y, m, d := im.opt.Now.In(joinedup.London).Date()
+	end := joinedup.DayEnd(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	switch {
+	case p.BirthDate.After(end):
+		return fmt.Errorf("birthDate: %s is in the future", p.BirthDate.Format(time.DateOnly))
+	case p.Deceased != nil && p.Deceased.After(end):
+		return fmt.Errorf("deceasedDateTime: %s is in the future", p.Deceased.Format(time.DateOnly))
+	case p.Deceased != nil && !p.Deceased.IsZero() && !p.BirthDate.IsZero() && p.Deceased.Before(p.BirthDate):
+		return fmt.Errorf("deceasedDateTime: %s is before the birthDate %s", p.Deceased.Format(time.DateOnly), p.BirthDate.Format(time.DateOnly))
+	}
+	return nil
 }
 
 // shorten cuts what a reject quotes from a record to a readable length.
@@ -526,9 +655,17 @@ func (im *importer) once(typ, id string, rec any) error {
 // ndjson imports Bulk Data NDJSON in batches of records, each batch one
 // transaction. A record's patient may be in an earlier file (Patient files
 // are imported first) or an earlier import.
+//
+// A batch ends where one patient's records give way to another's, so a
+// patient whose records lie together is written whole. If the file breaks
+// off, the records of the last patient read are not written: whether that
+// patient's records were finished cannot be known, and a record set cut
+// short (three of four observations, a medication without its stop) reads
+// as a different record. A re-run of the whole file completes it.
 func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error {
 	nr := fhir.NewNDJSONReader(r)
 	var batch []pending
+	cut, last := 0, "" // batch[:cut] are whole patients' records; last is the patient after them
 	n := 0
 	for {
 		l, err := nr.Next()
@@ -536,27 +673,71 @@ func (im *importer) ndjson(ctx context.Context, path string, r io.Reader) error 
 			break
 		}
 		if err != nil {
+			if serr := im.submitBatch(ctx, path, batch[:cut]); serr != nil {
+				return serr
+			}
+			for _, p := range batch[cut:] {
+				im.reject(Reject{File: path, Line: p.line, ResourceType: p.typ, ID: p.id,
+					Reason: fmt.Sprintf("not written: the file breaks off in the records of patient %q, after line %d", last, n)})
+			}
 			return err
 		}
 		n++
+		if l.Err == nil {
+			if err := fhir.CheckUTF8(l.Resource); err != nil {
+				l.Err = fmt.Errorf("line %d: %w", l.Number, err)
+			}
+		}
 		if l.Err != nil {
 			im.tally(l.ResourceType, func(c *Counts) { c.Read++ })
 			im.reject(Reject{File: path, Line: l.Number, ResourceType: l.ResourceType, ID: l.ID, Reason: l.Err.Error()})
 			continue
 		}
-		if p, ok := im.mapRecord(path, l.ResourceType, l.ID, l.Resource, nil, l.Number, nil); ok {
-			batch = append(batch, p)
+		p, ok := im.mapRecord(path, l.ResourceType, l.ID, l.Resource, nil, l.Number, nil)
+		if !ok {
+			continue
 		}
-		if len(batch) >= im.opt.BatchSize {
-			full := batch
-			if err := im.submit(func() error { return im.write(ctx, path, full, true) }); err != nil {
+		switch key := p.patientKey(); {
+		case key == "" && last == "":
+			// A record of no patient outside any patient's run (an
+			// Organization file) is whole by itself.
+			cut = len(batch) + 1
+		case key != "" && key != last:
+			cut, last = len(batch), key
+		}
+		// A record of no patient within a patient's run (a Bundle's
+		// organisations, split into lines) goes with that patient.
+		batch = append(batch, p)
+		if len(batch) >= im.opt.BatchSize && cut > 0 {
+			if err := im.submitBatch(ctx, path, batch[:cut]); err != nil {
 				return err
 			}
-			batch = make([]pending, 0, im.opt.BatchSize)
+			rest := make([]pending, len(batch)-cut, max(im.opt.BatchSize, len(batch)-cut))
+			copy(rest, batch[cut:])
+			batch, cut = rest, 0
 		}
 		if im.opt.Progress != nil && n%10000 == 0 {
 			im.opt.Progress(path, n)
 		}
 	}
+	return im.submitBatch(ctx, path, batch)
+}
+
+func (im *importer) submitBatch(ctx context.Context, path string, batch []pending) error {
+	if len(batch) == 0 {
+		return nil
+	}
 	return im.submit(func() error { return im.write(ctx, path, batch, true) })
+}
+
+// patientKey names the patient a record belongs to (a Patient's own id),
+// or "" for records of no patient (organisations).
+func (p pending) patientKey() string {
+	if _, ok := p.rec.(joinedup.Patient); ok {
+		return p.id
+	}
+	if s := p.links.Subject; s.ID != "" {
+		return s.ID
+	}
+	return p.links.Subject.Value
 }

@@ -217,12 +217,27 @@ func TestMalformedRecords(t *testing.T) {
 	}
 }
 
+// A file named on the command line that holds no records JoinedUp reads is
+// named as unread, with the reason; it does not stop the files beside it.
 func TestNamedFileMustHoldRecords(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	path := filepath.Join(t.TempDir(), "notes.txt")
-	os.WriteFile(path, []byte("hello\n"), 0o600)
-	if _, err := importer.Import(ctx, db, []string{path}, importer.Options{}); err == nil {
-		t.Fatal("a file of no known format imported without error")
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("hello\n"), 0o600)
+	good := filepath.Join(dir, "z.ndjson")
+	os.WriteFile(good, []byte(idPatient+"\n"), 0o600)
+	missing := filepath.Join(dir, "missing.ndjson")
+	sum, err := importer.Import(ctx, db, []string{notes, missing, good}, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Unread) != 2 || sum.Unread[0].File != missing || sum.Unread[1].File != notes ||
+		!strings.Contains(sum.Unread[0].Reason, "no such file") ||
+		sum.Unread[1].Reason != "not a FHIR Bundle, FHIR NDJSON or GP CSV extract: detect: not JSON and no delimiter in the first line" {
+		t.Fatalf("unread %+v", sum.Unread)
+	}
+	if c := sum.ByType["Patient"]; c == nil || c.Imported != 1 {
+		t.Fatalf("the good file did not import: %+v", sum.ByType)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,6 +19,20 @@ import (
 // exitRejects is import's status when it finished but rejected some records.
 const exitRejects = 3
 
+// importExit is what import's exit status says was applied.
+const importExit = `
+Exit status:
+  0  every record read was imported, or was already held as it is
+  3  some records or files were rejected, each named with its file, line and
+     reason (--rejects FILE); every other record was imported. Of a file cut
+     off or corrupt part-way, the whole patients before the break were
+     imported and the records of the patient it broke off in were not
+  2  nothing could be read (no file found, or none of a format JoinedUp
+     reads), or the command line was wrong: nothing was imported
+  1  the import stopped (the database failed): the batches written before
+     are kept, each whole; running the same import again completes it
+`
+
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "import", "[--db URL] [--rejects FILE] [--source NAME] PATH...")
 	dbURL := dbFlags(fs)
@@ -25,6 +40,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	source := fs.String("source", importer.DefaultSource, "`name` of the sending system for FHIR input; records are matched on re-import by source and id")
 	batch := fs.Int("batch", 5000, "NDJSON/CSV records per transaction")
 	writers := fs.Int("writers", 0, "NDJSON transactions written at once on PostgreSQL (0: one per CPU, at most 4)")
+	enc := fs.String("encoding", "utf-8", "character `encoding` of the files: utf-8, latin1 or windows-1252 (for legacy extracts that declare it)")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), importExit)
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,7 +60,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return exitCodeError{code: exitUsage, err: err}
 	}
 	defer db.Close()
-	opt := importer.Options{Source: *source, BatchSize: *batch, Writers: *writers}
+	if _, ok := importer.Encodings[strings.ToLower(*enc)]; !ok {
+		return usageError{fmt.Sprintf("--encoding %q: not one of utf-8, latin1, windows-1252", *enc)}
+	}
+	opt := importer.Options{Source: *source, BatchSize: *batch, Writers: *writers, Encoding: *enc}
 	var rejects *os.File
 	if *rejectsPath != "" {
 		rejects, err = os.Create(*rejectsPath)
@@ -66,19 +90,23 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return ferr
 	}
 	if err != nil {
-		return exitCodeError{code: exitUsage, err: err}
+		return exitCodeError{code: exitFailure, err: err}
 	}
 	if rejects != nil {
 		if err := rejects.Close(); err != nil {
-			return exitCodeError{code: exitUsage, err: fmt.Errorf("write rejects: %w", err)}
+			return exitCodeError{code: exitFailure, err: fmt.Errorf("write rejects: %w", err)}
 		}
 	}
-	if n := sum.Rejected(); n > 0 {
-		where := ""
-		if *rejectsPath != "" {
-			where = "; see " + *rejectsPath
-		}
-		return exitCodeError{code: exitRejects, err: fmt.Errorf("%d record(s) rejected%s", n, where)}
+	where := ""
+	if *rejectsPath != "" {
+		where = "; see " + *rejectsPath
+	}
+	n, files := sum.Rejected(), len(sum.Unread)
+	switch {
+	case sum.Read() == 0 && files > 0:
+		return exitCodeError{code: exitUsage, err: fmt.Errorf("nothing could be read: %d file(s) not read%s", files, where)}
+	case n > 0 || files > 0:
+		return exitCodeError{code: exitRejects, err: fmt.Errorf("%d record(s) rejected, %d file(s) not read or not to the end%s", n, files, where)}
 	}
 	return nil
 }
@@ -122,6 +150,13 @@ func printImportSummary(w io.Writer, sum *importer.Summary, took time.Duration) 
 	tw.Flush()
 	for _, f := range sum.SkippedFiles {
 		fmt.Fprintf(w, "skipped %s\n", f)
+	}
+	for _, u := range sum.Unread {
+		at := ""
+		if u.Line > 0 {
+			at = fmt.Sprintf(" at line %d", u.Line)
+		}
+		fmt.Fprintf(w, "not read%s: %s: %s\n", at, u.File, u.Reason)
 	}
 	fmt.Fprintf(w, "%d file(s) in %s; %d patient(s) have changed records awaiting stratification\n", sum.Files, took.Round(time.Millisecond), sum.AwaitingStratification)
 }
