@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"unicode/utf8"
 	"bufio"
 	"context"
 	"encoding/csv"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
