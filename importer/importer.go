@@ -428,6 +428,13 @@ type importer struct {
 	// files of a Bulk Data export link their records without a database
 	// look-up per batch. Past maxKnown entries, patients are looked up.
 	known map[string]string
+	// numbers maps the NHS numbers of the patient records this import has
+	// written to their source ids, to find a second record of one number
+	// before the first is committed.
+	numbers map[joinedup.NHSNumber]string
+	// waiting holds, by source id, why a patient record was not written
+	// (a merge to resolve), so the records that refer to it say so.
+	waiting map[string]string
 	// seen holds a hash of the content of each record read, by a hash of
 	// its type and id, to find two records with one id.
 	seen map[uint64]uint64

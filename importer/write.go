@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
@@ -28,6 +29,10 @@ type pending struct {
 func (im *importer) write(ctx context.Context, path string, batch []pending, split bool) error {
 	if len(batch) == 0 || im.opt.DecodeOnly {
 		return nil
+	}
+	batch, err := im.holdMerges(ctx, path, batch)
+	if err != nil {
+		return err
 	}
 	patients := map[fhir.Ref]string{}
 	// Patients and organisations in the batch first.
@@ -103,6 +108,19 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 		for id := range held {
 			patients[fhir.Ref{Type: "Patient", ID: id}] = id
 		}
+		// What is still missing may be a patient record of a merge.
+		rest = slices.DeleteFunc(rest, func(id string) bool { return held[id] })
+		merges, err := store.MergesBySource(ctx, im.db, im.opt.Source, rest)
+		if err != nil {
+			return err
+		}
+		for src, m := range merges {
+			if m.Resolution == joinedup.MergeSamePerson {
+				patients[fhir.Ref{Type: "Patient", ID: src}] = m.PatientID
+				continue
+			}
+			im.wait(src, m)
+		}
 	}
 	var b store.Batch
 	for _, p := range batch {
@@ -110,8 +128,11 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 			if _, isPatient := p.rec.(joinedup.Patient); !isPatient {
 				pid, ok := im.subject(p.links.Subject, patients)
 				if !ok {
-					im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
-						Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
+					reason := fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)
+					if why, waits := im.waiting[p.links.Subject.ID]; waits {
+						reason = fmt.Sprintf("%s/%s: subject: %s", p.typ, p.id, why)
+					}
+					im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id, Reason: reason})
 					continue
 				}
 				p.rec = withPatient(p.rec, pid)
@@ -246,4 +267,89 @@ func withPatient(rec any, pid string) any {
 		return v
 	}
 	return rec
+}
+
+// holdMerges takes out of a batch the patient records whose NHS number is
+// held, or was read earlier in this import, for another record: each is
+// rejected and recorded as a merge to resolve, never written over the
+// record held nor beside it. A record already resolved as the same person
+// is not written either: the record held stands for it.
+func (im *importer) holdMerges(ctx context.Context, path string, batch []pending) ([]pending, error) {
+	var numbers, sources []string
+	for _, p := range batch {
+		if v, ok := p.rec.(joinedup.Patient); ok && v.NHSNumber != "" {
+			numbers = append(numbers, string(v.NHSNumber))
+			sources = append(sources, v.Source.ID)
+		}
+	}
+	if len(numbers) == 0 {
+		return batch, nil
+	}
+	held, err := store.PatientsByNHSNumber(ctx, im.db, numbers)
+	if err != nil {
+		return nil, err
+	}
+	merges, err := store.MergesBySource(ctx, im.db, im.opt.Source, sources)
+	if err != nil {
+		return nil, err
+	}
+	if im.numbers == nil {
+		im.numbers = map[joinedup.NHSNumber]string{}
+	}
+	out := batch[:0]
+	for _, p := range batch {
+		v, ok := p.rec.(joinedup.Patient)
+		if !ok || v.NHSNumber == "" {
+			out = append(out, p)
+			continue
+		}
+		if m, ok := merges[v.Source.ID]; ok {
+			if m.Resolution == joinedup.MergeSamePerson {
+				im.remember(p.id, m.PatientID)
+				im.tally("Patient", func(c *Counts) { c.Unchanged++ })
+				continue
+			}
+			im.wait(v.Source.ID, m)
+			im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: "Patient", ID: p.id, Reason: "Patient/" + p.id + ": " + im.waiting[v.Source.ID]})
+			continue
+		}
+		holder, isHeld := held[v.NHSNumber]
+		if isHeld && holder.Source.System == v.Source.System && holder.Source.ID == v.Source.ID {
+			out = append(out, p)
+			continue
+		}
+		if !isHeld {
+			first, seen := im.numbers[v.NHSNumber]
+			if !seen || first == v.Source.ID {
+				if len(im.numbers) < maxKnown {
+					im.numbers[v.NHSNumber] = v.Source.ID
+				}
+				out = append(out, p)
+				continue
+			}
+			holder = store.HeldPatient{PatientID: joinedup.PatientID(v), Source: joinedup.Source{System: v.Source.System, ID: first}}
+		}
+		m := joinedup.PatientMerge{NHSNumber: v.NHSNumber, PatientID: holder.PatientID, Other: v.Source,
+			OtherName: strings.TrimSpace(v.GivenName + " " + v.FamilyName), OtherBirthDate: v.BirthDate, File: path, FoundAt: im.opt.Now}
+		if err := store.RecordMerge(ctx, im.db, m); err != nil {
+			return nil, err
+		}
+		im.wait(v.Source.ID, m)
+		im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: "Patient", ID: p.id, Reason: "Patient/" + p.id + ": " + im.waiting[v.Source.ID]})
+	}
+	return out, nil
+}
+
+// wait notes why a patient record was not written.
+func (im *importer) wait(sourceID string, m joinedup.PatientMerge) {
+	if im.waiting == nil {
+		im.waiting = map[string]string{}
+	}
+	why := fmt.Sprintf("NHS number %s is held for another record (%s); a merge to resolve: joinedup merges", m.NHSNumber, m.PatientID)
+	if m.Resolution == joinedup.MergeNotSamePerson {
+		why = fmt.Sprintf("NHS number %s is held for another person (merge resolved as not the same person): the sending system must correct it", m.NHSNumber)
+	}
+	if _, ok := im.waiting[sourceID]; ok || len(im.waiting) < maxKnown {
+		im.waiting[sourceID] = why
+	}
 }

@@ -167,6 +167,20 @@ func TestClinicalCases(t *testing.T) {
 			if got := worklistOf("G85002"); !slices.Equal(got, []string{cases["other-practice"].nhs + " " + worklist.KindRegisteredElsewhere}) {
 				t.Errorf("Brixton Hill's worklist after Ivy left: %q, want only the notice", got)
 			}
+
+			// A second record for Una's NHS number, with a diagnosis that
+			// would make a fourth LTC: held back as a merge to resolve.
+			code, out, errOut := runCLI(t, "import", "--db", url, "--source", "practice", filepath.Join(dir, "duplicate-record.ndjson"))
+			if code != exitRejects || !strings.Contains(out+errOut, "2 record(s) rejected") {
+				t.Errorf("the second record of one NHS number: exit %d\n%s%s", code, out, errOut)
+			}
+			run("stratify", "--as-of", "2024-03-01")
+			if r := cohort()[cases["unconfirmed"].nhs]; r.SuggestedTier != "green" || len(r.LTCs) != 3 {
+				t.Errorf("Una after a second record of her NHS number: %+v, want her own record unchanged", r)
+			}
+			if out := run("merges"); !strings.Contains(out, "943 476 8004") || !strings.Contains(out, "practice/unconfirmed-second-record") {
+				t.Errorf("merges:\n%s", out)
+			}
 		})
 	}
 }
