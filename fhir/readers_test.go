@@ -180,6 +180,11 @@ func TestDetect(t *testing.T) {
 		{"array", "[{}]", FormatUnknown, "detect: a JSON array is neither a Bundle nor NDJSON"},
 		{"text", "hello world\n", FormatUnknown, "detect: not JSON and no delimiter in the first line"},
 		{"gzip", string(gz([]byte("{}"))), FormatUnknown, ErrGzip.Error()},
+		{"xml declaration", "\xef\xbb\xbf\n<?xml version=\"1.0\"?>\n<Bundle xmlns=\"http://hl7.org/fhir\">", FormatXML, ""},
+		{"xml element", "  <Patient xmlns=\"http://hl7.org/fhir\"><id value=\"a,b\"/></Patient>", FormatXML, ""},
+		{"xml comment first", "<!-- extract -->\n<Bundle/>", FormatXML, ""},
+		{"not a tag", "<3, 4>\n", FormatCSV, ""},
+		{"lone angle bracket", "<", FormatUnknown, "detect: not JSON and no delimiter in the first line"},
 	}
 	for _, tt := range tests {
 		got, err := Detect(bufio.NewReaderSize(strings.NewReader(tt.in), 4096))
