@@ -356,7 +356,7 @@ func (c *xmlConverter) object(typ string, start xml.StartElement, isResource boo
 				want = xhtmlNS
 			}
 			if t.Name.Space != want {
-				return c.failf("<%s> is in the namespace %q", name, t.Name.Space)
+				return c.failf("<%s> is in the namespace %q, not %s", name, t.Name.Space, want)
 			}
 			if err := c.item(&g, &n, t); err != nil {
 				return err
@@ -538,6 +538,9 @@ func (c *xmlConverter) value(e schemaElem, s, name string) ([]byte, error) {
 		v := strings.TrimSpace(s)
 		if !isJSONNumber(v) {
 			return nil, c.failf("<%s> value %q is not a number", name, s)
+		}
+		if e.typ != "decimal" && strings.ContainsAny(v, ".eE") {
+			return nil, c.failf("<%s> value %q is not an integer", name, s)
 		}
 		return []byte(v), nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -104,6 +105,11 @@ func TestXMLToJSONErrors(t *testing.T) {
 			`line 2: <name> appears again after other elements in <Patient>`},
 		{"not a boolean", `<Patient` + ns + `><active value="yes"/></Patient>`, `line 1: <active> value "yes" is not a boolean`},
 		{"not a number", `<Observation` + ns + `><valueQuantity><value value="1,5"/></valueQuantity></Observation>`, `line 1: <value> value "1,5" is not a number`},
+		{"not an integer", `<Observation` + ns + `><valueInteger value="2.5"/></Observation>`, `line 1: <valueInteger> value "2.5" is not an integer`},
+		{"narrative not XHTML", `<Patient` + ns + `><text><status value="generated"/><div>hi</div></text></Patient>`,
+			`line 1: <div> is in the namespace "http://hl7.org/fhir", not http://www.w3.org/1999/xhtml`},
+		{"XHTML outside a narrative", `<Patient` + ns + `><gender xmlns="http://www.w3.org/1999/xhtml" value="male"/></Patient>`,
+			`line 1: <gender> is in the namespace "http://www.w3.org/1999/xhtml", not http://hl7.org/fhir`},
 		{"text content", `<Patient` + ns + `><gender>male</gender></Patient>`, `line 1: text in <gender>: FHIR XML keeps values in value attributes`},
 		{"element in a primitive", `<Patient` + ns + `><gender><coding/></gender></Patient>`, `line 1: <coding> inside <gender>: a primitive holds only extensions`},
 		{"two resources in one", `<Bundle` + ns + `><entry><resource><Patient/><Patient/></resource></entry></Bundle>`, `line 1: <resource> holds more than one resource`},
@@ -202,7 +208,7 @@ func errString(err error) string {
 }
 
 // readFixture reads a file, gunzipping it when its name ends in .gz.
-func readFixture(t *testing.T, path string) []byte {
+func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	f, err := Open(path)
 	if err != nil {
@@ -283,7 +289,7 @@ func resourcesOf(t *testing.T, orig, conv []byte) []resourcePair {
 // of the two formats alone: every member becomes elements (an array one
 // per item), a primitive its value attribute with its _ sibling's id and
 // extensions, an element's id and an extension's url attributes.
-func jsonToXML(t *testing.T, src []byte) []byte {
+func jsonToXML(t testing.TB, src []byte) []byte {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
@@ -430,6 +436,17 @@ func xmlEscape(b *bytes.Buffer, s string) {
 			b.WriteString("&#9;")
 		default:
 			b.WriteRune(r)
+		}
+	}
+}
+
+// BenchmarkXMLToJSON converts a Synthea patient's Bundle written as XML.
+func BenchmarkXMLToJSON(b *testing.B) {
+	doc := jsonToXML(b, readFixture(b, "../testdata/synthea-r4-bundles/Adolph_Smith_0c6b1f3d-edb2-422b-a0af-a262fb90ed07.json.gz"))
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := XMLToJSON(io.Discard, bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
