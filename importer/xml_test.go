@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joinedup/joinedup/fhir/fhirschema"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/store/storetest"
@@ -258,5 +259,92 @@ func TestBadXMLNamedFile(t *testing.T) {
 				t.Fatalf("the good file did not import: %+v", sum.ByType)
 			}
 		})
+	}
+}
+
+// TestXMLBundleImportsAsItsResources wraps UK Core examples in an XML
+// collection Bundle: it imports, in one transaction, exactly what the same
+// examples import as files of their own.
+func TestXMLBundleImportsAsItsResources(t *testing.T) {
+	src := fixtures("uk-core-examples")
+	names := []string{
+		"UKCore-Organization-WhiteRoseMedicalCentre-Example.xml",
+		"UKCore-Patient-RichardSmith-Example.xml",
+		"UKCore-Condition-BleedingFromEar-Example.xml",
+		"UKCore-Condition-HipReplacement-Example.xml",
+		"UKCore-Observation-VitalSigns-BMI-Example.xml",
+		"UKCore-Appointment-OrthopaedicSurgery-Example.xml",
+	}
+	var bundle bytes.Buffer
+	bundle.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Bundle xmlns=\"http://hl7.org/fhir\">\n<type value=\"collection\"/>\n")
+	var paths []string
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundle.WriteString("<entry><resource>\n")
+		bundle.Write(b)
+		bundle.WriteString("</resource></entry>\n")
+		paths = append(paths, filepath.Join(src, name))
+	}
+	bundle.WriteString("</Bundle>\n")
+	path := filepath.Join(t.TempDir(), "bundle.xml")
+	if err := os.WriteFile(path, bundle.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		sum, rejects := importAll(t, db, importer.Options{Source: "ukcore"}, path)
+		if len(rejects) != 0 || sum.Files != 1 {
+			t.Fatalf("files %d, rejects %+v", sum.Files, rejects)
+		}
+		for typ, n := range map[string]int{"Organization": 1, "Patient": 1, "Condition": 2, "Observation": 1, "Appointment": 1} {
+			if c := sum.ByType[typ]; c == nil || c.Imported != n {
+				t.Errorf("%s: %+v, want %d imported", typ, c, n)
+			}
+		}
+		alone := storetest.Open(t, db.Engine)
+		if _, rejects := importAll(t, alone, importer.Options{Source: "ukcore"}, paths...); len(rejects) != 0 {
+			t.Fatalf("files alone: rejects %+v", rejects)
+		}
+		// A patient's facts_version counts the transactions that changed
+		// their facts: one for the Bundle, one per file for the files.
+		for _, d := range []*store.DB{db, alone} {
+			if _, err := d.Exec("UPDATE patients SET facts_version = 0"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if fromBundle, fromFiles := storetest.State(t, db), storetest.State(t, alone); fromBundle != fromFiles {
+			t.Errorf("the Bundle and the files import differently:\nBundle: %s\nfiles: %s", fromBundle, fromFiles)
+		}
+	})
+}
+
+// TestUKCoreXMLSharedSet imports all 215 UK Core examples of the shared
+// set, when it is beside the repository: every file is read (none skipped,
+// and the import does not stop), each converts from XML, and each record
+// imports, is skipped as a type JoinedUp does not keep, or is rejected with
+// the file and a mapping reason.
+func TestUKCoreXMLSharedSet(t *testing.T) {
+	dir := fhirschema.SharedSet(t, "uk-core-examples")
+	db := storetest.Open(t, store.SQLite)
+	sum, rejects := importAll(t, db, importer.Options{Source: "ukcore"}, dir)
+	if sum.Files != 215 || len(sum.SkippedFiles) != 0 {
+		t.Fatalf("files %d, skipped %v", sum.Files, sum.SkippedFiles)
+	}
+	for _, r := range rejects {
+		if strings.HasPrefix(r.Reason, "FHIR XML:") || r.File == "" || r.ResourceType == "" {
+			t.Errorf("reject %+v", r)
+		}
+	}
+	read, imported, skipped := 0, 0, 0
+	for _, c := range sum.ByType {
+		read += c.Read
+		imported += c.Imported + c.Unchanged
+		skipped += c.Skipped
+	}
+	t.Logf("%d records read: %d imported, %d rejected; %d of types not imported", read, imported, len(rejects), skipped)
+	if imported+len(rejects) != read {
+		t.Errorf("%d read, %d imported, %d rejected", read, imported, len(rejects))
 	}
 }
