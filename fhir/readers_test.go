@@ -158,6 +158,30 @@ func gz(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// TestBundleReaderStopsAfterBrokenEntry: an entry that is not valid JSON
+// is reported once, as an entry error, and the next call is a final error,
+// so a caller that reads on after entry errors does not loop.
+func TestBundleReaderStopsAfterBrokenEntry(t *testing.T) {
+	br, err := NewBundleReader(strings.NewReader(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient",,}},{}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = br.Next()
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Index != 0 {
+		t.Fatalf("first call: %v, want an error of entry 0", err)
+	}
+	for range 2 {
+		_, err = br.Next()
+		if err == nil || err == io.EOF || errors.As(err, &ee) {
+			t.Fatalf("after a broken entry: %v, want a final error", err)
+		}
+	}
+	if want := "bundle: cannot read on after entry 0: invalid character ',' looking for beginning of object key string"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
 func TestDetect(t *testing.T) {
 	long := `{"resourceType":"Observation","id":"x","note":"` + strings.Repeat("a", 5000) + `"}`
 	tests := []struct {
