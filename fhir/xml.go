@@ -59,7 +59,8 @@ func (e *XMLError) Unwrap() error { return e.Err }
 // from the official R4 schema (schematable.go). An element R4 does not
 // define is an error, since whether it repeats cannot be known. The input
 // is read as a stream and w is written as it goes; after an error w holds
-// a partial document. Errors are of type *XMLError, naming the line.
+// a partial document. Errors in the input are of type *XMLError, naming
+// the line; an error writing to w is returned as it is.
 func XMLToJSON(w io.Writer, r io.Reader) (resourceType string, err error) {
 	c := &xmlConverter{d: newXMLDecoder(r), w: w}
 	root, err := c.root()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -318,7 +319,7 @@ func writeXMLMembers(b *bytes.Buffer, obj map[string]any, extension bool) {
 	var names []string
 	for k := range obj {
 		k = strings.TrimPrefix(k, "_")
-		if k != "resourceType" && !(k == "id" && obj["resourceType"] == nil) && !(k == "url" && extension) && !contains(names, k) {
+		if k != "resourceType" && !(k == "id" && obj["resourceType"] == nil) && !(k == "url" && extension) && !slices.Contains(names, k) {
 			names = append(names, k)
 		}
 	}
@@ -356,15 +357,6 @@ func writeXMLMembers(b *bytes.Buffer, obj map[string]any, extension bool) {
 			writeXMLElement(b, k, item, e)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func writeXMLElement(b *bytes.Buffer, name string, v any, ext map[string]any) {
