@@ -443,8 +443,9 @@ func BenchmarkXMLToJSON(b *testing.B) {
 	}
 }
 
-// FuzzXMLToJSON checks that any input either converts to valid JSON or is
-// refused with an *XMLError, never a panic.
+// FuzzXMLToJSON checks that any input either converts to valid JSON, which
+// written back as XML converts to the same JSON, or is refused with an
+// *XMLError; never a panic.
 func FuzzXMLToJSON(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join(ukCoreFixtures, "*.xml"))
 	for _, s := range seeds[:min(len(seeds), 10)] {
@@ -472,6 +473,15 @@ func FuzzXMLToJSON(f *testing.F) {
 		var head resourceHead
 		if err := json.Unmarshal(out.Bytes(), &head); err != nil || head.ResourceType != typ {
 			t.Fatalf("resourceType %q, returned %q", head.ResourceType, typ)
+		}
+		// Written back as XML by the formats' rules, it converts to the
+		// same JSON.
+		var again bytes.Buffer
+		if _, err := XMLToJSON(&again, bytes.NewReader(jsonToXML(t, out.Bytes()))); err != nil {
+			t.Fatalf("%s written as XML: %v", out.Bytes(), err)
+		}
+		if !reflect.DeepEqual(decodeGeneric(t, again.Bytes()), decodeGeneric(t, out.Bytes())) {
+			t.Fatalf("round trip differs:\n%s\n%s", out.Bytes(), again.Bytes())
 		}
 	})
 }
