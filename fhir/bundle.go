@@ -204,8 +204,16 @@ func (br *BundleReader) advance() error {
 	return nil
 }
 
+// fail makes err final: every later call returns it. An entry that broke
+// the stream is reported once as an *EntryError, so that it is rejected,
+// and then as a final error, so that a caller that reads on after entry
+// errors stops rather than being handed the same entry for ever.
 func (br *BundleReader) fail(err error) error {
 	br.err = err
+	var ee *EntryError
+	if errors.As(err, &ee) {
+		br.err = fmt.Errorf("bundle: cannot read on after entry %d: %w", ee.Index, ee.Err)
+	}
 	return err
 }
 

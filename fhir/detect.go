@@ -20,6 +20,7 @@ const (
 	FormatBundle         // one FHIR Bundle as JSON
 	FormatNDJSON         // FHIR Bulk Data: one resource per line
 	FormatCSV            // a comma-separated extract with a header line
+	FormatXML            // one FHIR resource as XML, a Bundle or any other
 )
 
 // String names the format.
@@ -31,6 +32,8 @@ func (f Format) String() string {
 		return "FHIR NDJSON"
 	case FormatCSV:
 		return "CSV"
+	case FormatXML:
+		return "FHIR XML"
 	}
 	return "unknown"
 }
@@ -95,7 +98,7 @@ func (f *File) Close() error {
 	return err
 }
 
-// Detect tells a Bundle, NDJSON and CSV apart from the first bytes of r
+// Detect tells a Bundle, NDJSON, XML and CSV apart from the first bytes of r
 // without consuming them. It looks at most at the reader's buffer (64 KiB
 // for a File):
 //
@@ -103,6 +106,8 @@ func (f *File) Close() error {
 //     on its line with nothing after it, is a Bundle;
 //   - JSON whose first line is a complete object followed by more lines, or
 //     whose first object is not a Bundle on a single long line, is NDJSON;
+//   - text starting with an XML declaration ("<?xml"), a comment or an
+//     element ('<' and a name) is XML, read by XMLToJSON;
 //   - text whose first line has a comma, tab or semicolon and does not start
 //     with '{' or '[' is CSV.
 func Detect(r *bufio.Reader) (Format, error) {
@@ -124,6 +129,10 @@ func Detect(r *bufio.Reader) (Format, error) {
 		return detectJSON(body, atEOF)
 	case '[':
 		return FormatUnknown, errors.New("detect: a JSON array is neither a Bundle nor NDJSON")
+	case '<':
+		if isXMLStart(body) {
+			return FormatXML, nil
+		}
 	}
 	first := body
 	if i := bytes.IndexByte(body, '\n'); i >= 0 {
@@ -136,6 +145,19 @@ func Detect(r *bufio.Reader) (Format, error) {
 		return FormatCSV, nil
 	}
 	return FormatUnknown, errors.New("detect: not JSON and no delimiter in the first line")
+}
+
+// isXMLStart reports whether b, which starts with '<', starts as an XML
+// document does: a declaration, a comment or an element.
+func isXMLStart(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("<?xml")) || bytes.HasPrefix(b, []byte("<!--")) {
+		return true
+	}
+	if len(b) < 2 {
+		return false
+	}
+	c := b[1]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
 }
 
 // detectJSON decides between Bundle and NDJSON for input starting with '{'.

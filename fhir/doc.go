@@ -8,8 +8,9 @@
 //     accepted by the official R4 JSON schema and decode leniently: unknown
 //     elements are ignored, because sources send far more than JoinedUp uses.
 //   - Streaming readers for the import formats: one Bundle per file
-//     (BundleReader), Bulk Data NDJSON (NDJSONReader), with Open and Detect to
-//     recognise gzip, Bundle, NDJSON and CSV input from its first bytes.
+//     (BundleReader), Bulk Data NDJSON (NDJSONReader), FHIR XML converted to
+//     JSON (XMLToJSON), with Open and Detect to recognise gzip, Bundle,
+//     NDJSON, XML and CSV input from its first bytes.
 //   - Mapping both ways between FHIR resources and domain types
 //     (PatientToDomain, FromPatient, …) with errors of type *MappingError that
 //     name the resource, its id and the offending element.

@@ -158,6 +158,30 @@ func gz(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// TestBundleReaderStopsAfterBrokenEntry: an entry that is not valid JSON
+// is reported once, as an entry error, and the next call is a final error,
+// so a caller that reads on after entry errors does not loop.
+func TestBundleReaderStopsAfterBrokenEntry(t *testing.T) {
+	br, err := NewBundleReader(strings.NewReader(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient",,}},{}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = br.Next()
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Index != 0 {
+		t.Fatalf("first call: %v, want an error of entry 0", err)
+	}
+	for range 2 {
+		_, err = br.Next()
+		if err == nil || err == io.EOF || errors.As(err, &ee) {
+			t.Fatalf("after a broken entry: %v, want a final error", err)
+		}
+	}
+	if want := "bundle: cannot read on after entry 0: invalid character ',' looking for beginning of object key string"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
 func TestDetect(t *testing.T) {
 	long := `{"resourceType":"Observation","id":"x","note":"` + strings.Repeat("a", 5000) + `"}`
 	tests := []struct {
@@ -180,6 +204,11 @@ func TestDetect(t *testing.T) {
 		{"array", "[{}]", FormatUnknown, "detect: a JSON array is neither a Bundle nor NDJSON"},
 		{"text", "hello world\n", FormatUnknown, "detect: not JSON and no delimiter in the first line"},
 		{"gzip", string(gz([]byte("{}"))), FormatUnknown, ErrGzip.Error()},
+		{"xml declaration", "\xef\xbb\xbf\n<?xml version=\"1.0\"?>\n<Bundle xmlns=\"http://hl7.org/fhir\">", FormatXML, ""},
+		{"xml element", "  <Patient xmlns=\"http://hl7.org/fhir\"><id value=\"a,b\"/></Patient>", FormatXML, ""},
+		{"xml comment first", "<!-- extract -->\n<Bundle/>", FormatXML, ""},
+		{"not a tag", "<3, 4>\n", FormatCSV, ""},
+		{"lone angle bracket", "<", FormatUnknown, "detect: not JSON and no delimiter in the first line"},
 	}
 	for _, tt := range tests {
 		got, err := Detect(bufio.NewReaderSize(strings.NewReader(tt.in), 4096))

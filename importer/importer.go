@@ -306,16 +306,16 @@ func open(path, enc string) (opened, error) {
 type input struct {
 	path   string
 	format fhir.Format
-	first  string // resource type of the first NDJSON line
+	first  string // resource type of the first NDJSON line, or of an XML file
 }
 
 // rank orders files so records come after those they refer to:
 // organisations, then patients, then everything else.
 func (in input) rank() int {
 	switch {
-	case in.format == fhir.FormatNDJSON && in.first == "Organization":
+	case in.first == "Organization":
 		return 0
-	case in.format == fhir.FormatNDJSON && in.first == "Patient":
+	case in.first == "Patient":
 		return 1
 	}
 	return 2
@@ -375,7 +375,7 @@ func plan(paths []string, enc string) (files []input, skipped []string, unread [
 // (a file named on the command line is always tried).
 func importable(name string) bool {
 	name = strings.TrimSuffix(name, ".gz")
-	for _, ext := range []string{".json", ".ndjson", ".csv"} {
+	for _, ext := range []string{".json", ".ndjson", ".csv", ".xml"} {
 		if strings.HasSuffix(name, ext) {
 			return true
 		}
@@ -401,6 +401,8 @@ func sniff(path, enc string) (input, error) {
 			return in, fmt.Errorf("not FHIR NDJSON: %w", l.Err)
 		}
 		in.first = l.ResourceType
+	case fhir.FormatXML:
+		in.first = xmlResourceType(f.Reader)
 	case fhir.FormatUnknown:
 		return in, errors.New("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
 	}
@@ -484,6 +486,8 @@ func (im *importer) file(ctx context.Context, in input) error {
 		return im.ndjson(ctx, in.path, f.Reader)
 	case fhir.FormatCSV:
 		return im.csv(ctx, in.path, f.Reader)
+	case fhir.FormatXML:
+		return im.xml(ctx, in.path, f.Reader)
 	}
 	return fmt.Errorf("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
 }
@@ -532,6 +536,9 @@ func (im *importer) bundle(ctx context.Context, path string, r io.Reader) error 
 	slices.SortStableFunc(entries, func(a, b fhir.Entry) int { return typeRank(a.ResourceType) - typeRank(b.ResourceType) })
 	var batch []pending
 	for _, e := range entries {
+		if e.ResourceType == "" {
+			continue // a request with no resource (a GET or DELETE in a batch): no record
+		}
 		if p, ok := im.mapRecord(path, e.ResourceType, e.ID, e.Resource, refs, 0, &e.Index); ok {
 			batch = append(batch, p)
 		}

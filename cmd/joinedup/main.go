@@ -32,7 +32,7 @@ var commands = []command{
 	{"serve", "serve the web application and API", runServe},
 	{"migrate", "create or update the database schema", runMigrate},
 	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
-	{"import", "import FHIR R4 Bundles, Bulk NDJSON and GP CSV extracts", runImport},
+	{"import", "import FHIR R4 Bundles, Bulk NDJSON, FHIR XML and GP CSV extracts", runImport},
 	{"policy", "check a policy folder, load it as a version, list versions", runPolicy},
 	{"stratify", "assess the population under a policy and suggest tiers", runStratify},
 	{"cohort", "list the cohort: NHS number, practice, tiers, status, LTCs, risk factors and data gaps", runCohort},
