@@ -21,6 +21,7 @@ const (
 	FormatNDJSON         // FHIR Bulk Data: one resource per line
 	FormatCSV            // a comma-separated extract with a header line
 	FormatXML            // one FHIR resource as XML, a Bundle or any other
+	FormatResource       // one FHIR resource, not a Bundle, as JSON spread over lines
 )
 
 // String names the format.
@@ -32,6 +33,8 @@ func (f Format) String() string {
 		return "FHIR NDJSON"
 	case FormatCSV:
 		return "CSV"
+	case FormatResource:
+		return "FHIR resource"
 	case FormatXML:
 		return "FHIR XML"
 	}
@@ -106,6 +109,7 @@ func (f *File) Close() error {
 //     on its line with nothing after it, is a Bundle;
 //   - JSON whose first line is a complete object followed by more lines, or
 //     whose first object is not a Bundle on a single long line, is NDJSON;
+//   - JSON of another resource spread over lines is one resource;
 //   - text starting with an XML declaration ("<?xml"), a comment or an
 //     element ('<' and a name) is XML, read by XMLToJSON;
 //   - text whose first line has a comma, tab or semicolon and does not start
@@ -190,7 +194,7 @@ func detectJSON(body []byte, atEOF bool) (Format, error) {
 		// members: only a Bundle is read that way.
 		return FormatBundle, nil
 	}
-	return FormatUnknown, fmt.Errorf("detect: a single %s resource, not a Bundle or NDJSON", rt)
+	return FormatResource, nil
 }
 
 // firstResourceType returns the resourceType of the first object in b,
@@ -218,4 +222,12 @@ func firstResourceType(b []byte) string {
 		}
 	}
 	return ""
+}
+
+// PeekResourceType returns the resourceType of the JSON object r starts
+// with, as far as its buffer holds it, without consuming anything; "" when
+// it cannot be told.
+func PeekResourceType(r *bufio.Reader) string {
+	head, _ := r.Peek(r.Size())
+	return firstResourceType(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"))
 }

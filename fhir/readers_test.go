@@ -197,7 +197,7 @@ func TestDetect(t *testing.T) {
 		{"ndjson one line", "{\"resourceType\":\"Patient\",\"id\":\"1\"}", FormatNDJSON, ""},
 		{"ndjson of bundles", "{\"resourceType\":\"Bundle\"}\n{\"resourceType\":\"Bundle\"}\n", FormatNDJSON, ""},
 		{"ndjson long first line", long + "\n" + long, FormatNDJSON, ""},
-		{"pretty single resource", "{\n \"resourceType\": \"Patient\",\n \"id\": \"1\"\n}\n", FormatUnknown, "detect: a single Patient resource, not a Bundle or NDJSON"},
+		{"pretty single resource", "{\n \"resourceType\": \"Patient\",\n \"id\": \"1\"\n}\n", FormatResource, ""},
 		{"csv", "nhs_number,code,date\n9434765919,44054006,2019-01-01\n", FormatCSV, ""},
 		{"tsv", "nhs_number\tcode\n", FormatCSV, ""},
 		{"empty", " \n", FormatUnknown, "detect: empty input"},

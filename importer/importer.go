@@ -391,7 +391,7 @@ func sniff(path, enc string) (input, error) {
 	defer f.Close()
 	format, err := fhir.Detect(f.Reader)
 	if err != nil {
-		return input{}, fmt.Errorf("not a FHIR Bundle, FHIR NDJSON or GP CSV extract: %w", err)
+		return input{}, fmt.Errorf("not FHIR R4 (JSON, NDJSON or XML) nor a GP CSV extract: %w", err)
 	}
 	in := input{path: path, format: format}
 	switch format {
@@ -403,8 +403,10 @@ func sniff(path, enc string) (input, error) {
 		in.first = l.ResourceType
 	case fhir.FormatXML:
 		in.first = xmlResourceType(f.Reader)
+	case fhir.FormatResource:
+		in.first = fhir.PeekResourceType(f.Reader)
 	case fhir.FormatUnknown:
-		return in, errors.New("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
+		return in, errors.New("not FHIR R4 (JSON, NDJSON or XML) nor a GP CSV extract")
 	}
 	return in, nil
 }
@@ -486,10 +488,12 @@ func (im *importer) file(ctx context.Context, in input) error {
 		return im.ndjson(ctx, in.path, f.Reader)
 	case fhir.FormatCSV:
 		return im.csv(ctx, in.path, f.Reader)
+	case fhir.FormatResource:
+		return im.jsonResource(ctx, in.path, f.Reader)
 	case fhir.FormatXML:
 		return im.xml(ctx, in.path, f.Reader)
 	}
-	return fmt.Errorf("not a FHIR Bundle, FHIR NDJSON or GP CSV extract")
+	return fmt.Errorf("not FHIR R4 (JSON, NDJSON or XML) nor a GP CSV extract")
 }
 
 // bundle imports one Bundle as one transaction: a Bundle is normally one

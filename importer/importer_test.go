@@ -233,7 +233,7 @@ func TestNamedFileMustHoldRecords(t *testing.T) {
 	}
 	if len(sum.Unread) != 2 || sum.Unread[0].File != missing || sum.Unread[1].File != notes ||
 		!strings.Contains(sum.Unread[0].Reason, "no such file") ||
-		sum.Unread[1].Reason != "not a FHIR Bundle, FHIR NDJSON or GP CSV extract: detect: not JSON and no delimiter in the first line" {
+		sum.Unread[1].Reason != "not FHIR R4 (JSON, NDJSON or XML) nor a GP CSV extract: detect: not JSON and no delimiter in the first line" {
 		t.Fatalf("unread %+v", sum.Unread)
 	}
 	if c := sum.ByType["Patient"]; c == nil || c.Imported != 1 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/joinedup/joinedup/fhir"
@@ -42,17 +43,46 @@ func (im *importer) xml(ctx context.Context, path string, r io.Reader) error {
 	if typ == "Bundle" {
 		return im.bundle(ctx, path, &buf)
 	}
+	return im.resource(ctx, path, buf.Bytes())
+}
+
+// maxResource is the largest file of one JSON resource read: one resource
+// of that size is a document, not a record JoinedUp reads.
+const maxResource = 64 << 20
+
+// resource imports a file of one resource (not a Bundle) as one record.
+func (im *importer) resource(ctx context.Context, path string, raw []byte) error {
 	var head struct {
-		ID string `json:"id"`
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &head); err != nil {
-		return err // XMLToJSON writes valid JSON: this is a bug
+	if err := json.Unmarshal(raw, &head); err != nil {
+		im.tally(head.ResourceType, func(c *Counts) { c.Read++ })
+		im.reject(Reject{File: path, ResourceType: head.ResourceType, Reason: "invalid JSON: " + err.Error()})
+		return nil
+	}
+	if err := fhir.CheckUTF8(raw); err != nil {
+		im.tally(head.ResourceType, func(c *Counts) { c.Read++ })
+		im.reject(Reject{File: path, ResourceType: head.ResourceType, ID: shorten(head.ID), Reason: err.Error()})
+		return nil
 	}
 	var batch []pending
-	if p, ok := im.mapRecord(path, typ, head.ID, buf.Bytes(), nil, 0, nil); ok {
+	if p, ok := im.mapRecord(path, head.ResourceType, head.ID, raw, nil, 0, nil); ok {
 		batch = append(batch, p)
 	}
 	return im.submit(func() error { return im.write(ctx, path, batch, false) })
+}
+
+// jsonResource imports a file of one JSON resource.
+func (im *importer) jsonResource(ctx context.Context, path string, r io.Reader) error {
+	raw, err := io.ReadAll(io.LimitReader(r, maxResource+1))
+	if err != nil {
+		return err
+	}
+	if len(raw) > maxResource {
+		return fmt.Errorf("one resource of more than %d MB", maxResource>>20)
+	}
+	return im.resource(ctx, path, raw)
 }
 
 // readErr remembers the error of the reader it wraps, other than io.EOF,
