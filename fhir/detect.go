@@ -16,12 +16,12 @@ type Format int
 
 // Values of Format.
 const (
-	FormatUnknown Format = iota
-	FormatBundle         // one FHIR Bundle as JSON
-	FormatNDJSON         // FHIR Bulk Data: one resource per line
-	FormatCSV            // a comma-separated extract with a header line
-	FormatXML            // one FHIR resource as XML, a Bundle or any other
-	FormatResource       // one FHIR resource, not a Bundle, as JSON spread over lines
+	FormatUnknown  Format = iota
+	FormatBundle          // one FHIR Bundle as JSON
+	FormatNDJSON          // FHIR Bulk Data: one resource per line
+	FormatCSV             // a comma-separated extract with a header line
+	FormatXML             // one FHIR resource as XML, a Bundle or any other
+	FormatResource        // one FHIR resource, not a Bundle, as JSON spread over lines
 )
 
 // String names the format.
