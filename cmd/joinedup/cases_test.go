@@ -142,10 +142,10 @@ func TestClinicalCases(t *testing.T) {
 				}
 			}
 
-			// Later: Ada died on 20 February, and Ivy registered with
-			// Lambeth Walk.
+			// Later: Ada died on 20 February, Ivy registered with Lambeth
+			// Walk and Fay's registration ended.
 			out := run("import", "--source", "practice", filepath.Join(dir, "later-extract.ndjson"))
-			if !strings.Contains(out, "worklists: 2 patients moved practice or died") {
+			if !strings.Contains(out, "worklists: 3 patients moved practice or died") {
 				t.Errorf("the later import did not follow the death and the move:\n%s", out)
 			}
 			run("stratify", "--as-of", "2024-03-01")
@@ -166,6 +166,14 @@ func TestClinicalCases(t *testing.T) {
 			}
 			if got := worklistOf("G85002"); !slices.Equal(got, []string{cases["other-practice"].nhs + " " + worklist.KindRegisteredElsewhere}) {
 				t.Errorf("Brixton Hill's worklist after Ivy left: %q, want only the notice", got)
+			}
+			// Fay is registered nowhere now: someone must find out where.
+			var deregistered bool
+			for _, x := range tasks(cases["bmi-on-the-day"].nhs) {
+				deregistered = deregistered || x.Kind == worklist.KindDeregistered && x.AssigneeOrg == practice["G85001"]
+			}
+			if !deregistered {
+				t.Errorf("Fay, deregistered, has tasks %+v: want one for Lambeth Walk to find where she went", tasks(cases["bmi-on-the-day"].nhs))
 			}
 
 			// A second record for Una's NHS number, with a diagnosis that
