@@ -1,9 +1,6 @@
 package importer_test
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,43 +95,20 @@ func TestRecordIDs(t *testing.T) {
 // land as the Bundles do.
 func TestSplitBundleReferences(t *testing.T) {
 	src := fixtures("synthea-r4-bundles")
-	files, _ := filepath.Glob(filepath.Join(src, "*.json.gz"))
 	dir := t.TempDir()
 	out := map[string]*os.File{}
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b struct {
-			Entry []struct {
-				Resource json.RawMessage `json:"resource"`
-			} `json:"entry"`
-		}
-		if err := json.NewDecoder(zr).Decode(&b); err != nil {
-			t.Fatal(err)
-		}
-		fh.Close()
-		for _, e := range b.Entry {
-			var head struct{ ResourceType string }
-			json.Unmarshal(e.Resource, &head)
-			w := out[head.ResourceType]
+	for _, b := range bundleResources(t, src) {
+		for _, r := range b {
+			typ := resourceType(r)
+			w := out[typ]
 			if w == nil {
-				if w, err = os.Create(filepath.Join(dir, head.ResourceType+".ndjson")); err != nil {
+				var err error
+				if w, err = os.Create(filepath.Join(dir, typ+".ndjson")); err != nil {
 					t.Fatal(err)
 				}
-				out[head.ResourceType] = w
+				out[typ] = w
 			}
-			var line bytes.Buffer
-			if err := json.Compact(&line, e.Resource); err != nil {
-				t.Fatal(err)
-			}
-			line.WriteByte('\n')
-			w.Write(line.Bytes())
+			w.Write(append(r, '\n'))
 		}
 	}
 	for _, w := range out {

@@ -30,12 +30,13 @@ var imported = map[string]string{
 	"MedicationRequest": "medications", "Encounter": "encounters",
 }
 
-// countBundleEntries counts entries by resource type straight from the
-// files, independently of the importer's readers.
-func countBundleEntries(t *testing.T, dir string) map[string]int {
+// bundleResources reads the Bundles of dir straight from the files,
+// independently of the importer's readers: for each Bundle, its entries'
+// resources, each as one compact line of JSON.
+func bundleResources(t *testing.T, dir string) [][][]byte {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json.gz"))
-	out := map[string]int{}
+	var out [][][]byte
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -47,17 +48,40 @@ func countBundleEntries(t *testing.T, dir string) map[string]int {
 		}
 		var b struct {
 			Entry []struct {
-				Resource struct {
-					ResourceType string `json:"resourceType"`
-				} `json:"resource"`
+				Resource json.RawMessage `json:"resource"`
 			} `json:"entry"`
 		}
 		if err := json.NewDecoder(zr).Decode(&b); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		fh.Close()
+		var resources [][]byte
 		for _, e := range b.Entry {
-			out[e.Resource.ResourceType]++
+			var line bytes.Buffer
+			if err := json.Compact(&line, e.Resource); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			resources = append(resources, line.Bytes())
+		}
+		out = append(out, resources)
+	}
+	return out
+}
+
+// resourceType is the resourceType of a resource's JSON.
+func resourceType(raw []byte) string {
+	var head struct{ ResourceType string }
+	json.Unmarshal(raw, &head)
+	return head.ResourceType
+}
+
+// countBundleEntries counts the entries of dir's Bundles by resource type.
+func countBundleEntries(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, b := range bundleResources(t, dir) {
+		for _, r := range b {
+			out[resourceType(r)]++
 		}
 	}
 	return out

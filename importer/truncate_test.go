@@ -3,7 +3,6 @@ package importer_test
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -20,31 +19,11 @@ import (
 // returns the file's bytes and, for each line, the patient it belongs to.
 func groupedNDJSON(t *testing.T) ([]byte, []int) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(fixtures("synthea-r4-bundles"), "*.json.gz"))
 	var out bytes.Buffer
 	var group []int
-	for g, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b struct {
-			Entry []struct {
-				Resource json.RawMessage `json:"resource"`
-			} `json:"entry"`
-		}
-		if err := json.NewDecoder(zr).Decode(&b); err != nil {
-			t.Fatal(err)
-		}
-		fh.Close()
-		for _, e := range b.Entry {
-			if err := json.Compact(&out, e.Resource); err != nil {
-				t.Fatal(err)
-			}
+	for g, b := range bundleResources(t, fixtures("synthea-r4-bundles")) {
+		for _, r := range b {
+			out.Write(r)
 			out.WriteByte('\n')
 			group = append(group, g)
 		}
