@@ -50,6 +50,13 @@ type Links struct {
 	Practice        Ref // Patient: the registered GP practice (generalPractitioner → Organization)
 	ServiceProvider Ref // Encounter: the organisation providing the service
 	PartOf          Ref // Organization: the parent organisation
+	// Author is the name of the person a record says made it or holds it
+	// (a care plan's author, a decision's, a task's owner): JoinedUp names
+	// people by display only, and the caller finds the user so named.
+	Author string
+	// Performer is the organisation a record is for or from: a task's
+	// owner, a referral's performer, a service's provider.
+	Performer Ref
 }
 
 // mapper carries the identity of the resource being mapped so every error
@@ -383,7 +390,9 @@ var ErrUnsupportedType = errors.New("resource type not imported")
 // BundleReader or NDJSONReader yields it, and maps it. The value is one of
 // joinedup.Patient, joinedup.Condition, joinedup.Observation,
 // joinedup.Medication, joinedup.Encounter, joinedup.Appointment,
-// joinedup.Carer and joinedup.Organisation.
+// joinedup.Carer and joinedup.Organisation; and, for what JoinedUp itself
+// records and exports, PlanVersion (CarePlan), PlanGoal (Goal),
+// CareTeamPlaces (CareTeam) and joinedup.TierDecision (Flag).
 func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
 	switch resourceType {
 	case "Patient":
@@ -404,6 +413,14 @@ func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, 
 		return decodeMap(raw, system, refs, RelatedPersonToDomain)
 	case "Organization":
 		return decodeMap(raw, system, refs, OrganizationToDomain)
+	case "CarePlan":
+		return decodeMap(raw, system, refs, CarePlanToDomain)
+	case "Goal":
+		return decodeMap(raw, system, refs, GoalToDomain)
+	case "CareTeam":
+		return decodeMap(raw, system, refs, CareTeamToDomain)
+	case "Flag":
+		return decodeMap(raw, system, refs, FlagToDomain)
 	}
 	return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
 }

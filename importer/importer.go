@@ -208,15 +208,17 @@ type input struct {
 }
 
 // rank orders files so records come after those they refer to:
-// organisations, then patients, then everything else.
+// organisations, then patients, then goals, then everything else.
 func (in input) rank() int {
 	switch {
 	case in.format == fhir.FormatNDJSON && in.first == "Organization":
 		return 0
 	case in.format == fhir.FormatNDJSON && in.first == "Patient":
 		return 1
+	case in.format == fhir.FormatNDJSON && in.first == "Goal":
+		return 2 // before the CarePlans they complete
 	}
-	return 2
+	return 3
 }
 
 // plan expands folders, detects each file's format and orders the files. A
@@ -323,6 +325,8 @@ type importer struct {
 	// files of a Bulk Data export link their records without a database
 	// look-up per batch. Past maxKnown entries, patients are looked up.
 	known map[string]string
+	// care is what care records need between batches (see care.go).
+	care *careState
 }
 
 // maxKnown bounds the patients an import remembers (about 150 bytes each).
@@ -420,8 +424,10 @@ func typeRank(t string) int {
 		return 0
 	case "Patient":
 		return 1
+	case "Goal":
+		return 2
 	}
-	return 2
+	return 3
 }
 
 // mapRecord decodes and maps one resource, rejecting it when it cannot be

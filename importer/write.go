@@ -105,17 +105,16 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 		}
 	}
 	var b store.Batch
+	var care []pending // see care.go
 	for _, p := range batch {
-		if _, isOrg := p.rec.(joinedup.Organisation); !isOrg {
-			if _, isPatient := p.rec.(joinedup.Patient); !isPatient {
-				pid, ok := im.subject(p.links.Subject, patients)
-				if !ok {
-					im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
-						Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
-					continue
-				}
-				p.rec = withPatient(p.rec, pid)
+		if needsSubject(p.rec) {
+			pid, ok := im.subject(p.links.Subject, patients)
+			if !ok {
+				im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
+					Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
+				continue
 			}
+			p.rec = withPatient(p.rec, pid)
 		}
 		switch v := p.rec.(type) {
 		case joinedup.Organisation:
@@ -136,12 +135,20 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 			b.Appointments = append(b.Appointments, v)
 		case joinedup.Carer:
 			b.Carers = append(b.Carers, v)
+		default:
+			care = append(care, p)
 		}
 	}
+	var err error
 	if split && im.committers != nil {
-		return im.committers.dispatch(&b)
+		err = im.committers.dispatch(&b)
+	} else {
+		err = im.commit(ctx, &b)
 	}
-	return im.commit(ctx, &b)
+	if err != nil {
+		return err
+	}
+	return im.writeCare(ctx, path, care)
 }
 
 // commit writes a batch in one transaction and tallies it.
@@ -245,5 +252,5 @@ func withPatient(rec any, pid string) any {
 		v.PatientID = pid
 		return v
 	}
-	return rec
+	return withCarePatient(rec, pid)
 }

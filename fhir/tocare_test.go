@@ -1,0 +1,109 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/joinedup/joinedup"
+)
+
+// TestCareRecordsReadBack writes care records as JoinedUp exports them and
+// reads them back: what the resources carry comes back the same.
+func TestCareRecordsReadBack(t *testing.T) {
+	at := time.Date(2025, 6, 2, 9, 30, 0, 0, time.UTC)
+	d := joinedup.TierDecision{ID: "decision-1", PatientID: "p1", SuggestedTier: joinedup.TierRed, Tier: joinedup.TierAmber, Overridden: true,
+		Reason: "A&E visits were one episode (flu)", DecidedAt: at}
+	got, links, err := ToDomain("Flag", mustJSON(t, FromTierDecision(d, at.AddDate(0, 1, 0), "Dr Ada Jones")), "s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.PatientID = "" // the caller's, from links.Subject
+	if !reflect.DeepEqual(got, d) || links.Author != "Dr Ada Jones" || links.Subject != (Ref{Type: "Patient", ID: "p1"}) {
+		t.Errorf("Flag read back as %+v (author %q), want %+v", got, links.Author, d)
+	}
+
+	plan := joinedup.CarePlan{Version: 3, SavedAt: at, WhatMatters: "home", AboutMe: "me", SelfManagement: "walks", ActivationLevel: 3,
+		NextReview: at.AddDate(0, 6, 0).Truncate(24 * time.Hour), Actions: []joinedup.AgreedAction{{Description: "call", Owner: "GP", Status: joinedup.ActionDone}},
+		Goals: []joinedup.Goal{{Description: "Walk", Steps: []string{"gate"}, Owner: "Me", Status: joinedup.GoalAchieved}}}
+	plan.PatientID = "p1"
+	for _, until := range []time.Time{{}, at.AddDate(0, 1, 0)} {
+		v, _, err := ToDomain("CarePlan", mustJSON(t, FromCarePlan(CarePlanRecord{ID: "v3", Plan: plan, Until: until})), "s", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pv := v.(PlanVersion)
+		want := plan
+		want.PatientID = ""
+		if until.IsZero() {
+			// The current version's goals are Goals of their own: only
+			// the description is in the plan.
+			want.Goals = []joinedup.Goal{{Description: "Walk"}}
+			if len(pv.Goals) != 1 || pv.Goals[0] != GoalID("v3", 0) {
+				t.Errorf("goal ids %v", pv.Goals)
+			}
+		}
+		if !reflect.DeepEqual(pv.Plan, want) {
+			t.Errorf("CarePlan (until %v) read back as\n%+v\nwant\n%+v", until, pv.Plan, want)
+		}
+	}
+	g, _, err := ToDomain("Goal", mustJSON(t, FromGoal("v3-goal-1", "p1", plan.Goals[0], at)), "s", nil)
+	if err != nil || !reflect.DeepEqual(g.(PlanGoal).Goal, plan.Goals[0]) {
+		t.Errorf("Goal read back as %+v, %v", g, err)
+	}
+}
+
+// TestCareRecordsRejected: a care record with an unknown code, or missing
+// what JoinedUp needs, is an error naming the resource and the element.
+func TestCareRecordsRejected(t *testing.T) {
+	tests := []struct {
+		typ, json, want string
+	}{
+		{"Flag", `{"resourceType":"Flag","id":"f1","status":"active","category":[{"coding":[{"system":"` + SystemFlagCategory + `","code":"tier"}]}],
+			"code":{"coding":[{"system":"` + SystemTier + `","code":"purple"}]},"subject":{"reference":"Patient/p1"},"period":{"start":"2025-01-01"}}`,
+			`Flag/f1: code: "purple" is not a tier`},
+		{"Flag", `{"resourceType":"Flag","id":"f1","status":"suspended","category":[{"coding":[{"system":"` + SystemFlagCategory + `","code":"tier"}]}],
+			"subject":{"reference":"Patient/p1"}}`, `Flag/f1: status: "suspended" is not one of active, inactive`},
+		{"Flag", `{"resourceType":"Flag","id":"f1","status":"active","category":[{"coding":[{"system":"` + SystemFlagCategory + `","code":"tier"}]}],
+			"subject":{"reference":"Group/g1"}}`, "Flag/f1: subject: Group/g1 is not a Patient"},
+		{"CarePlan", `{"resourceType":"CarePlan","title":"` + CarePlanTitle + `","id":"c1","status":"active","intent":"plan","subject":{"reference":"Patient/p1"},"created":"2025-01-01"}`,
+			"CarePlan/c1: meta.versionId: missing"},
+		{"CarePlan", `{"resourceType":"CarePlan","title":"` + CarePlanTitle + `","id":"c1","meta":{"versionId":"1"},"status":"draft","intent":"plan","subject":{"reference":"Patient/p1"}}`,
+			`CarePlan/c1: status: "draft" is not one of active, revoked`},
+		{"CarePlan", `{"resourceType":"CarePlan","title":"` + CarePlanTitle + `","id":"c1","meta":{"versionId":"1"},"status":"active","intent":"plan","subject":{"reference":"Patient/p1"},
+			"created":"2025-01-01","goal":[{"reference":"#nope"}]}`, "CarePlan/c1: goal[0]: unresolved reference"},
+		{"CarePlan", `{"resourceType":"CarePlan","title":"` + CarePlanTitle + `","id":"c1","meta":{"versionId":"1"},"status":"active","intent":"plan","subject":{"reference":"Patient/p1"},
+			"created":"2025-01-01","activity":[{"detail":{"status":"on-hold"}}]}`, `CarePlan/c1: activity[0].detail.status: "on-hold" is not one of`},
+		{"Goal", `{"resourceType":"Goal","id":"v1-goal-1","lifecycleStatus":"on-hold","description":{"text":"x"},"subject":{"reference":"Patient/p1"}}`,
+			`Goal/v1-goal-1: lifecycleStatus: "on-hold" is not one of`},
+		{"CareTeam", `{"resourceType":"CareTeam","id":"t1","status":"active","subject":{"reference":"Patient/p1"},
+			"participant":[{"role":[{"coding":[{"system":"` + SystemCareTeamRole + `","code":"wizard"}]}],"member":{"display":"Merlin"},"period":{"start":"2025-01-01"}}]}`,
+			"CareTeam/t1: participant[0].role: no care-team role"},
+		{"CareTeam", `{"resourceType":"CareTeam","id":"t1","status":"active","subject":{"reference":"Patient/p1"},
+			"participant":[{"role":[{"coding":[{"system":"` + SystemCareTeamRole + `","code":"family"}]}],"member":{"display":"Mary"},"period":{"start":"2025-01-01"}}]}`,
+			`CareTeam/t1: participant[0].member.display: "Mary" is not "Name (relationship)"`},
+		{"Flag", `{"resourceType":"Flag","id":"f1","status":"active","category":[{"coding":[{"code":"clinical"}]}]}`, "resource type not imported"},
+		{"CarePlan", `{"resourceType":"CarePlan","id":"c1","status":"completed","title":"Diabetes self management plan"}`, "resource type not imported"},
+		{"Goal", `{"resourceType":"Goal","id":"0dae4422-bf65-475b-8d93-4c1382168951","lifecycleStatus":"active"}`, "resource type not imported"},
+	}
+	for _, tt := range tests {
+		_, _, err := ToDomain(tt.typ, []byte(tt.json), "s", nil)
+		var me *MappingError
+		wantSkip := errors.Is(err, ErrUnsupportedType) == (tt.want == "resource type not imported")
+		if err == nil || !wantSkip || !errors.As(err, &me) && !errors.Is(err, ErrUnsupportedType) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.typ, err, tt.want)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,305 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
+	"github.com/joinedup/joinedup/store"
+)
+
+// Records made in care coordination (care plans and their goals, care
+// teams, tier decisions, …) arrive in a JoinedUp export. They are written
+// through the store functions the coordination layer uses, one transaction
+// per record, after the batch they came in; each is recognised on
+// re-import by its id (a care team's places by who holds them from when),
+// so importing a file again changes nothing. People are named in them by
+// display only: a record naming someone who is not a user here, or a name
+// more than one user has, is rejected rather than put on the wrong person
+// or on no one.
+
+// careState is what an import keeps between batches of care records.
+type careState struct {
+	// goals are the Goal resources read, by id, until the CarePlan
+	// referring to them is written (Goal files are read first).
+	goals map[string]heldGoal
+	// users maps users' display names to their ids, read once.
+	users map[string][]string
+}
+
+type heldGoal struct {
+	patientID string
+	goal      fhir.PlanGoal
+	p         pending
+}
+
+// needsSubject reports whether a record belongs to a patient, who must be
+// found before it is written.
+func needsSubject(rec any) bool {
+	switch rec.(type) {
+	case joinedup.Organisation, joinedup.Patient:
+		return false
+	}
+	return true
+}
+
+// isCare reports whether rec is a care record, written by writeCare.
+func isCare(rec any) bool {
+	switch rec.(type) {
+	case fhir.PlanVersion, fhir.PlanGoal, fhir.CareTeamPlaces, joinedup.TierDecision:
+		return true
+	}
+	return false
+}
+
+// withPatientID is a care record linked to its patient.
+type withPatientID struct {
+	rec       any
+	patientID string
+}
+
+// withCarePatient links a care record to its patient.
+func withCarePatient(rec any, pid string) any {
+	if isCare(rec) {
+		return withPatientID{rec: rec, patientID: pid}
+	}
+	return rec
+}
+
+// writeCare writes the care records of a batch, each in its own
+// transaction, and tallies them.
+func (im *importer) writeCare(ctx context.Context, path string, recs []pending) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if im.care == nil {
+		im.care = &careState{goals: map[string]heldGoal{}}
+	}
+	for _, p := range recs {
+		w, ok := p.rec.(withPatientID)
+		if !ok {
+			continue
+		}
+		var changed bool
+		var why string
+		var err error
+		switch v := w.rec.(type) {
+		case fhir.PlanGoal:
+			im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v, p: p}
+			continue
+		case fhir.PlanVersion:
+			changed, why, err = im.writeCarePlan(ctx, w.patientID, v, p)
+		case fhir.CareTeamPlaces:
+			changed, why, err = im.writeCareTeam(ctx, w.patientID, v)
+		case joinedup.TierDecision:
+			changed, why, err = im.writeDecision(ctx, w.patientID, v, p)
+		}
+		if err != nil {
+			return err
+		}
+		if why != "" {
+			im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
+				Reason: fmt.Sprintf("%s/%s: %s", p.typ, p.id, why)})
+			continue
+		}
+		im.tallyWritten(p.typ, changed)
+	}
+	return nil
+}
+
+func (im *importer) tallyWritten(typ string, changed bool) {
+	im.tally(typ, func(c *Counts) {
+		if changed {
+			c.Imported++
+		} else {
+			c.Unchanged++
+		}
+	})
+}
+
+// user finds the user a record names. "" names no one; a name no user
+// here has, or more than one has, gives the reason the record is rejected.
+func (im *importer) user(ctx context.Context, field, name string) (id, why string, err error) {
+	if name == "" {
+		return "", "", nil
+	}
+	if im.care.users == nil {
+		names, err := store.UserNames(ctx, im.db)
+		if err != nil {
+			return "", "", err
+		}
+		im.care.users = map[string][]string{}
+		for id, n := range names {
+			im.care.users[n] = append(im.care.users[n], id)
+		}
+	}
+	switch ids := im.care.users[name]; len(ids) {
+	case 1:
+		return ids[0], "", nil
+	case 0:
+		return "", fmt.Sprintf("%s: no user here is named %q", field, name), nil
+	default:
+		return "", fmt.Sprintf("%s: %d users here are named %q, so who is meant is not known", field, len(ids), name), nil
+	}
+}
+
+// writeCarePlan stores a version of a plan, with its goals, as the version
+// after the one held: versions are imported in order, and one that does not
+// follow the version held is rejected rather than stored over a later one.
+func (im *importer) writeCarePlan(ctx context.Context, patientID string, v fhir.PlanVersion, p pending) (bool, string, error) {
+	plan := v.Plan
+	plan.PatientID = patientID
+	var goals []heldGoal
+	for i, gid := range v.Goals {
+		if gid == "" {
+			continue
+		}
+		g, ok := im.care.goals[gid]
+		if !ok {
+			return false, fmt.Sprintf("goal[%d]: Goal/%s was not imported with the plan", i, gid), nil
+		}
+		if g.patientID != patientID {
+			return false, fmt.Sprintf("goal[%d]: Goal/%s is another patient's", i, gid), nil
+		}
+		plan.Goals[i] = g.goal.Goal
+		goals = append(goals, g)
+	}
+	by, why, err := im.user(ctx, "author", p.links.Author)
+	if err != nil || why != "" {
+		return false, why, err
+	}
+	changed := false
+	err = im.db.InTx(ctx, func(tx *store.Tx) error {
+		held, err := store.HasRecord(ctx, tx, "care_plans", patientID, v.ID)
+		if err != nil || held {
+			return err
+		}
+		cur, err := store.CurrentCarePlan(ctx, tx, patientID)
+		switch {
+		case errors.Is(err, joinedup.ErrNotFound):
+		case err != nil:
+			return err
+		}
+		if plan.Version != cur.Version+1 {
+			why = fmt.Sprintf("meta.versionId: version %d does not follow version %d, the one held here", plan.Version, cur.Version)
+			return nil
+		}
+		s, err := store.SaveCarePlanVersion(ctx, tx, v.ID, plan, cur.Version, by, plan.SavedAt)
+		if err != nil {
+			return err
+		}
+		if s.Conflict {
+			return fmt.Errorf("care plan %s of %s: saved concurrently", v.ID, patientID)
+		}
+		changed = true
+		return nil
+	})
+	if err != nil || why != "" {
+		return false, why, err
+	}
+	for _, g := range goals {
+		delete(im.care.goals, g.goal.ID)
+		im.tallyWritten("Goal", changed)
+	}
+	return changed, "", nil
+}
+
+// writeCareTeam adds the places on a care team not held yet, and ends
+// those held that the team shows ended. A place is the same place when
+// the same role is held by the same user, organisation or person from the
+// same time.
+func (im *importer) writeCareTeam(ctx context.Context, patientID string, v fhir.CareTeamPlaces) (bool, string, error) {
+	places := make([]joinedup.CareTeamMember, len(v.Places))
+	for i, pl := range v.Places {
+		m := pl.CareTeamMember
+		m.PatientID = patientID
+		field := fmt.Sprintf("participant[%d].member", i)
+		switch {
+		case !pl.Organisation.IsZero():
+			if m.OrganisationID = im.org(ctx, pl.Organisation); m.OrganisationID == "" {
+				return false, fmt.Sprintf("%s: organisation %s is not held here", field, pl.Organisation), nil
+			}
+		case pl.UserName != "":
+			id, why, err := im.user(ctx, field, pl.UserName)
+			if err != nil {
+				return false, "", err
+			}
+			if why != "" {
+				// "Name (label)": the user, and the place's label.
+				name, label, ok := fhir.CutUserName(pl.UserName)
+				if !ok {
+					return false, why, nil
+				}
+				if id, _, err = im.user(ctx, field, name); err != nil || id == "" {
+					return false, why, err
+				}
+				m.Name = label
+			}
+			m.UserID = id
+		}
+		if err := m.Validate(); err != nil {
+			return false, fmt.Sprintf("participant[%d]: %v", i, err), nil
+		}
+		places[i] = m
+	}
+	changed := false
+	err := im.db.InTx(ctx, func(tx *store.Tx) error {
+		team, err := store.CareTeam(ctx, tx, patientID)
+		if err != nil {
+			return err
+		}
+		for _, m := range places {
+			i := samePlace(team, m)
+			if i < 0 {
+				if _, err := store.AddCareTeamMember(ctx, tx, m); err != nil {
+					return err
+				}
+				changed = true
+				continue
+			}
+			if team[i].End.IsZero() && !m.End.IsZero() {
+				if _, err := store.EndCareTeamMember(ctx, tx, patientID, team[i].ID, m.End, ""); err != nil {
+					return err
+				}
+				changed = true
+			}
+		}
+		return nil
+	})
+	return changed, "", err
+}
+
+// samePlace returns the index of the place in team that m is, or -1.
+func samePlace(team []joinedup.CareTeamMember, m joinedup.CareTeamMember) int {
+	for i, t := range team {
+		if t.Role == m.Role && t.UserID == m.UserID && t.OrganisationID == m.OrganisationID && t.Start.Equal(m.Start.UTC().Truncate(time.Microsecond)) &&
+			(!m.Role.Person() || t.Name == m.Name && t.Relationship == m.Relationship) {
+			return i
+		}
+	}
+	return -1
+}
+
+// writeDecision stores a tier decision; it becomes the current tier unless
+// a later decision is held.
+func (im *importer) writeDecision(ctx context.Context, patientID string, d joinedup.TierDecision, p pending) (bool, string, error) {
+	d.PatientID = patientID
+	by, why, err := im.user(ctx, "author", p.links.Author)
+	if err != nil || why != "" {
+		return false, why, err
+	}
+	d.DecidedBy = by
+	changed := false
+	err = im.db.InTx(ctx, func(tx *store.Tx) error {
+		held, err := store.HasRecord(ctx, tx, "tier_decisions", patientID, d.ID)
+		if err != nil || held {
+			return err
+		}
+		changed = true
+		return store.SaveDecision(ctx, tx, &d)
+	})
+	return changed, "", err
+}
