@@ -58,6 +58,10 @@ type ConsentProvision struct {
 	Period    *Period            `json:"period,omitempty"`
 	Actor     []ConsentActor     `json:"actor,omitempty"`
 	Provision []ConsentProvision `json:"provision,omitempty"`
+	// Code limits the provision to the data so coded: a consent to share
+	// with voluntary organisations lists the fields of a referral they may
+	// see (SystemShareField).
+	Code []CodeableConcept `json:"code,omitempty"`
 }
 
 // Consent is an R4 Consent: the patient's sharing decisions.

@@ -50,6 +50,29 @@ func TestCareRecordsReadBack(t *testing.T) {
 			t.Errorf("CarePlan (until %v) read back as\n%+v\nwant\n%+v", until, pv.Plan, want)
 		}
 	}
+	task := joinedup.Task{ID: "t1", Kind: joinedup.TaskTierReview, Title: "Review", Reason: "moved up", Due: at.AddDate(0, 0, 14).Truncate(24 * time.Hour),
+		Priority: 1, Status: joinedup.TaskDone, CreatedAt: at, ClosedAt: at.AddDate(0, 0, 1)}
+	task.PatientID = "p1"
+	got, links, err = ToDomain("Task", mustJSON(t, FromTask(task, "Dr Ada Jones")), "s", nil)
+	task.PatientID = ""
+	if err != nil || !reflect.DeepEqual(got, task) || links.Author != "Dr Ada Jones" {
+		t.Errorf("Task read back as %+v (%q), %v; want %+v", got, links.Author, err, task)
+	}
+	consent := ConsentRecord{ID: "c1", PatientID: "p1", Voluntary: true, VoluntaryFields: []string{joinedup.ShareName}, RecordedBy: "Sam", RecordedAt: at}
+	got, links, err = ToDomain("Consent", mustJSON(t, FromConsent(consent)), "s", nil)
+	wantConsent := joinedup.Consent{ID: "c1", Voluntary: true, VoluntaryFields: []string{joinedup.ShareName}, RecordedAt: at}
+	if err != nil || !reflect.DeepEqual(got, wantConsent) || links.Author != "Sam" {
+		t.Errorf("Consent read back as %+v (%q), %v", got, links.Author, err)
+	}
+	ref := Referral{ID: "r1", PatientID: "p1", OrganisationID: "o1", ServiceID: "s1", Reason: "lonely", WhatMatters: "choir", Created: at,
+		Closed: at.AddDate(0, 1, 0), Status: joinedup.ReferralDeclined}
+	got, links, err = ToDomain("ServiceRequest", mustJSON(t, FromReferral(ref)), "s", nil)
+	wantRef := joinedup.Referral{ID: "r1", ServiceID: "s1", Reason: "lonely", WhatMatters: "choir", Created: at, Closed: ref.Closed,
+		Status: joinedup.ReferralCancelled}
+	if err != nil || !reflect.DeepEqual(got, wantRef) || links.Performer != (Ref{Type: "Organization", ID: "o1"}) {
+		t.Errorf("ServiceRequest read back as %+v (%+v), %v", got, links.Performer, err)
+	}
+
 	g, _, err := ToDomain("Goal", mustJSON(t, FromGoal("v3-goal-1", "p1", plan.Goals[0], at)), "s", nil)
 	if err != nil || !reflect.DeepEqual(g.(PlanGoal).Goal, plan.Goals[0]) {
 		t.Errorf("Goal read back as %+v, %v", g, err)
@@ -85,7 +108,25 @@ func TestCareRecordsRejected(t *testing.T) {
 		{"CareTeam", `{"resourceType":"CareTeam","id":"t1","status":"active","subject":{"reference":"Patient/p1"},
 			"participant":[{"role":[{"coding":[{"system":"` + SystemCareTeamRole + `","code":"family"}]}],"member":{"display":"Mary"},"period":{"start":"2025-01-01"}}]}`,
 			`CareTeam/t1: participant[0].member.display: "Mary" is not "Name (relationship)"`},
+		{"Task", `{"resourceType":"Task","id":"t1","status":"on-hold","intent":"order","code":{"coding":[{"system":"` + SystemTaskKind + `","code":"x"}]},
+			"description":"x","for":{"reference":"Patient/p1"}}`, `Task/t1: status: "on-hold" is not one of`},
+		{"Task", `{"resourceType":"Task","id":"t1","status":"requested","businessStatus":{"text":"done"},"intent":"order",
+			"code":{"coding":[{"system":"` + SystemTaskKind + `","code":"x"}]},"description":"x","for":{"reference":"Patient/p1"}}`,
+			`Task/t1: businessStatus.text: "done" disagrees with status "requested"`},
+		{"Consent", `{"resourceType":"Consent","id":"c1","status":"active","patient":{"reference":"Patient/p1"},"dateTime":"2025-01-01",
+			"provision":{"type":"permit","provision":[{"type":"permit","actor":[{"role":{},"reference":{"identifier":{"system":"` + SystemSharing + `","value":"police"}}}]}]}}`,
+			`Consent/c1: provision.provision[0].actor[0].reference.identifier.value: "police" is not social-care or voluntary`},
+		{"Consent", `{"resourceType":"Consent","id":"c1","status":"active","patient":{"reference":"Patient/p1"},"dateTime":"2025-01-01",
+			"provision":{"type":"permit","provision":[{"type":"permit","code":[{"coding":[{"system":"` + SystemShareField + `","code":"diagnoses"}]}],
+			"actor":[{"role":{},"reference":{"identifier":{"system":"` + SystemSharing + `","value":"voluntary"}}}]}]}}`,
+			`Consent/c1: provision.provision[0].code[0]: "diagnoses" is not a field a referral may share`},
+		{"ServiceRequest", `{"resourceType":"ServiceRequest","id":"r1","status":"active","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+			"subject":{"reference":"Patient/p1"},"authoredOn":"2025-01-01"}`, "ServiceRequest/r1: performer: missing"},
+		{"ServiceRequest", `{"resourceType":"ServiceRequest","id":"r1","status":"on-hold","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+			"subject":{"reference":"Patient/p1"},"authoredOn":"2025-01-01","performer":[{"reference":"Organization/o1"}]}`, `ServiceRequest/r1: status: "on-hold" is not one of`},
 		{"Flag", `{"resourceType":"Flag","id":"f1","status":"active","category":[{"coding":[{"code":"clinical"}]}]}`, "resource type not imported"},
+		{"ServiceRequest", `{"resourceType":"ServiceRequest","id":"r1","status":"active","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"108252007"}]}]}`,
+			"resource type not imported"},
 		{"CarePlan", `{"resourceType":"CarePlan","id":"c1","status":"completed","title":"Diabetes self management plan"}`, "resource type not imported"},
 		{"Goal", `{"resourceType":"Goal","id":"0dae4422-bf65-475b-8d93-4c1382168951","lifecycleStatus":"active"}`, "resource type not imported"},
 	}

@@ -392,7 +392,9 @@ var ErrUnsupportedType = errors.New("resource type not imported")
 // joinedup.Medication, joinedup.Encounter, joinedup.Appointment,
 // joinedup.Carer and joinedup.Organisation; and, for what JoinedUp itself
 // records and exports, PlanVersion (CarePlan), PlanGoal (Goal),
-// CareTeamPlaces (CareTeam) and joinedup.TierDecision (Flag).
+// CareTeamPlaces (CareTeam), joinedup.TierDecision (Flag), joinedup.Task,
+// joinedup.Consent and joinedup.Referral (ServiceRequest). Resources of
+// those types that JoinedUp did not write give ErrUnsupportedType.
 func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
 	switch resourceType {
 	case "Patient":
@@ -421,6 +423,12 @@ func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, 
 		return decodeMap(raw, system, refs, CareTeamToDomain)
 	case "Flag":
 		return decodeMap(raw, system, refs, FlagToDomain)
+	case "Task":
+		return decodeMap(raw, system, refs, TaskToDomain)
+	case "Consent":
+		return decodeMap(raw, system, refs, ConsentToDomain)
+	case "ServiceRequest":
+		return decodeMap(raw, system, refs, ReferralToDomain)
 	}
 	return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
 }

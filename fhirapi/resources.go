@@ -289,12 +289,12 @@ func buildServiceRequests(ctx context.Context, r *Record) ([]Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		res := fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
-			WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed})
+		r := fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
+			WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed}
 		if ref.ServiceID != "" {
-			res = fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
-				WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed, Status: ref.Status})
+			r.Status, r.ServiceID = ref.Status, ref.ServiceID
 		}
+		res := fhir.FromReferral(r)
 		last := ref.Created
 		if ref.Closed.After(last) {
 			last = ref.Closed
@@ -317,7 +317,7 @@ func buildConsents(ctx context.Context, r *Record) ([]Item, error) {
 			return nil, err
 		}
 		res := fhir.FromConsent(fhir.ConsentRecord{ID: c.ID, PatientID: c.PatientID, SocialCare: c.SocialCare, Voluntary: c.Voluntary,
-			Note: c.Note, RecordedBy: name, RecordedAt: c.RecordedAt, Current: i == len(cs)-1})
+			VoluntaryFields: c.VoluntaryFields, Note: c.Note, RecordedBy: name, RecordedAt: c.RecordedAt, Current: i == len(cs)-1})
 		out = append(out, Item{Resource: res, ID: c.ID, LastUpdated: c.RecordedAt, Status: res.Status, Category: joinedup.Codings{cat}, Date: c.RecordedAt})
 	}
 	return out, nil

@@ -49,7 +49,7 @@ func needsSubject(rec any) bool {
 // isCare reports whether rec is a care record, written by writeCare.
 func isCare(rec any) bool {
 	switch rec.(type) {
-	case fhir.PlanVersion, fhir.PlanGoal, fhir.CareTeamPlaces, joinedup.TierDecision:
+	case fhir.PlanVersion, fhir.PlanGoal, fhir.CareTeamPlaces, joinedup.TierDecision, joinedup.Task, joinedup.Consent, joinedup.Referral:
 		return true
 	}
 	return false
@@ -96,6 +96,12 @@ func (im *importer) writeCare(ctx context.Context, path string, recs []pending) 
 			changed, why, err = im.writeCareTeam(ctx, w.patientID, v)
 		case joinedup.TierDecision:
 			changed, why, err = im.writeDecision(ctx, w.patientID, v, p)
+		case joinedup.Task:
+			changed, why, err = im.writeTask(ctx, w.patientID, v, p)
+		case joinedup.Consent:
+			changed, why, err = im.writeConsent(ctx, w.patientID, v, p)
+		case joinedup.Referral:
+			changed, why, err = im.writeReferral(ctx, w.patientID, v, p)
 		}
 		if err != nil {
 			return err
@@ -292,14 +298,96 @@ func (im *importer) writeDecision(ctx context.Context, patientID string, d joine
 		return false, why, err
 	}
 	d.DecidedBy = by
+	changed, err := im.insertOnce(ctx, "tier_decisions", patientID, d.ID, func(tx *store.Tx) error {
+		return store.SaveDecision(ctx, tx, &d)
+	})
+	return changed, "", err
+}
+
+// insertOnce stores a record in its own transaction unless the patient has
+// one with its id in table already; it reports whether it stored it.
+func (im *importer) insertOnce(ctx context.Context, table, patientID, id string, write func(tx *store.Tx) error) (bool, error) {
 	changed := false
-	err = im.db.InTx(ctx, func(tx *store.Tx) error {
-		held, err := store.HasRecord(ctx, tx, "tier_decisions", patientID, d.ID)
+	err := im.db.InTx(ctx, func(tx *store.Tx) error {
+		held, err := store.HasRecord(ctx, tx, table, patientID, id)
 		if err != nil || held {
 			return err
 		}
 		changed = true
-		return store.SaveDecision(ctx, tx, &d)
+		return write(tx)
+	})
+	return changed, err
+}
+
+// writeTask stores a task with its status, owner and dates as exported.
+// Its owner is found here: an organisation not held, or a person who is
+// not one user here, rejects it rather than leave it on no one's list.
+func (im *importer) writeTask(ctx context.Context, patientID string, t joinedup.Task, p pending) (bool, string, error) {
+	t.PatientID = patientID
+	if !p.links.Performer.IsZero() {
+		if t.AssigneeOrg = im.org(ctx, p.links.Performer); t.AssigneeOrg == "" {
+			return false, fmt.Sprintf("owner: organisation %s is not held here", p.links.Performer), nil
+		}
+	}
+	var why string
+	var err error
+	if t.AssigneeUser, why, err = im.user(ctx, "owner", p.links.Author); err != nil || why != "" {
+		return false, why, err
+	}
+	t.Source, t.DedupeKey, t.Version = "import", "import:"+t.ID, 1
+	changed, err := im.insertOnce(ctx, "tasks", patientID, t.ID, func(tx *store.Tx) error {
+		_, err := store.RaiseTask(ctx, tx, &t)
+		return err
+	})
+	return changed, "", err
+}
+
+// writeConsent stores a consent as recorded by the user who recorded it;
+// one whose recorder is not a user here is rejected, as a consent is
+// accountable to who took it.
+func (im *importer) writeConsent(ctx context.Context, patientID string, c joinedup.Consent, p pending) (bool, string, error) {
+	c.PatientID = patientID
+	if p.links.Author == "" {
+		return false, "performer: missing: who recorded the consent", nil
+	}
+	var why string
+	var err error
+	if c.RecordedBy, why, err = im.user(ctx, "performer[0]", p.links.Author); err != nil || why != "" {
+		return false, why, err
+	}
+	changed, err := im.insertOnce(ctx, "consents", patientID, c.ID, func(tx *store.Tx) error {
+		_, err := store.RecordConsent(ctx, tx, c)
+		return err
+	})
+	return changed, "", err
+}
+
+// writeReferral stores a referral to an organisation, and to a directory
+// service, when it is to one, which must be held.
+func (im *importer) writeReferral(ctx context.Context, patientID string, r joinedup.Referral, p pending) (bool, string, error) {
+	r.PatientID = patientID
+	if r.OrganisationID = im.org(ctx, p.links.Performer); r.OrganisationID == "" {
+		return false, fmt.Sprintf("performer: organisation %s is not held here", p.links.Performer), nil
+	}
+	if r.ServiceID != "" {
+		s, err := store.GetService(ctx, im.db, r.ServiceID)
+		switch {
+		case errors.Is(err, joinedup.ErrNotFound):
+			return false, fmt.Sprintf("performer: HealthcareService/%s is not in the directory here", r.ServiceID), nil
+		case err != nil:
+			return false, "", err
+		case s.OrganisationID != r.OrganisationID:
+			return false, fmt.Sprintf("performer: HealthcareService/%s is not provided by %s", r.ServiceID, p.links.Performer), nil
+		}
+	}
+	var why string
+	var err error
+	if r.CreatedBy, why, err = im.user(ctx, "requester", p.links.Author); err != nil || why != "" {
+		return false, why, err
+	}
+	changed, err := im.insertOnce(ctx, "referrals", patientID, r.ID, func(tx *store.Tx) error {
+		_, err := store.AddReferral(ctx, tx, r)
+		return err
 	})
 	return changed, "", err
 }

@@ -1,0 +1,271 @@
+package fhir
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/joinedup/joinedup"
+)
+
+// Reading back the other records JoinedUp makes: tasks, consents and
+// referrals, the inverses of FromTask, FromConsent and FromReferral.
+
+// TaskToDomain maps a Task written by FromTask. Its JoinedUp status is
+// the business status (Task.status says less); its owner is an
+// organisation (Links.Performer) or a person (Links.Author). The id,
+// patient (for), kind (code) and authoredOn are required.
+func TaskToDomain(r *Task, system string, refs *Refs) (joinedup.Task, Links, error) {
+	if r == nil {
+		return joinedup.Task{}, Links{}, errors.New("Task: nil resource")
+	}
+	m := mapper{"Task", r.ID}
+	out := joinedup.Task{ID: r.ID}
+	var links Links
+	var err error
+	if r.Code == nil || !hasSystem(r.Code, SystemTaskKind) {
+		return out, links, m.notJoinedUp("a task (code of " + SystemTaskKind + ")")
+	}
+	if err = m.requireID(); err != nil {
+		return out, links, err
+	}
+	if links.Subject, err = m.subject("for", refs, r.For); err != nil {
+		return out, links, err
+	}
+	if out.Kind = firstCode(r.Code, SystemTaskKind); out.Kind == "" {
+		return out, links, m.fail("code", fmt.Errorf("%w: the task's kind", ErrMissing))
+	}
+	out.Title = r.Description
+	if out.Title == "" {
+		out.Title = r.Code.Text
+	}
+	if strings.TrimSpace(out.Title) == "" {
+		return out, links, m.fail("description", ErrMissing)
+	}
+	switch r.Status {
+	case "requested", "received", "accepted", "ready":
+		out.Status = joinedup.TaskOpen
+	case "in-progress":
+		out.Status = joinedup.TaskInProgress
+	case "completed":
+		out.Status = joinedup.TaskDone
+	case "cancelled", "rejected", "failed":
+		out.Status = joinedup.TaskCancelled
+	default:
+		return out, links, m.oneOf("status", r.Status, "requested", "in-progress", "completed", "cancelled")
+	}
+	if r.BusinessStatus != nil && r.BusinessStatus.Text != "" {
+		bs := r.BusinessStatus.Text
+		if !taskStatuses[bs] {
+			return out, links, m.oneOf("businessStatus.text", bs, "open", "in-progress", "done", "cancelled")
+		}
+		if taskStatus(bs) != r.Status {
+			return out, links, m.fail("businessStatus.text", fmt.Errorf("%q disagrees with status %q", bs, r.Status))
+		}
+		out.Status = bs
+	}
+	switch r.Priority {
+	case "urgent", "asap", "stat":
+		out.Priority = 1
+	case "routine", "":
+		out.Priority = 2
+	default:
+		return out, links, m.oneOf("priority", r.Priority, "routine", "urgent")
+	}
+	if out.CreatedAt, err = m.requiredDate("authoredOn", r.AuthoredOn); err != nil {
+		return out, links, err
+	}
+	if out.ClosedAt, err = m.date("lastModified", r.LastModified); err != nil {
+		return out, links, err
+	}
+	if r.Owner != nil {
+		if r.Owner.Reference != "" {
+			if links.Performer = optionalRef(refs, r.Owner, "Organization"); links.Performer.IsZero() {
+				return out, links, m.fail("owner", fmt.Errorf("%w %q: not an Organization", ErrUnresolvedReference, r.Owner.Reference))
+			}
+		} else if links.Author, err = m.practitioner("owner", r.Owner); err != nil {
+			return out, links, err
+		}
+	}
+	if r.ReasonCode != nil {
+		out.Reason = r.ReasonCode.Text
+	}
+	if r.Restriction != nil && r.Restriction.Period != nil {
+		if out.Due, err = m.date("restriction.period.end", r.Restriction.Period.End); err != nil {
+			return out, links, err
+		}
+	}
+	return out, links, nil
+}
+
+// taskStatuses are the JoinedUp task statuses a business status may be.
+var taskStatuses = map[string]bool{joinedup.TaskOpen: true, joinedup.TaskInProgress: true, joinedup.TaskDone: true,
+	joinedup.TaskCancelled: true, "closed": true}
+
+// hasSystem reports whether a concept has a coding of system.
+func hasSystem(cc *CodeableConcept, system string) bool {
+	for _, c := range cc.Coding {
+		if c.System == system {
+			return true
+		}
+	}
+	return false
+}
+
+// ConsentToDomain maps a Consent written by FromConsent: who the person
+// lets JoinedUp share with (social care, voluntary organisations, and
+// which fields of a referral the latter may see). A party the consent
+// does not mention is not shared with. The id, patient, dateTime and the
+// sharing provisions are required; who recorded it is Links.Author.
+func ConsentToDomain(c *Consent, system string, refs *Refs) (joinedup.Consent, Links, error) {
+	if c == nil {
+		return joinedup.Consent{}, Links{}, errors.New("Consent: nil resource")
+	}
+	m := mapper{"Consent", c.ID}
+	out := joinedup.Consent{ID: c.ID}
+	var links Links
+	var err error
+	ours := false
+	if c.Provision != nil {
+		for _, p := range c.Provision.Provision {
+			for _, a := range p.Actor {
+				ours = ours || a.Reference.Identifier != nil && a.Reference.Identifier.System == SystemSharing
+			}
+		}
+	}
+	if !ours {
+		return out, links, m.notJoinedUp("a sharing consent (provisions for " + SystemSharing + " parties)")
+	}
+	if err = m.requireID(); err != nil {
+		return out, links, err
+	}
+	if links.Subject, err = m.subject("patient", refs, c.Patient); err != nil {
+		return out, links, err
+	}
+	if err = m.oneOf("status", c.Status, "active", "inactive"); err != nil {
+		return out, links, err
+	}
+	if out.RecordedAt, err = m.requiredDate("dateTime", c.DateTime); err != nil {
+		return out, links, err
+	}
+	if len(c.Performer) > 0 {
+		if links.Author, err = m.practitioner("performer[0]", &c.Performer[0]); err != nil {
+			return out, links, err
+		}
+	}
+	for i, p := range c.Provision.Provision {
+		field := fmt.Sprintf("provision.provision[%d]", i)
+		if err := m.oneOf(field+".type", p.Type, "permit", "deny"); err != nil {
+			return out, links, err
+		}
+		permit := p.Type == "permit"
+		for j, a := range p.Actor {
+			if a.Reference.Identifier == nil || a.Reference.Identifier.System != SystemSharing {
+				return out, links, m.fail(fmt.Sprintf("%s.actor[%d].reference", field, j), fmt.Errorf("not a party of %s", SystemSharing))
+			}
+			switch party := a.Reference.Identifier.Value; party {
+			case "social-care":
+				out.SocialCare = permit
+			case "voluntary":
+				out.Voluntary = permit
+				for k, cc := range p.Code {
+					f := firstCode(&cc, SystemShareField)
+					if !joinedup.Shareable(f) {
+						return out, links, m.fail(fmt.Sprintf("%s.code[%d]", field, k), fmt.Errorf("%q is not a field a referral may share", f))
+					}
+					out.VoluntaryFields = append(out.VoluntaryFields, f)
+				}
+			default:
+				return out, links, m.fail(fmt.Sprintf("%s.actor[%d].reference.identifier.value", field, j),
+					fmt.Errorf("%q is not social-care or voluntary", party))
+			}
+		}
+	}
+	return out, links, nil
+}
+
+// ReferralToDomain maps a ServiceRequest written by FromReferral: a
+// referral to an organisation (Links.Performer), and, for one to a
+// service in the directory, the service (ServiceID). A service referral's
+// state comes back as the least it can be: active is sent (so its
+// acceptance is chased), revoked is cancelled. The id, subject, authoredOn
+// and the organisation are required; the referrer is Links.Author.
+func ReferralToDomain(r *ServiceRequest, system string, refs *Refs) (joinedup.Referral, Links, error) {
+	if r == nil {
+		return joinedup.Referral{}, Links{}, errors.New("ServiceRequest: nil resource")
+	}
+	m := mapper{"ServiceRequest", r.ID}
+	out := joinedup.Referral{ID: r.ID}
+	var links Links
+	var err error
+	ours := false
+	for _, c := range r.Category {
+		for _, x := range c.Coding {
+			ours = ours || x.System == joinedup.SystemSNOMED && x.Code == "3457005"
+		}
+	}
+	if !ours {
+		return out, links, m.notJoinedUp("a referral (category SNOMED CT 3457005)")
+	}
+	if err = m.requireID(); err != nil {
+		return out, links, err
+	}
+	if links.Subject, err = m.subject("subject", refs, r.Subject); err != nil {
+		return out, links, err
+	}
+	if out.Created, err = m.requiredDate("authoredOn", r.AuthoredOn); err != nil {
+		return out, links, err
+	}
+	if r.Occurrence != nil {
+		if out.Closed, err = m.date("occurrencePeriod.end", r.Occurrence.End); err != nil {
+			return out, links, err
+		}
+	}
+	if links.Author, err = m.practitioner("requester", r.Requester); err != nil {
+		return out, links, err
+	}
+	for i, p := range r.Performer {
+		ref := optionalRef(refs, &p, "")
+		switch ref.Type {
+		case "Organization":
+			links.Performer = ref
+		case "HealthcareService":
+			out.ServiceID = ref.ID
+		default:
+			return out, links, m.fail(fmt.Sprintf("performer[%d]", i), fmt.Errorf("%w %q: not an Organization or HealthcareService", ErrUnresolvedReference, p.Reference))
+		}
+	}
+	if links.Performer.IsZero() {
+		return out, links, m.fail("performer", fmt.Errorf("%w: the Organization referred to", ErrMissing))
+	}
+	if err = m.oneOf("status", r.Status, "active", "completed", "revoked"); err != nil {
+		return out, links, err
+	}
+	if r.Status != "active" && out.Closed.IsZero() {
+		return out, links, m.fail("occurrencePeriod.end", fmt.Errorf("%w: when the %s referral was closed", ErrMissing, r.Status))
+	}
+	if r.Status == "active" && !out.Closed.IsZero() {
+		return out, links, m.fail("occurrencePeriod.end", errors.New("an active referral is not closed"))
+	}
+	if out.ServiceID != "" {
+		switch r.Status {
+		case "active":
+			out.Status = joinedup.ReferralSent
+		case "completed":
+			out.Status = joinedup.ReferralCompleted
+		case "revoked":
+			out.Status = joinedup.ReferralCancelled
+		}
+	} else if r.Status == "revoked" {
+		return out, links, m.fail("status", errors.New("only a referral to a directory service (performer HealthcareService) is revoked"))
+	}
+	if len(r.ReasonCode) > 0 {
+		out.Reason = r.ReasonCode[0].Text
+	}
+	for _, n := range r.Note {
+		if wm, ok := strings.CutPrefix(n.Text, "What matters to me: "); ok {
+			out.WhatMatters = wm
+		}
+	}
+	return out, links, nil
+}
