@@ -73,6 +73,27 @@ func TestCareRecordsReadBack(t *testing.T) {
 		t.Errorf("ServiceRequest read back as %+v (%+v), %v", got, links.Performer, err)
 	}
 
+	a := joinedup.Assessment{PolicyVersion: "pv", AsOf: at.Truncate(24 * time.Hour), SuggestedTier: joinedup.TierGreen,
+		LTCs:       []joinedup.Finding{{Name: "Diabetes", Evidence: []joinedup.Evidence{{Kind: joinedup.FactCondition, FactID: "c1", Display: "T2DM"}}}},
+		DataGaps:   []joinedup.DataGap{{Description: "no HbA1c"}},
+		RulesFired: []joinedup.RuleFired{{Name: "green", Rationale: "one LTC"}, {Name: "cohort"}}}
+	a.PatientID = "p1"
+	got, _, err = ToDomain("RiskAssessment", mustJSON(t, FromAssessment("a1", a, at, nil)), "s", nil)
+	a.PatientID = ""
+	if err != nil || !reflect.DeepEqual(got, AssessmentRecord{ID: "a1", Assessment: a, Created: at}) {
+		t.Errorf("RiskAssessment read back as %+v, %v; want %+v", got, err, a)
+	}
+	svc := joinedup.Service{ID: "s1", Name: "Lunch club", Status: "active", Organisation: joinedup.ServiceOrganisation{Name: "Age UK"},
+		OrganisationID: "o1", MinimumAge: 18, MaximumAge: 65, Languages: []string{"en"}, Areas: []string{"Lambeth"}, Email: "a@b.org",
+		Terms:     []joinedup.ServiceTerm{{Taxonomy: joinedup.TaxonomyNeeds, Code: "x", Name: "X"}, {Taxonomy: joinedup.TaxonomyCircumstances, Name: "Carers"}},
+		Contacts:  []joinedup.ServiceContact{{Phone: "020"}},
+		Schedules: []joinedup.ServiceSchedule{{ByDay: "MO", OpensAt: "09:00", ClosesAt: "17:30"}}}
+	got, links, err = ToDomain("HealthcareService", mustJSON(t, FromService(svc)), "s", nil)
+	svc.OrganisationID = ""
+	if err != nil || !reflect.DeepEqual(got, svc) || links.Performer != (Ref{Type: "Organization", ID: "o1"}) {
+		t.Errorf("HealthcareService read back as %+v (%+v), %v; want %+v", got, links.Performer, err, svc)
+	}
+
 	g, _, err := ToDomain("Goal", mustJSON(t, FromGoal("v3-goal-1", "p1", plan.Goals[0], at)), "s", nil)
 	if err != nil || !reflect.DeepEqual(g.(PlanGoal).Goal, plan.Goals[0]) {
 		t.Errorf("Goal read back as %+v, %v", g, err)
@@ -124,6 +145,16 @@ func TestCareRecordsRejected(t *testing.T) {
 			"subject":{"reference":"Patient/p1"},"authoredOn":"2025-01-01"}`, "ServiceRequest/r1: performer: missing"},
 		{"ServiceRequest", `{"resourceType":"ServiceRequest","id":"r1","status":"on-hold","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
 			"subject":{"reference":"Patient/p1"},"authoredOn":"2025-01-01","performer":[{"reference":"Organization/o1"}]}`, `ServiceRequest/r1: status: "on-hold" is not one of`},
+		{"RiskAssessment", `{"resourceType":"RiskAssessment","id":"a1","meta":{"lastUpdated":"2025-01-01T00:00:00Z"},"status":"final",
+			"code":{"coding":[{"system":"` + SystemTier + `","code":"tier"}]},"subject":{"reference":"Patient/p1"},"occurrenceDateTime":"2025-01-01",
+			"prediction":[{"outcome":{"coding":[{"system":"` + SystemCohort + `","code":"maybe"}]}}]}`, `RiskAssessment/a1: prediction[0].outcome: "maybe" is not one of`},
+		{"RiskAssessment", `{"resourceType":"RiskAssessment","id":"a1","meta":{"lastUpdated":"2025-01-01T00:00:00Z"},"status":"final",
+			"code":{"coding":[{"system":"` + SystemTier + `","code":"tier"}]},"subject":{"reference":"Patient/p1"},"occurrenceDateTime":"2025-01-01",
+			"prediction":[{"outcome":{"coding":[{"system":"` + SystemCohort + `","code":"in-cohort"}]}},{"outcome":{"coding":[{"system":"` + SystemTier + `","code":"blue"}]}}]}`,
+			`RiskAssessment/a1: prediction[1].outcome: "blue" is not a tier`},
+		{"HealthcareService", `{"resourceType":"HealthcareService","id":"s1","identifier":[{"system":"` + SystemOpenReferralService + `","value":"s1"}],"name":"x",
+			"providedBy":{"reference":"Organization/o1"},"eligibility":[{"comment":"children"}]}`, `HealthcareService/s1: eligibility[0].comment: "children" is not an age range`},
+		{"RiskAssessment", `{"resourceType":"RiskAssessment","id":"a1","status":"final","code":{"text":"fracture risk"}}`, "resource type not imported"},
 		{"Flag", `{"resourceType":"Flag","id":"f1","status":"active","category":[{"coding":[{"code":"clinical"}]}]}`, "resource type not imported"},
 		{"ServiceRequest", `{"resourceType":"ServiceRequest","id":"r1","status":"active","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"108252007"}]}]}`,
 			"resource type not imported"},

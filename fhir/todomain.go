@@ -393,7 +393,8 @@ var ErrUnsupportedType = errors.New("resource type not imported")
 // joinedup.Carer and joinedup.Organisation; and, for what JoinedUp itself
 // records and exports, PlanVersion (CarePlan), PlanGoal (Goal),
 // CareTeamPlaces (CareTeam), joinedup.TierDecision (Flag), joinedup.Task,
-// joinedup.Consent and joinedup.Referral (ServiceRequest). Resources of
+// joinedup.Consent, joinedup.Referral (ServiceRequest), AssessmentRecord
+// (RiskAssessment) and joinedup.Service (HealthcareService). Resources of
 // those types that JoinedUp did not write give ErrUnsupportedType.
 func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
 	switch resourceType {
@@ -429,6 +430,10 @@ func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, 
 		return decodeMap(raw, system, refs, ConsentToDomain)
 	case "ServiceRequest":
 		return decodeMap(raw, system, refs, ReferralToDomain)
+	case "RiskAssessment":
+		return decodeMap(raw, system, refs, AssessmentToDomain)
+	case "HealthcareService":
+		return decodeMap(raw, system, refs, ServiceToDomain)
 	}
 	return nil, Links{}, fmt.Errorf("%s: %w", resourceType, ErrUnsupportedType)
 }

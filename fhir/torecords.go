@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/joinedup/joinedup"
 )
@@ -268,4 +269,245 @@ func ReferralToDomain(r *ServiceRequest, system string, refs *Refs) (joinedup.Re
 		}
 	}
 	return out, links, nil
+}
+
+// AssessmentRecord is a RiskAssessment as read: a stored assessment.
+type AssessmentRecord struct {
+	ID         string
+	Assessment joinedup.Assessment // PatientID is the caller's
+	Created    time.Time           // when it was made (meta.lastUpdated)
+}
+
+// factKinds maps the resource types evidence refers to back to fact kinds.
+var factKinds = map[string]joinedup.FactKind{
+	"Patient": joinedup.FactPatient, "Condition": joinedup.FactCondition, "Observation": joinedup.FactObservation,
+	"MedicationRequest": joinedup.FactMedication, "MedicationStatement": joinedup.FactMedication,
+	"Encounter": joinedup.FactEncounter, "Appointment": joinedup.FactAppointment,
+}
+
+// notInCohort starts the rationale of a tier suggested for someone outside
+// the cohort (see FromAssessment).
+const notInCohort = "Not in the cohort: worked out only to compare policies. "
+
+// AssessmentToDomain maps a RiskAssessment written by FromAssessment back
+// to the assessment: the cohort and the suggested tier (the predictions),
+// the rules that fired (the rationale), the LTCs, risk factors and data
+// gaps found (the notes) and the facts that show them (the basis, which
+// the resource does not divide between findings: they are all given to the
+// first finding, so the assessment exports again the same). The scores
+// behind the rules are not in the resource and are not read. The id,
+// subject, occurrenceDateTime, meta.lastUpdated and the cohort prediction
+// are required.
+func AssessmentToDomain(r *RiskAssessment, system string, refs *Refs) (AssessmentRecord, Links, error) {
+	if r == nil {
+		return AssessmentRecord{}, Links{}, errors.New("RiskAssessment: nil resource")
+	}
+	m := mapper{"RiskAssessment", r.ID}
+	out := AssessmentRecord{ID: r.ID}
+	a := &out.Assessment
+	var links Links
+	var err error
+	if r.Code == nil || firstCode(r.Code, SystemTier) != "tier" {
+		return out, links, m.notJoinedUp("a care tier assessment (code " + SystemTier + "|tier)")
+	}
+	if err = m.requireID(); err != nil {
+		return out, links, err
+	}
+	if links.Subject, err = m.subject("subject", refs, r.Subject); err != nil {
+		return out, links, err
+	}
+	if err = m.oneOf("status", r.Status, "final"); err != nil {
+		return out, links, err
+	}
+	if a.AsOf, err = m.requiredDate("occurrenceDateTime", r.OccurrenceDateTime); err != nil {
+		return out, links, err
+	}
+	if r.Meta == nil {
+		return out, links, m.fail("meta.lastUpdated", fmt.Errorf("%w: when it was made", ErrMissing))
+	}
+	if out.Created, err = m.requiredDate("meta.lastUpdated", r.Meta.LastUpdated); err != nil {
+		return out, links, err
+	}
+	if r.Method != nil {
+		a.PolicyVersion = firstCode(r.Method, SystemPolicyVersion)
+	}
+	for i, n := range r.Note {
+		kind, text, _ := strings.Cut(n.Text, ": ")
+		switch kind {
+		case "Long-term condition":
+			a.LTCs = append(a.LTCs, joinedup.Finding{Name: text})
+		case "Risk factor":
+			a.RiskFactors = append(a.RiskFactors, joinedup.Finding{Name: text})
+		case "Data gap":
+			a.DataGaps = append(a.DataGaps, joinedup.DataGap{Description: text})
+		default:
+			return out, links, m.fail(fmt.Sprintf("note[%d]", i), fmt.Errorf("%q is not a long-term condition, risk factor or data gap", n.Text))
+		}
+	}
+	var evidence []joinedup.Evidence
+	for i, b := range r.Basis {
+		ref, err := refs.Resolve(b.Reference)
+		if err != nil || factKinds[ref.Type] == "" {
+			return out, links, m.fail(fmt.Sprintf("basis[%d]", i), fmt.Errorf("%w %q: not a fact JoinedUp assesses", ErrUnresolvedReference, b.Reference))
+		}
+		evidence = append(evidence, joinedup.Evidence{Kind: factKinds[ref.Type], FactID: ref.ID, Display: b.Display})
+	}
+	switch {
+	case len(a.LTCs) > 0:
+		a.LTCs[0].Evidence = evidence
+	case len(a.RiskFactors) > 0:
+		a.RiskFactors[0].Evidence = evidence
+	case len(evidence) > 0:
+		return out, links, m.fail("basis", errors.New("facts are given but no long-term condition or risk factor they show"))
+	}
+	if len(r.Prediction) == 0 || r.Prediction[0].Outcome == nil {
+		return out, links, m.fail("prediction[0].outcome", fmt.Errorf("%w: whether the person is in the cohort", ErrMissing))
+	}
+	switch c := firstCode(r.Prediction[0].Outcome, SystemCohort); c {
+	case "in-cohort":
+		a.Eligible = true
+	case "not-in-cohort":
+	default:
+		return out, links, m.oneOf("prediction[0].outcome", c, "in-cohort", "not-in-cohort")
+	}
+	if len(r.Prediction) > 1 {
+		p := r.Prediction[1]
+		if p.Outcome != nil {
+			a.SuggestedTier = joinedup.Tier(firstCode(p.Outcome, SystemTier))
+		}
+		if !a.SuggestedTier.Valid() {
+			return out, links, m.fail("prediction[1].outcome", fmt.Errorf("%q is not a tier of %s", a.SuggestedTier, SystemTier))
+		}
+		why := p.Rationale
+		if !a.Eligible {
+			why = strings.TrimPrefix(why, strings.TrimSpace(notInCohort))
+			why = strings.TrimPrefix(why, " ")
+		}
+		if why != "" {
+			for _, rule := range strings.Split(why, "; ") {
+				name, rationale, _ := strings.Cut(rule, ": ")
+				a.RulesFired = append(a.RulesFired, joinedup.RuleFired{Name: name, Rationale: rationale})
+			}
+		}
+	}
+	return out, links, nil
+}
+
+// ServiceToDomain maps a HealthcareService written by FromService back to
+// a directory service: its provider (Links.Performer, named in its
+// display), taxonomy terms, ages, languages, areas, contacts and opening
+// times. Active is status active, else inactive. Costs, locations and
+// the contacts' names are not in the resource and are not read. The id
+// and name are required.
+func ServiceToDomain(h *HealthcareService, system string, refs *Refs) (joinedup.Service, Links, error) {
+	if h == nil {
+		return joinedup.Service{}, Links{}, errors.New("HealthcareService: nil resource")
+	}
+	m := mapper{"HealthcareService", h.ID}
+	out := joinedup.Service{ID: h.ID, Name: h.Name, Description: h.Comment, Status: "inactive"}
+	var links Links
+	ours := false
+	for _, id := range h.Identifier {
+		ours = ours || id.System == SystemOpenReferralService
+	}
+	if !ours {
+		return out, links, m.notJoinedUp("a directory service (identifier " + SystemOpenReferralService + ")")
+	}
+	if err := m.requireID(); err != nil {
+		return out, links, err
+	}
+	if strings.TrimSpace(h.Name) == "" {
+		return out, links, m.fail("name", ErrMissing)
+	}
+	if h.Active != nil && *h.Active {
+		out.Status = "active"
+	}
+	if h.ProvidedBy == nil {
+		return out, links, m.fail("providedBy", ErrMissing)
+	}
+	if links.Performer = optionalRef(refs, h.ProvidedBy, "Organization"); links.Performer.IsZero() {
+		return out, links, m.fail("providedBy", fmt.Errorf("%w %q: not an Organization", ErrUnresolvedReference, h.ProvidedBy.Reference))
+	}
+	out.Organisation.Name = h.ProvidedBy.Display
+	term := func(cc CodeableConcept, taxonomy string) joinedup.ServiceTerm {
+		t := joinedup.ServiceTerm{Taxonomy: taxonomy, Name: cc.Text}
+		for _, c := range cc.Coding {
+			if tax, ok := strings.CutPrefix(c.System, "https://openreferraluk.org/taxonomy/"); ok {
+				t.Taxonomy, t.Code = tax, c.Code
+				if t.Name == "" {
+					t.Name = c.Display
+				}
+			}
+		}
+		return t
+	}
+	for _, cc := range h.Type {
+		out.Terms = append(out.Terms, term(cc, ""))
+	}
+	for _, cc := range h.Category {
+		out.Terms = append(out.Terms, term(cc, joinedup.TaxonomyServiceTypes))
+	}
+	for i, e := range h.Eligibility {
+		if e.Code != nil {
+			out.Terms = append(out.Terms, term(*e.Code, joinedup.TaxonomyCircumstances))
+			continue
+		}
+		var err error
+		if out.MinimumAge, out.MaximumAge, err = parseAgeRange(e.Comment); err != nil {
+			return out, links, m.fail(fmt.Sprintf("eligibility[%d].comment", i), err)
+		}
+	}
+	for _, c := range h.Communication {
+		out.Languages = append(out.Languages, c.Text)
+	}
+	for _, a := range h.CoverageArea {
+		out.Areas = append(out.Areas, a.Display)
+	}
+	for _, t := range h.Telecom {
+		switch t.System {
+		case "email":
+			out.Email = t.Value
+		case "url":
+			out.URL = t.Value
+		case "phone":
+			out.Contacts = append(out.Contacts, joinedup.ServiceContact{Phone: t.Value})
+		}
+	}
+	if h.AvailabilityExceptions != "" {
+		for _, when := range strings.Split(h.AvailabilityExceptions, "; ") {
+			var s joinedup.ServiceSchedule
+			hours := when
+			if i := strings.LastIndexByte(when, ' '); i >= 0 {
+				s.ByDay, hours = when[:i], when[i+1:]
+			}
+			s.OpensAt, s.ClosesAt, _ = strings.Cut(hours, "–")
+			s.OpensAt, s.ClosesAt = clockTime(s.OpensAt), clockTime(s.ClosesAt)
+			out.Schedules = append(out.Schedules, s)
+		}
+	}
+	return out, links, nil
+}
+
+// parseAgeRange reads back ageRange.
+func parseAgeRange(s string) (lo, hi int, err error) {
+	switch {
+	case strings.HasSuffix(s, " and over"):
+		_, err = fmt.Sscanf(s, "aged %d and over", &lo)
+	case strings.HasPrefix(s, "aged up to "):
+		_, err = fmt.Sscanf(s, "aged up to %d", &hi)
+	default:
+		_, err = fmt.Sscanf(s, "aged %d to %d", &lo, &hi)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("%q is not an age range (\"aged 18 to 65\", \"aged 65 and over\", \"aged up to 18\")", s)
+	}
+	return lo, hi, nil
+}
+
+// clockTime puts back the minutes FromService leaves off a whole hour.
+func clockTime(s string) string {
+	if s == "" || strings.Contains(s, ":") {
+		return s
+	}
+	return s + ":00"
 }

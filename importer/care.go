@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,6 +30,11 @@ type careState struct {
 	goals map[string]heldGoal
 	// users maps users' display names to their ids, read once.
 	users map[string][]string
+	// orgs are the organisations held, by id, read when a directory
+	// service is first imported.
+	orgs map[string]joinedup.Organisation
+	// policies are the ids of the policy versions held.
+	policies map[string]bool
 }
 
 type heldGoal struct {
@@ -40,7 +47,7 @@ type heldGoal struct {
 // found before it is written.
 func needsSubject(rec any) bool {
 	switch rec.(type) {
-	case joinedup.Organisation, joinedup.Patient:
+	case joinedup.Organisation, joinedup.Patient, joinedup.Service:
 		return false
 	}
 	return true
@@ -49,7 +56,8 @@ func needsSubject(rec any) bool {
 // isCare reports whether rec is a care record, written by writeCare.
 func isCare(rec any) bool {
 	switch rec.(type) {
-	case fhir.PlanVersion, fhir.PlanGoal, fhir.CareTeamPlaces, joinedup.TierDecision, joinedup.Task, joinedup.Consent, joinedup.Referral:
+	case fhir.PlanVersion, fhir.PlanGoal, fhir.CareTeamPlaces, joinedup.TierDecision, joinedup.Task, joinedup.Consent, joinedup.Referral,
+		fhir.AssessmentRecord, joinedup.Service:
 		return true
 	}
 	return false
@@ -81,12 +89,14 @@ func (im *importer) writeCare(ctx context.Context, path string, recs []pending) 
 	for _, p := range recs {
 		w, ok := p.rec.(withPatientID)
 		if !ok {
-			continue
+			w.rec = p.rec // a directory service belongs to no patient
 		}
 		var changed bool
 		var why string
 		var err error
 		switch v := w.rec.(type) {
+		case joinedup.Service:
+			changed, why, err = im.writeService(ctx, v, p)
 		case fhir.PlanGoal:
 			im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v, p: p}
 			continue
@@ -102,6 +112,10 @@ func (im *importer) writeCare(ctx context.Context, path string, recs []pending) 
 			changed, why, err = im.writeConsent(ctx, w.patientID, v, p)
 		case joinedup.Referral:
 			changed, why, err = im.writeReferral(ctx, w.patientID, v, p)
+		case fhir.AssessmentRecord:
+			changed, why, err = im.writeAssessment(ctx, w.patientID, v)
+		default:
+			continue
 		}
 		if err != nil {
 			return err
@@ -390,4 +404,113 @@ func (im *importer) writeReferral(ctx context.Context, patientID string, r joine
 		return err
 	})
 	return changed, "", err
+}
+
+// writeAssessment stores an assessment with the id and time it was made,
+// as the patient's current one (assessments are exported oldest first);
+// one equal to the patient's current assessment is not stored again.
+func (im *importer) writeAssessment(ctx context.Context, patientID string, a fhir.AssessmentRecord) (bool, string, error) {
+	a.Assessment.PatientID = patientID
+	// An assessment is of a policy version, which is loaded into an
+	// installation, not exported: it must be held here.
+	if a.Assessment.PolicyVersion == "" {
+		return false, "method: missing: the policy version", nil
+	}
+	if im.care.policies == nil {
+		vs, err := store.PolicyVersions(ctx, im.db)
+		if err != nil {
+			return false, "", err
+		}
+		im.care.policies = map[string]bool{}
+		for _, v := range vs {
+			im.care.policies[v.ID] = true
+		}
+	}
+	if !im.care.policies[a.Assessment.PolicyVersion] {
+		return false, fmt.Sprintf("method: policy version %q is not held here: load it before importing its assessments", a.Assessment.PolicyVersion), nil
+	}
+	changed := false
+	err := im.db.InTx(ctx, func(tx *store.Tx) error {
+		held, err := store.HasRecord(ctx, tx, "assessments", patientID, a.ID)
+		if err != nil || held {
+			return err
+		}
+		saved, err := store.SaveAssessments(ctx, tx, []store.AssessmentInput{{Assessment: a.Assessment, ID: a.ID}}, a.Created)
+		if err != nil {
+			return err
+		}
+		changed = saved[0].Changed
+		return nil
+	})
+	return changed, "", err
+}
+
+// writeService stores a directory service, provided by the directory
+// organisation it names (which must be held), unless the service held
+// exports the same. A service that differs replaces the one held as its
+// next version.
+func (im *importer) writeService(ctx context.Context, s joinedup.Service, p pending) (bool, string, error) {
+	orgID := im.org(ctx, p.links.Performer)
+	if orgID == "" {
+		return false, fmt.Sprintf("providedBy: organisation %s is not held here", p.links.Performer), nil
+	}
+	if im.care.orgs == nil {
+		orgs, err := store.Organisations(ctx, im.db)
+		if err != nil {
+			return false, "", err
+		}
+		im.care.orgs = map[string]joinedup.Organisation{}
+		for _, o := range orgs {
+			im.care.orgs[o.ID] = o
+		}
+	}
+	o, ok := im.care.orgs[orgID]
+	if !ok || o.ODS == "" && o.Source.System != joinedup.SystemOpenReferral {
+		return false, fmt.Sprintf("providedBy: %s is not an organisation of the service directory", p.links.Performer), nil
+	}
+	s.Organisation.ODS = o.ODS
+	if o.Source.System == joinedup.SystemOpenReferral {
+		s.Organisation.ID = o.Source.ID
+	}
+	if s.Organisation.Name == "" {
+		s.Organisation.Name = o.Name
+	}
+	provider := joinedup.Organisation{ODS: o.ODS, Source: joinedup.Source{System: joinedup.SystemOpenReferral, ID: s.Organisation.ID}}
+	if store.OrganisationID(provider) != orgID {
+		return false, fmt.Sprintf("providedBy: %s is not the directory organisation it would be stored as", p.links.Performer), nil
+	}
+	changed := false
+	err := im.db.InTx(ctx, func(tx *store.Tx) error {
+		cur, err := store.GetService(ctx, tx, s.ID)
+		switch {
+		case errors.Is(err, joinedup.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			s.OrganisationID = orgID
+			if sameJSON(fhir.FromService(cur), fhir.FromService(s)) {
+				return nil
+			}
+		}
+		saved, err := store.PutService(ctx, tx, s, "", time.Now())
+		if err != nil {
+			return err
+		}
+		if saved.OrganisationID != orgID {
+			return fmt.Errorf("service %s: provided by %s, not %s", s.ID, saved.OrganisationID, orgID)
+		}
+		changed = true
+		return nil
+	})
+	if errors.Is(err, joinedup.ErrConflict) || errors.As(err, new(joinedup.FieldErrors)) {
+		return false, err.Error(), nil
+	}
+	return changed, "", err
+}
+
+// sameJSON reports whether two resources are written the same.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
