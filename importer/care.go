@@ -40,8 +40,11 @@ type careState struct {
 type heldGoal struct {
 	patientID string
 	goal      fhir.PlanGoal
-	p         pending
 }
+
+// maxGoals bounds the goals an import holds waiting for their plans (a
+// few hundred bytes each), so memory stays bounded.
+const maxGoals = 1_000_000
 
 // needsSubject reports whether a record belongs to a patient, who must be
 // found before it is written.
@@ -98,8 +101,11 @@ func (im *importer) writeCare(ctx context.Context, path string, recs []pending) 
 		case joinedup.Service:
 			changed, why, err = im.writeService(ctx, v, p)
 		case fhir.PlanGoal:
-			im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v, p: p}
-			continue
+			if len(im.care.goals) < maxGoals {
+				im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v}
+				continue
+			}
+			why = fmt.Sprintf("more than %d goals are waiting for their care plans: import the Goals with their CarePlans in smaller exports", maxGoals)
 		case fhir.PlanVersion:
 			changed, why, err = im.writeCarePlan(ctx, w.patientID, v, p)
 		case fhir.CareTeamPlaces:
