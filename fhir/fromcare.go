@@ -24,6 +24,9 @@ const (
 	SystemFlagCategory = Namespace + "/CodeSystem/flag-category"
 	// SystemTaskKind is the code system of task kinds.
 	SystemTaskKind = Namespace + "/CodeSystem/task-kind"
+	// SystemTaskEvent identifies the event a task was raised for (its
+	// dedupe key), so a JoinedUp importing the task does not raise it again.
+	SystemTaskEvent = Namespace + "/Id/task-event"
 	// SystemSharing names the parties a consent shares with.
 	SystemSharing = Namespace + "/CodeSystem/sharing"
 	// SystemShareField names the fields of a referral a consent lets a
@@ -252,9 +255,13 @@ func taskStatus(s string) string {
 }
 
 // FromTask writes a task as a Task for the patient, owned by its assignee
-// (an organisation, or a person named in ownerName), due by restriction.period.end.
+// (an organisation, or a person named in ownerName), due by
+// restriction.period.end, identified by the event it was raised for.
 func FromTask(t joinedup.Task, ownerName string) *Task {
 	out := &Task{DomainResource: DomainResource{Resource: Resource{ResourceType: "Task", ID: t.ID}}}
+	if t.DedupeKey != "" {
+		out.Identifier = []Identifier{{System: SystemTaskEvent, Value: t.DedupeKey}}
+	}
 	out.Status = taskStatus(t.Status)
 	out.BusinessStatus = &CodeableConcept{Text: t.Status}
 	out.Intent = "order"

@@ -50,7 +50,7 @@ func TestCareRecordsReadBack(t *testing.T) {
 			t.Errorf("CarePlan (until %v) read back as\n%+v\nwant\n%+v", until, pv.Plan, want)
 		}
 	}
-	task := joinedup.Task{ID: "t1", Kind: joinedup.TaskTierReview, Title: "Review", Reason: "moved up", Due: at.AddDate(0, 0, 14).Truncate(24 * time.Hour),
+	task := joinedup.Task{ID: "t1", DedupeKey: "tier-review:red", Kind: joinedup.TaskTierReview, Title: "Review", Reason: "moved up", Due: at.AddDate(0, 0, 14).Truncate(24 * time.Hour),
 		Priority: 1, Status: joinedup.TaskDone, CreatedAt: at, ClosedAt: at.AddDate(0, 0, 1)}
 	task.PatientID = "p1"
 	got, links, err = ToDomain("Task", mustJSON(t, FromTask(task, "Dr Ada Jones")), "s", nil)

@@ -14,7 +14,8 @@ import (
 
 // TaskToDomain maps a Task written by FromTask. Its JoinedUp status is
 // the business status (Task.status says less); its owner is an
-// organisation (Links.Performer) or a person (Links.Author). The id,
+// organisation (Links.Performer) or a person (Links.Author); the event it
+// was raised for is its DedupeKey. The id,
 // patient (for), kind (code) and authoredOn are required.
 func TaskToDomain(r *Task, system string, refs *Refs) (joinedup.Task, Links, error) {
 	if r == nil {
@@ -90,6 +91,11 @@ func TaskToDomain(r *Task, system string, refs *Refs) (joinedup.Task, Links, err
 	}
 	if r.ReasonCode != nil {
 		out.Reason = r.ReasonCode.Text
+	}
+	for _, id := range r.Identifier {
+		if id.System == SystemTaskEvent {
+			out.DedupeKey = id.Value
+		}
 	}
 	if r.Restriction != nil && r.Restriction.Period != nil {
 		if out.Due, err = m.date("restriction.period.end", r.Restriction.Period.End); err != nil {

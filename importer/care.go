@@ -354,9 +354,19 @@ func (im *importer) writeTask(ctx context.Context, patientID string, t joinedup.
 	if t.AssigneeUser, why, err = im.user(ctx, "owner", p.links.Author); err != nil || why != "" {
 		return false, why, err
 	}
-	t.Source, t.DedupeKey, t.Version = "import", "import:"+t.ID, 1
-	changed, err := im.insertOnce(ctx, "tasks", patientID, t.ID, func(tx *store.Tx) error {
-		_, err := store.RaiseTask(ctx, tx, &t)
+	// A task keeps the event it was raised for, so the worklist rules here
+	// do not raise it again; when they already have, it is that task.
+	t.Source, t.Version = "import", 1
+	if t.DedupeKey == "" {
+		t.DedupeKey = "import:" + t.ID
+	}
+	changed := false
+	err = im.db.InTx(ctx, func(tx *store.Tx) error {
+		held, err := store.HasRecord(ctx, tx, "tasks", patientID, t.ID)
+		if err != nil || held {
+			return err
+		}
+		changed, err = store.RaiseTask(ctx, tx, &t)
 		return err
 	})
 	return changed, "", err

@@ -40,7 +40,8 @@ func writeNDJSON(t *testing.T, dir string, resources ...fhir.Based) {
 // rejected with the reason; a plan version that does not follow the one
 // held, or whose goals are another patient's, is rejected; a consent
 // without its recorder and a task for an organisation not held are
-// rejected; an earlier tier decision imported after a later one does not
+// rejected; a task for an event whose task is already raised here is not
+// raised twice; an earlier tier decision imported after a later one does not
 // become the current tier.
 func TestCareRecordsNotPutOnTheWrongPerson(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -57,6 +58,13 @@ func TestCareRecordsNotPutOnTheWrongPerson(t *testing.T) {
 			if _, err := store.CreateUser(ctx, db, u, "", t0); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// The worklist here has already raised the review an imported
+		// task was raised for.
+		raised := joinedup.Task{PatientID: ada.ID, Kind: "care-plan-review", Title: "Review the plan", DedupeKey: "care-plan-review:2025-06-01",
+			CreatedAt: t0}
+		if _, err := store.RaiseTask(ctx, db, &raised); err != nil {
+			t.Fatal(err)
 		}
 		flag := func(id, patient, author string, at time.Time, tier joinedup.Tier) *fhir.Flag {
 			return fhir.FromTierDecision(joinedup.TierDecision{ID: id, PatientID: patient, Tier: tier, SuggestedTier: tier, DecidedAt: at}, time.Time{}, author)
@@ -82,6 +90,8 @@ func TestCareRecordsNotPutOnTheWrongPerson(t *testing.T) {
 			fhir.FromConsent(fhir.ConsentRecord{ID: "consent", PatientID: ada.ID, SocialCare: true, RecordedAt: t0, Current: true}),
 			fhir.FromTask(joinedup.Task{ID: "task", PatientID: ada.ID, Kind: "tier-review", Title: "Review", Status: "open",
 				AssigneeOrg: "not-held", CreatedAt: t0}, ""),
+			fhir.FromTask(joinedup.Task{ID: "same-review", PatientID: ada.ID, Kind: "care-plan-review", Title: "Review the plan",
+				Status: "open", DedupeKey: raised.DedupeKey, CreatedAt: t0}, ""),
 		)
 		sum, rejects := importAll(t, db, importer.Options{}, dir)
 		want := map[string]string{
@@ -104,6 +114,9 @@ func TestCareRecordsNotPutOnTheWrongPerson(t *testing.T) {
 		}
 		if c := sum.ByType["Flag"]; c == nil || c.Imported != 1 {
 			t.Errorf("Flag: %+v, want 1 imported", c)
+		}
+		if tasks, err := store.Tasks(ctx, db, ada.ID); err != nil || len(tasks) != 1 || tasks[0].ID != raised.ID {
+			t.Errorf("Ada's tasks: %+v %v, want only the review raised here", tasks, err)
 		}
 		if _, err := store.CurrentCarePlan(ctx, db, bob.ID); err == nil {
 			t.Error("Bob has a care plan with Ada's goal")
