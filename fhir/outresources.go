@@ -3,8 +3,8 @@ package fhir
 import "encoding/json"
 
 // The resources below are written by JoinedUp (the FHIR API and Bulk Data
-// export) and never read by the importer: the records they carry are made
-// in JoinedUp.
+// export): the records they carry are made in JoinedUp. The importer reads
+// them back only from a JoinedUp export (see tocare.go and torecords.go).
 
 // Annotation is a text note (R4 Annotation).
 type Annotation struct {
