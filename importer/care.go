@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -40,6 +41,8 @@ type careState struct {
 type heldGoal struct {
 	patientID string
 	goal      fhir.PlanGoal
+	p         pending
+	path      string
 }
 
 // maxGoals bounds the goals an import holds waiting for their plans (a
@@ -102,7 +105,7 @@ func (im *importer) writeCare(ctx context.Context, path string, recs []pending) 
 			changed, why, err = im.writeService(ctx, v, p)
 		case fhir.PlanGoal:
 			if len(im.care.goals) < maxGoals {
-				im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v}
+				im.care.goals[v.ID] = heldGoal{patientID: w.patientID, goal: v, p: p, path: path}
 				continue
 			}
 			why = fmt.Sprintf("more than %d goals are waiting for their care plans: import the Goals with their CarePlans in smaller exports", maxGoals)
@@ -529,4 +532,24 @@ func sameJSON(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// rejectUnclaimedGoals rejects, at the end of an import, the goals whose
+// care plan did not come (or was rejected), so every goal read is
+// accounted for.
+func (im *importer) rejectUnclaimedGoals() {
+	if im.care == nil {
+		return
+	}
+	ids := make([]string, 0, len(im.care.goals))
+	for id := range im.care.goals {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		g := im.care.goals[id]
+		im.reject(Reject{File: g.path, Line: g.p.line, Entry: g.p.entry, ResourceType: "Goal", ID: id,
+			Reason: fmt.Sprintf("Goal/%s: its care plan (CarePlan/%s) was not imported", id, fhir.PlanOfGoal(id))})
+	}
+	im.care.goals = map[string]heldGoal{}
 }

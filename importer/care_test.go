@@ -38,7 +38,8 @@ func writeNDJSON(t *testing.T, dir string, resources ...fhir.Based) {
 // imported only onto the patient and the staff they name. A record naming
 // someone no user here is, or whom two users share a name with, is
 // rejected with the reason; a plan version that does not follow the one
-// held, or whose goals are another patient's, is rejected; a consent
+// held, or whose goals are another patient's, is rejected, and the goals
+// of a plan not imported are rejected too; a consent
 // without its recorder and a task for an organisation not held are
 // rejected; a task for an event whose task is already raised here is not
 // raised twice; an earlier tier decision imported after a later one does not
@@ -95,13 +96,14 @@ func TestCareRecordsNotPutOnTheWrongPerson(t *testing.T) {
 		)
 		sum, rejects := importAll(t, db, importer.Options{}, dir)
 		want := map[string]string{
-			"nobody":     `author: no user here is named "Dr Nobody"`,
-			"two-sams":   `author: 2 users here are named "Sam Lee"`,
-			"no-patient": "subject: unknown resource reference",
-			"gap":        "meta.versionId: version 2 does not follow version 0",
-			"bobs":       "goal[0]: Goal/bobs-goal-1 is another patient's",
-			"consent":    "performer: missing",
-			"task":       "owner: organisation Organization/not-held is not held here",
+			"nobody":      `author: no user here is named "Dr Nobody"`,
+			"two-sams":    `author: 2 users here are named "Sam Lee"`,
+			"no-patient":  "subject: unknown resource reference",
+			"gap":         "meta.versionId: version 2 does not follow version 0",
+			"bobs":        "goal[0]: Goal/bobs-goal-1 is another patient's",
+			"bobs-goal-1": "its care plan (CarePlan/bobs) was not imported",
+			"consent":     "performer: missing",
+			"task":        "owner: organisation Organization/not-held is not held here",
 		}
 		for _, r := range rejects {
 			if w, ok := want[r.ID]; !ok || !strings.Contains(r.Reason, w) {

@@ -123,6 +123,7 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 	if err := im.pipeline(ctx, files); err != nil {
 		return im.sum, err
 	}
+	im.rejectUnclaimedGoals()
 	if opt.DecodeOnly {
 		return im.sum, nil
 	}
