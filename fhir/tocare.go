@@ -63,8 +63,8 @@ type CareTeamPlaces struct {
 	Places []CareTeamPlace
 }
 
-// id checks the resource has an id: records JoinedUp makes are recognised
-// on re-import by it.
+// requireID checks the resource has an id: records JoinedUp makes are
+// recognised on re-import by it.
 func (m mapper) requireID() error {
 	if m.id == "" {
 		return m.fail("id", ErrMissing)
