@@ -87,7 +87,7 @@ func TestCareRecordsReadBack(t *testing.T) {
 		OrganisationID: "o1", MinimumAge: 18, MaximumAge: 65, Languages: []string{"en"}, Areas: []string{"Lambeth"}, Email: "a@b.org",
 		Terms:     []joinedup.ServiceTerm{{Taxonomy: joinedup.TaxonomyNeeds, Code: "x", Name: "X"}, {Taxonomy: joinedup.TaxonomyCircumstances, Name: "Carers"}},
 		Contacts:  []joinedup.ServiceContact{{Phone: "020"}},
-		Schedules: []joinedup.ServiceSchedule{{ByDay: "MO", OpensAt: "09:00", ClosesAt: "17:30"}}}
+		Schedules: []joinedup.ServiceSchedule{{ByDay: "MO", OpensAt: "09:00:00", ClosesAt: "17:30:00"}}}
 	got, links, err = ToDomain("HealthcareService", mustJSON(t, FromService(svc)), "s", nil)
 	svc.OrganisationID = ""
 	if err != nil || !reflect.DeepEqual(got, svc) || links.Performer != (Ref{Type: "Organization", ID: "o1"}) {

@@ -510,9 +510,10 @@ func parseAgeRange(s string) (lo, hi int, err error) {
 	return lo, hi, nil
 }
 
-// clockTime puts back the minutes FromService leaves off a whole hour.
+// clockTime puts back the ":00" FromService takes off a time ("09:00" is
+// written "09", "09:00:00" "09:00"), so the service writes the same again.
 func clockTime(s string) string {
-	if s == "" || strings.Contains(s, ":") {
+	if s == "" {
 		return s
 	}
 	return s + ":00"

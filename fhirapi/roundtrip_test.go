@@ -211,7 +211,13 @@ func populate(t *testing.T, db *store.DB) {
 	snomed := func(code, display string) joinedup.Codings {
 		return joinedup.Codings{{System: joinedup.SystemSNOMED, Code: code, Display: display}}
 	}
+	// An organisation whose parent is listed after it by kind and name.
+	icb := joinedup.Organisation{ODS: "QKK", Name: "NHS South East London ICB", Kind: joinedup.OrgICB, Source: src("icb")}
+	icb.ID = store.OrganisationID(icb)
+	community := joinedup.Organisation{Name: "Lambeth Community Health Services", Kind: joinedup.OrgCommunity, ParentID: icb.ID,
+		Source: src("community")}
 	b := &store.Batch{
+		Organisations: []joinedup.Organisation{icb, community},
 		Observations: []joinedup.Observation{{PatientID: p.ID, Source: src("obs-1"), Codes: snomed("60621009", "Body mass index"),
 			Status: "final", Effective: t0, Value: &joinedup.Quantity{Value: 31.2, Unit: "kg/m2"}}},
 		Medications: []joinedup.Medication{{PatientID: p.ID, Source: src("med-1"), Kind: joinedup.MedicationStatement,
@@ -313,8 +319,20 @@ func populate(t *testing.T, db *store.DB) {
 				{Taxonomy: joinedup.TaxonomyServiceTypes, Code: "activities", Name: "Activities"},
 				{Taxonomy: joinedup.TaxonomyCircumstances, Code: "older-people", Name: "Older people"}},
 			Contacts:  []joinedup.ServiceContact{{Name: "Jo", Phone: "020 7946 0000"}},
-			Schedules: []joinedup.ServiceSchedule{{ByDay: "MO,WE", OpensAt: "12:00", ClosesAt: "14:30"}}}, "", t0)
+			Schedules: []joinedup.ServiceSchedule{{ByDay: "MO,WE", OpensAt: "12:00", ClosesAt: "14:30"}, {ByDay: "FR", OpensAt: "10:00:00", ClosesAt: "12:00:00"}}}, "", t0)
 		if err != nil {
+			return err
+		}
+		// A provider with an ODS code that another source describes
+		// differently (its row is as that source last said).
+		trust, err := store.PutService(ctx, tx, joinedup.Service{ID: "8a0f4f0e-2b7d-4c8e-9a51-3e2f6b1d9c02", Name: "Memory clinic", Status: "active",
+			Organisation: joinedup.ServiceOrganisation{ID: "or-org-2", ODS: "RV5", Name: "Maudsley memory service"}}, "", t0)
+		if err != nil {
+			return err
+		}
+		if _, err := store.Write(ctx, tx, &store.Batch{Organisations: []joinedup.Organisation{{ID: trust.OrganisationID, ODS: "RV5",
+			Name: "South London and Maudsley NHS Foundation Trust", Kind: joinedup.OrgTrust,
+			Source: joinedup.Source{System: "ods", ID: "RV5", LastUpdated: t0}}}}); err != nil {
 			return err
 		}
 		for _, r := range []joinedup.Referral{

@@ -465,9 +465,9 @@ func (im *importer) writeAssessment(ctx context.Context, patientID string, a fhi
 }
 
 // writeService stores a directory service, provided by the directory
-// organisation it names (which must be held), unless the service held
-// exports the same. A service that differs replaces the one held as its
-// next version.
+// organisation it names (which must be held, and is left as held), unless
+// the service held exports the same. A service that differs replaces the
+// one held as its next version.
 func (im *importer) writeService(ctx context.Context, s joinedup.Service, p pending) (bool, string, error) {
 	orgID := im.org(ctx, p.links.Performer)
 	if orgID == "" {
@@ -517,6 +517,12 @@ func (im *importer) writeService(ctx context.Context, s joinedup.Service, p pend
 		}
 		if saved.OrganisationID != orgID {
 			return fmt.Errorf("service %s: provided by %s, not %s", s.ID, saved.OrganisationID, orgID)
+		}
+		// PutService also writes the provider as the directory describes
+		// it; here the organisation is as held (as its Organization
+		// resource said), which a service does not change.
+		if _, err := store.Write(ctx, tx, &store.Batch{Organisations: []joinedup.Organisation{o}}); err != nil {
+			return err
 		}
 		changed = true
 		return nil
