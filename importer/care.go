@@ -49,14 +49,12 @@ type heldGoal struct {
 // few hundred bytes each), so memory stays bounded.
 const maxGoals = 1_000_000
 
-// needsSubject reports whether a record belongs to a patient, who must be
-// found before it is written.
+// needsSubject reports whether a record other than a patient or an
+// organisation belongs to a patient, who must be found before it is
+// written: a directory service belongs to no one.
 func needsSubject(rec any) bool {
-	switch rec.(type) {
-	case joinedup.Organisation, joinedup.Patient, joinedup.Service:
-		return false
-	}
-	return true
+	_, isService := rec.(joinedup.Service)
+	return !isService
 }
 
 // isCare reports whether rec is a care record, written by writeCare.

@@ -107,14 +107,16 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 	var b store.Batch
 	var care []pending // see care.go
 	for _, p := range batch {
-		if needsSubject(p.rec) {
-			pid, ok := im.subject(p.links.Subject, patients)
-			if !ok {
-				im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
-					Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
-				continue
+		if _, isOrg := p.rec.(joinedup.Organisation); !isOrg {
+			if _, isPatient := p.rec.(joinedup.Patient); !isPatient && needsSubject(p.rec) {
+				pid, ok := im.subject(p.links.Subject, patients)
+				if !ok {
+					im.reject(Reject{File: path, Line: p.line, Entry: p.entry, ResourceType: p.typ, ID: p.id,
+						Reason: fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)})
+					continue
+				}
+				p.rec = withPatient(p.rec, pid)
 			}
-			p.rec = withPatient(p.rec, pid)
 		}
 		switch v := p.rec.(type) {
 		case joinedup.Organisation:
