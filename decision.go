@@ -86,7 +86,7 @@ type Task struct {
 	// DedupeKey identifies the event that raised the task, so the same
 	// event raises it once however often it is seen.
 	DedupeKey   string
-	Source      string // "event" or "manual"
+	Source      string // "event", "manual" or "import"
 	Note        string
 	CloseReason string // why an event closed it
 	CreatedBy   string

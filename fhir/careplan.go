@@ -284,7 +284,7 @@ func FromCarePlan(r CarePlanRecord) *CarePlan {
 	}
 	out.Intent = "plan"
 	out.Category = []CodeableConcept{{Coding: []Coding{carePlanCategory}}}
-	out.Title = "Personalised care and support plan"
+	out.Title = CarePlanTitle
 	if p.WhatMatters != "" {
 		out.Description = "What matters to me: " + p.WhatMatters
 	}

@@ -13,7 +13,10 @@
 //     NDJSON, XML and CSV input from its first bytes.
 //   - Mapping both ways between FHIR resources and domain types
 //     (PatientToDomain, FromPatient, …) with errors of type *MappingError that
-//     name the resource, its id and the offending element.
+//     name the resource, its id and the offending element. The records
+//     JoinedUp makes (care plans, tier decisions, tasks, …) are mapped back
+//     from what it writes (CarePlanToDomain, FlagToDomain, …), so an export
+//     imports into another JoinedUp and exports again the same.
 //
 // Domain ids are never assigned here: a mapped fact carries its FHIR id in
 // Source.ID and the caller receives the FHIR references (Links) it needs to

@@ -24,8 +24,14 @@ const (
 	SystemFlagCategory = Namespace + "/CodeSystem/flag-category"
 	// SystemTaskKind is the code system of task kinds.
 	SystemTaskKind = Namespace + "/CodeSystem/task-kind"
+	// SystemTaskEvent identifies the event a task was raised for (its
+	// dedupe key), so a JoinedUp importing the task does not raise it again.
+	SystemTaskEvent = Namespace + "/Id/task-event"
 	// SystemSharing names the parties a consent shares with.
 	SystemSharing = Namespace + "/CodeSystem/sharing"
+	// SystemShareField names the fields of a referral a consent lets a
+	// voluntary organisation see (joinedup.ShareableFields).
+	SystemShareField = Namespace + "/CodeSystem/referral-share-field"
 	// SystemPolicyVersion identifies the policy version an assessment ran.
 	SystemPolicyVersion = Namespace + "/Id/policy-version"
 )
@@ -249,9 +255,13 @@ func taskStatus(s string) string {
 }
 
 // FromTask writes a task as a Task for the patient, owned by its assignee
-// (an organisation, or a person named in ownerName), due by restriction.period.end.
+// (an organisation, or a person named in ownerName), due by
+// restriction.period.end, identified by the event it was raised for.
 func FromTask(t joinedup.Task, ownerName string) *Task {
 	out := &Task{DomainResource: DomainResource{Resource: Resource{ResourceType: "Task", ID: t.ID}}}
+	if t.DedupeKey != "" {
+		out.Identifier = []Identifier{{System: SystemTaskEvent, Value: t.DedupeKey}}
+	}
 	out.Status = taskStatus(t.Status)
 	out.BusinessStatus = &CodeableConcept{Text: t.Status}
 	out.Intent = "order"
@@ -301,10 +311,12 @@ type Referral struct {
 	// Status is the closed loop's state of a referral to a directory
 	// service; empty for a referral to an organisation as a whole.
 	Status joinedup.ReferralStatus
+	// ServiceID is the directory service referred to, if any.
+	ServiceID string
 }
 
 // FromReferral writes a referral as a ServiceRequest to the organisation
-// referred to: active while open, completed once closed; what matters to
+// referred to (and the directory service, when it is to one): active while open, completed once closed; what matters to
 // the patient is a note, in their words.
 func FromReferral(r Referral) *ServiceRequest {
 	out := &ServiceRequest{DomainResource: DomainResource{Resource: Resource{ResourceType: "ServiceRequest", ID: r.ID}}}
@@ -324,6 +336,9 @@ func FromReferral(r Referral) *ServiceRequest {
 	}
 	if p := reference("Organization", r.OrganisationID); p != nil {
 		out.Performer = []Reference{*p}
+	}
+	if s := reference("HealthcareService", r.ServiceID); s != nil {
+		out.Performer = append(out.Performer, *s)
 	}
 	if r.Reason != "" {
 		out.ReasonCode = []CodeableConcept{{Text: r.Reason}}
@@ -349,16 +364,20 @@ type ConsentRecord struct {
 	PatientID  string
 	SocialCare bool
 	Voluntary  bool
-	Note       string
-	RecordedBy string // name of who recorded it
-	RecordedAt time.Time
-	Current    bool // the consent in force (the latest recorded)
+	// VoluntaryFields limits what voluntary organisations see of a
+	// referral; empty, all shareable fields.
+	VoluntaryFields []string
+	Note            string
+	RecordedBy      string // name of who recorded it
+	RecordedAt      time.Time
+	Current         bool // the consent in force (the latest recorded)
 }
 
 // FromConsent writes the patient's sharing decisions as a Consent (scope
 // patient-privacy): the NHS shares by default, and two nested provisions
 // permit or deny sharing with social care and with voluntary
-// organisations. A superseded consent is inactive. R4 Consent has no note,
+// organisations, the latter limited to the fields of a referral listed
+// as its codes, when it lists some. A superseded consent is inactive. R4 Consent has no note,
 // so the note recorded with it stays in JoinedUp.
 func FromConsent(c ConsentRecord) *Consent {
 	out := &Consent{DomainResource: DomainResource{Resource: Resource{ResourceType: "Consent", ID: c.ID}}}
@@ -384,9 +403,15 @@ func FromConsent(c ConsentRecord) *Consent {
 			Reference: Reference{Type: "Organization", Identifier: &Identifier{System: SystemSharing, Value: code}, Display: display},
 		}}}
 	}
+	voluntary := party(c.Voluntary, "voluntary", "Voluntary organisations")
+	if c.Voluntary {
+		for _, f := range c.VoluntaryFields {
+			voluntary.Code = append(voluntary.Code, CodeableConcept{Coding: []Coding{{System: SystemShareField, Code: f}}})
+		}
+	}
 	out.Provision = &ConsentProvision{Type: "permit", Provision: []ConsentProvision{
 		party(c.SocialCare, "social-care", "Social care"),
-		party(c.Voluntary, "voluntary", "Voluntary organisations"),
+		voluntary,
 	}}
 	SetLastUpdated(out, c.RecordedAt)
 	return out

@@ -3,8 +3,8 @@ package fhir
 import "encoding/json"
 
 // The resources below are written by JoinedUp (the FHIR API and Bulk Data
-// export) and never read by the importer: the records they carry are made
-// in JoinedUp.
+// export): the records they carry are made in JoinedUp. The importer reads
+// them back only from a JoinedUp export (see tocare.go and torecords.go).
 
 // Annotation is a text note (R4 Annotation).
 type Annotation struct {
@@ -58,6 +58,10 @@ type ConsentProvision struct {
 	Period    *Period            `json:"period,omitempty"`
 	Actor     []ConsentActor     `json:"actor,omitempty"`
 	Provision []ConsentProvision `json:"provision,omitempty"`
+	// Code limits the provision to the data so coded: a consent to share
+	// with voluntary organisations lists the fields of a referral they may
+	// see (SystemShareField).
+	Code []CodeableConcept `json:"code,omitempty"`
 }
 
 // Consent is an R4 Consent: the patient's sharing decisions.

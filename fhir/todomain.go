@@ -52,6 +52,13 @@ type Links struct {
 	Practice        Ref // Patient: the registered GP practice (generalPractitioner → Organization)
 	ServiceProvider Ref // Encounter: the organisation providing the service
 	PartOf          Ref // Organization: the parent organisation
+	// Author is the name of the person a record says made it or holds it
+	// (a care plan's author, a decision's, a task's owner): JoinedUp names
+	// people by display only, and the caller finds the user so named.
+	Author string
+	// Performer is the organisation a record is for or from: a task's
+	// owner, a referral's performer, a service's provider.
+	Performer Ref
 }
 
 // mapper carries the identity of the resource being mapped so every error
@@ -77,8 +84,8 @@ var (
 	appointmentStatuses   = []string{"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"}
 )
 
-// oneOf checks an optional code against its value set.
-func (m mapper) oneOf(field, code string, set []string) error {
+// inValueSet checks an optional code against its value set.
+func (m mapper) inValueSet(field, code string, set []string) error {
 	if code == "" || slices.Contains(set, code) {
 		return nil
 	}
@@ -223,10 +230,10 @@ func ConditionToDomain(c *Condition, system string, refs *Refs) (joinedup.Condit
 	}
 	out.ClinicalStatus = firstCode(c.ClinicalStatus, SystemConditionClinical)
 	out.VerificationStatus = firstCode(c.VerificationStatus, SystemConditionVerification)
-	if err := m.oneOf("clinicalStatus", out.ClinicalStatus, conditionClinical); err != nil {
+	if err := m.inValueSet("clinicalStatus", out.ClinicalStatus, conditionClinical); err != nil {
 		return out, links, err
 	}
-	if err := m.oneOf("verificationStatus", out.VerificationStatus, conditionVerification); err != nil {
+	if err := m.inValueSet("verificationStatus", out.VerificationStatus, conditionVerification); err != nil {
 		return out, links, err
 	}
 	switch {
@@ -277,7 +284,7 @@ func ObservationToDomain(o *Observation, system string, refs *Refs) (joinedup.Ob
 		return out, links, err
 	}
 	out.Status = o.Status
-	if err := m.oneOf("status", o.Status, observationStatuses); err != nil {
+	if err := m.inValueSet("status", o.Status, observationStatuses); err != nil {
 		return out, links, err
 	}
 	switch {
@@ -339,7 +346,7 @@ func MedicationRequestToDomain(r *MedicationRequest, system string, refs *Refs) 
 	if out.Source, err = m.source(&r.Resource, system); err != nil {
 		return out, links, err
 	}
-	if err := m.oneOf("status", r.Status, requestStatuses); err != nil {
+	if err := m.inValueSet("status", r.Status, requestStatuses); err != nil {
 		return out, links, err
 	}
 	if links.Subject, err = m.subject("subject", refs, r.Subject); err != nil {
@@ -369,7 +376,7 @@ func MedicationStatementToDomain(s *MedicationStatement, system string, refs *Re
 	if out.Source, err = m.source(&s.Resource, system); err != nil {
 		return out, links, err
 	}
-	if err := m.oneOf("status", s.Status, statementStatuses); err != nil {
+	if err := m.inValueSet("status", s.Status, statementStatuses); err != nil {
 		return out, links, err
 	}
 	if links.Subject, err = m.subject("subject", refs, s.Subject); err != nil {
@@ -421,7 +428,12 @@ var ErrUnsupportedType = errors.New("resource type not imported")
 // BundleReader or NDJSONReader yields it, and maps it. The value is one of
 // joinedup.Patient, joinedup.Condition, joinedup.Observation,
 // joinedup.Medication, joinedup.Encounter, joinedup.Appointment,
-// joinedup.Carer and joinedup.Organisation.
+// joinedup.Carer and joinedup.Organisation; and, for what JoinedUp itself
+// records and exports, PlanVersion (CarePlan), PlanGoal (Goal),
+// CareTeamPlaces (CareTeam), joinedup.TierDecision (Flag), joinedup.Task,
+// joinedup.Consent, joinedup.Referral (ServiceRequest), AssessmentRecord
+// (RiskAssessment) and joinedup.Service (HealthcareService). Resources of
+// those types that JoinedUp did not write give ErrUnsupportedType.
 func ToDomain(resourceType string, raw []byte, system string, refs *Refs) (any, Links, error) {
 	m, ok := mappers[resourceType]
 	if !ok {
@@ -441,6 +453,16 @@ var mappers = map[string]func(raw []byte, system string, refs *Refs) (any, Links
 	"Appointment":         mapTo(AppointmentToDomain),
 	"RelatedPerson":       mapTo(RelatedPersonToDomain),
 	"Organization":        mapTo(OrganizationToDomain),
+	// What JoinedUp itself records and exports.
+	"CarePlan":          mapTo(CarePlanToDomain),
+	"Goal":              mapTo(GoalToDomain),
+	"CareTeam":          mapTo(CareTeamToDomain),
+	"Flag":              mapTo(FlagToDomain),
+	"Task":              mapTo(TaskToDomain),
+	"Consent":           mapTo(ConsentToDomain),
+	"ServiceRequest":    mapTo(ReferralToDomain),
+	"RiskAssessment":    mapTo(AssessmentToDomain),
+	"HealthcareService": mapTo(ServiceToDomain),
 }
 
 // Imports reports whether ToDomain maps resources of this type.

@@ -39,7 +39,7 @@ func EncounterToDomain(e *Encounter, system string, refs *Refs) (joinedup.Encoun
 		out.Class = e.Class.Code
 	}
 	out.Status = e.Status
-	if err := m.oneOf("status", e.Status, encounterStatuses); err != nil {
+	if err := m.inValueSet("status", e.Status, encounterStatuses); err != nil {
 		return out, links, err
 	}
 	out.Types = codingsOf(e.Type)
@@ -110,7 +110,7 @@ func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Ap
 	if out.Source, err = m.source(&a.Resource, system); err != nil {
 		return out, links, err
 	}
-	if err := m.oneOf("status", a.Status, appointmentStatuses); err != nil {
+	if err := m.inValueSet("status", a.Status, appointmentStatuses); err != nil {
 		return out, links, err
 	}
 	for i := range a.Participant {

@@ -67,52 +67,6 @@ func exportDir(t *testing.T, db *store.DB) (string, map[string][]string) {
 	return dir, lines
 }
 
-// TestRoundTrip imports a Synthea Bulk Data sample (the fixtures'),
-// exports it, imports the export into a fresh database and exports again:
-// the two exports must hold the same resources, byte for byte.
-func TestRoundTrip(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sample := filepath.Join("..", "testdata", "synthea-bulk-ndjson-10patients")
-		if _, err := importer.Import(ctx, db, []string{sample}, importer.Options{Source: "synthea"}); err != nil {
-			t.Fatal(err)
-		}
-		dir, first := exportDir(t, db)
-		for _, typ := range []string{"Patient", "Organization", "Condition", "Encounter", "MedicationRequest"} {
-			if len(first[typ]) == 0 {
-				t.Fatalf("the first export has no %s", typ)
-			}
-		}
-		fresh := storetest.Open(t, db.Engine)
-		var rejects bytes.Buffer
-		sum, err := importer.Import(ctx, fresh, []string{dir}, importer.Options{Source: "joinedup-export", Rejects: &rejects})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sum.Rejected() > 0 {
-			t.Fatalf("the export was not accepted whole: %s", rejects.String())
-		}
-		_, second := exportDir(t, fresh)
-		for _, typ := range importedTypes {
-			a, b := first[typ], second[typ]
-			if len(a) != len(b) {
-				t.Errorf("%s: %d resources, then %d", typ, len(a), len(b))
-				continue
-			}
-			for i := range a {
-				if a[i] != b[i] {
-					t.Errorf("%s differs after the round trip:\n first: %s\nsecond: %s", typ, a[i], b[i])
-					break
-				}
-			}
-		}
-		c1, _ := store.Checksum(ctx, db)
-		c2, _ := store.Checksum(ctx, fresh)
-		if c1 != c2 {
-			t.Errorf("the databases differ after the round trip")
-		}
-	})
-}
-
 // TestOfficialExamplesImport imports the official R4 examples of the types
 // JoinedUp reads; each must be accepted.
 func TestOfficialExamplesImport(t *testing.T) {

@@ -289,12 +289,12 @@ func buildServiceRequests(ctx context.Context, r *Record) ([]Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		res := fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
-			WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed})
+		r := fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
+			WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed}
 		if ref.ServiceID != "" {
-			res = fhir.FromReferral(fhir.Referral{ID: ref.ID, PatientID: ref.PatientID, OrganisationID: ref.OrganisationID, Reason: ref.Reason,
-				WhatMatters: ref.WhatMatters, Requester: name, Created: ref.Created, Closed: ref.Closed, Status: ref.Status})
+			r.Status, r.ServiceID = ref.Status, ref.ServiceID
 		}
+		res := fhir.FromReferral(r)
 		last := ref.Created
 		if ref.Closed.After(last) {
 			last = ref.Closed
@@ -317,19 +317,21 @@ func buildConsents(ctx context.Context, r *Record) ([]Item, error) {
 			return nil, err
 		}
 		res := fhir.FromConsent(fhir.ConsentRecord{ID: c.ID, PatientID: c.PatientID, SocialCare: c.SocialCare, Voluntary: c.Voluntary,
-			Note: c.Note, RecordedBy: name, RecordedAt: c.RecordedAt, Current: i == len(cs)-1})
+			VoluntaryFields: c.VoluntaryFields, Note: c.Note, RecordedBy: name, RecordedAt: c.RecordedAt, Current: i == len(cs)-1})
 		out = append(out, Item{Resource: res, ID: c.ID, LastUpdated: c.RecordedAt, Status: res.Status, Category: joinedup.Codings{cat}, Date: c.RecordedAt})
 	}
 	return out, nil
 }
 
+// buildOrganizations builds every organisation, each after its parent
+// (partOf), so an import reading them in order links each to its parent.
 func buildOrganizations(ctx context.Context, r *Record) ([]Item, error) {
 	orgs, err := store.Organisations(ctx, r.q)
 	if err != nil {
 		return nil, err
 	}
 	var out []Item
-	for _, o := range orgs {
+	for _, o := range parentsFirst(orgs) {
 		res := fhir.FromOrganisation(o)
 		fhir.SetSource(res, o.Source)
 		it := Item{Resource: res, ID: o.ID, LastUpdated: o.Source.LastUpdated, Name: o.Name}
@@ -339,4 +341,30 @@ func buildOrganizations(ctx context.Context, r *Record) ([]Item, error) {
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// parentsFirst orders organisations so each comes after its parent, and
+// otherwise as given.
+func parentsFirst(orgs []joinedup.Organisation) []joinedup.Organisation {
+	byID := make(map[string]joinedup.Organisation, len(orgs))
+	for _, o := range orgs {
+		byID[o.ID] = o
+	}
+	out := make([]joinedup.Organisation, 0, len(orgs))
+	done := make(map[string]bool, len(orgs))
+	var add func(o joinedup.Organisation)
+	add = func(o joinedup.Organisation) {
+		if done[o.ID] {
+			return
+		}
+		done[o.ID] = true // before the parent, so a cycle ends
+		if p, ok := byID[o.ParentID]; ok && !done[p.ID] {
+			add(p)
+		}
+		out = append(out, o)
+	}
+	for _, o := range orgs {
+		add(o)
+	}
+	return out
 }

@@ -11,4 +11,10 @@
 // after a kill ends in the state of an uninterrupted import). Every bad
 // record goes to the rejects file with its reason and the good ones still
 // import.
+//
+// From a JoinedUp export it also reads what JoinedUp records of care
+// coordination (care plans and goals, care teams, tier decisions, tasks,
+// consents, referrals, assessments and directory services), through the
+// store functions that record them, so export, import and export again
+// gives the same resources (see care.go).
 package importer

@@ -170,6 +170,7 @@ func Import(ctx context.Context, db *store.DB, paths []string, opt Options) (*Su
 	if err := im.pipeline(ctx, files); err != nil {
 		return im.sum, err
 	}
+	im.rejectUnclaimedGoals()
 	if opt.DecodeOnly {
 		return im.sum, nil
 	}
@@ -310,15 +311,17 @@ type input struct {
 }
 
 // rank orders files so records come after those they refer to:
-// organisations, then patients, then everything else.
+// organisations, then patients, then goals, then everything else.
 func (in input) rank() int {
 	switch {
 	case in.first == "Organization":
 		return 0
 	case in.first == "Patient":
 		return 1
+	case in.format == fhir.FormatNDJSON && in.first == "Goal":
+		return 2 // before the CarePlans they complete
 	}
-	return 2
+	return 3
 }
 
 // plan expands folders, detects each file's format and orders the files. A
@@ -443,6 +446,8 @@ type importer struct {
 	// its type and id, to find two records with one id.
 	seen map[uint64]uint64
 	seed maphash.Seed
+	// care is what care records need between batches (see care.go).
+	care *careState
 }
 
 // maxKnown bounds the patients an import remembers (about 150 bytes each).
@@ -559,26 +564,30 @@ func typeRank(t string) int {
 		return 0
 	case "Patient":
 		return 1
+	case "Goal":
+		return 2
 	}
-	return 2
+	return 3
 }
 
 // mapRecord decodes and maps one resource, rejecting it when it cannot be
 // mapped and skipping types JoinedUp does not import.
 func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs, line int, entry *int) (pending, bool) {
 	fail := func(reason string) (pending, bool) {
+		im.tally(typ, func(c *Counts) { c.Read++ })
 		im.reject(Reject{File: path, Line: line, Entry: entry, ResourceType: typ, ID: shorten(id), Reason: reason})
 		return pending{}, false
 	}
-	if !fhir.IsResourceType(typ) {
-		im.tally(typ, func(c *Counts) { c.Read++ })
-		return fail(fmt.Sprintf("resourceType %q is not a FHIR R4 resource type", shorten(typ)))
-	}
-	if !fhir.Imports(typ) {
+	skip := func() (pending, bool) {
 		im.tally(typ, func(c *Counts) { c.Skipped++ })
 		return pending{}, false
 	}
-	im.tally(typ, func(c *Counts) { c.Read++ })
+	if !fhir.IsResourceType(typ) {
+		return fail(fmt.Sprintf("resourceType %q is not a FHIR R4 resource type", shorten(typ)))
+	}
+	if !fhir.Imports(typ) {
+		return skip()
+	}
 	switch {
 	case id == "":
 		// Records are recognised by (source, id), so records without an
@@ -590,6 +599,9 @@ func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs,
 		return fail(fmt.Sprintf("id %q is not a FHIR id (1 to 64 letters, digits, '-' or '.')", shorten(id)))
 	}
 	rec, links, err := fhir.ToDomain(typ, raw, im.opt.Source, refs)
+	if errors.Is(err, fhir.ErrUnsupportedType) {
+		return skip() // a care record JoinedUp did not write, such as another system's CarePlan
+	}
 	if err != nil {
 		return fail(err.Error())
 	}
@@ -601,6 +613,7 @@ func (im *importer) mapRecord(path, typ, id string, raw []byte, refs *fhir.Refs,
 	if err := im.once(typ, id, rec); err != nil {
 		return fail(err.Error())
 	}
+	im.tally(typ, func(c *Counts) { c.Read++ })
 	return pending{rec: rec, links: links, typ: typ, id: id, line: line, entry: entry}, true
 }
 

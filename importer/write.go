@@ -123,9 +123,10 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 		}
 	}
 	var b store.Batch
+	var care []pending // see care.go
 	for _, p := range batch {
 		if _, isOrg := p.rec.(joinedup.Organisation); !isOrg {
-			if _, isPatient := p.rec.(joinedup.Patient); !isPatient {
+			if _, isPatient := p.rec.(joinedup.Patient); !isPatient && needsSubject(p.rec) {
 				pid, ok := im.subject(p.links.Subject, patients)
 				if !ok {
 					reason := fmt.Sprintf("%s/%s: subject: unknown resource reference %q", p.typ, p.id, p.links.Subject)
@@ -157,12 +158,19 @@ func (im *importer) write(ctx context.Context, path string, batch []pending, spl
 			b.Appointments = append(b.Appointments, v)
 		case joinedup.Carer:
 			b.Carers = append(b.Carers, v)
+		default:
+			care = append(care, p)
 		}
 	}
 	if split && im.committers != nil {
-		return im.committers.dispatch(&b)
+		err = im.committers.dispatch(&b)
+	} else {
+		err = im.commit(ctx, &b)
 	}
-	return im.commit(ctx, &b)
+	if err != nil {
+		return err
+	}
+	return im.writeCare(ctx, path, care)
 }
 
 // commit writes a batch in one transaction and tallies it.
@@ -266,7 +274,7 @@ func withPatient(rec any, pid string) any {
 		v.PatientID = pid
 		return v
 	}
-	return rec
+	return withCarePatient(rec, pid)
 }
 
 // holdMerges takes out of a batch the patient records whose NHS number is

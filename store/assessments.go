@@ -20,6 +20,9 @@ import (
 type AssessmentInput struct {
 	Assessment   joinedup.Assessment
 	FactsVersion int64
+	// ID, when set, is the id a new assessment is stored under: an import
+	// keeps the id an assessment was made with. Empty gives a new id.
+	ID string
 }
 
 // SavedAssessment says what SaveAssessments did with one input.
@@ -108,7 +111,10 @@ func SaveAssessments(ctx context.Context, q Writer, in []AssessmentInput, now ti
 			}
 			continue
 		}
-		id := NewID()
+		id := item.ID
+		if id == "" {
+			id = NewID()
+		}
 		out[i] = SavedAssessment{ID: id, Changed: true, HadPrevious: c.had, WasEligible: c.eligible}
 		if c.had && c.hash != hash {
 			prevIDs = append(prevIDs, c.id)

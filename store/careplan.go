@@ -50,8 +50,14 @@ type CarePlanSave struct {
 // conditional write, so of two concurrent saves from one version exactly one
 // wins on both engines.
 func SaveCarePlan(ctx context.Context, q Writer, plan joinedup.CarePlan, baseVersion int, by string, at time.Time) (CarePlanSave, error) {
+	return SaveCarePlanVersion(ctx, q, NewID(), plan, baseVersion, by, at)
+}
+
+// SaveCarePlanVersion is SaveCarePlan with the id of the new version
+// given: an import keeps the id a version was made with, so the plan is
+// the same resource wherever it is held.
+func SaveCarePlanVersion(ctx context.Context, q Writer, id string, plan joinedup.CarePlan, baseVersion int, by string, at time.Time) (CarePlanSave, error) {
 	at = dbTime(at)
-	id := NewID()
 	content, err := json.Marshal(plan)
 	if err != nil {
 		return CarePlanSave{}, fmt.Errorf("encode care plan of %s: %w", plan.PatientID, err)

@@ -12,7 +12,8 @@ import (
 )
 
 // SaveDecision stores a tier decision and makes it the patient's current
-// tier.
+// tier, unless a later decision is current (as when an import brings an
+// earlier decision after a later one).
 func SaveDecision(ctx context.Context, q Writer, d *joinedup.TierDecision) error {
 	if d.ID == "" {
 		d.ID = NewID()
@@ -25,7 +26,8 @@ func SaveDecision(ctx context.Context, q Writer, d *joinedup.TierDecision) error
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO current_tiers (patient_id, decision_id, tier, overridden, decided_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (patient_id) DO UPDATE SET decision_id = excluded.decision_id, tier = excluded.tier,
-		overridden = excluded.overridden, decided_at = excluded.decided_at`, d.PatientID, d.ID, string(d.Tier), d.Overridden, d.DecidedAt.UTC())
+		overridden = excluded.overridden, decided_at = excluded.decided_at
+		WHERE current_tiers.decided_at <= excluded.decided_at`, d.PatientID, d.ID, string(d.Tier), d.Overridden, d.DecidedAt.UTC())
 	if err != nil {
 		return fmt.Errorf("set current tier for %s: %w", d.PatientID, err)
 	}

@@ -278,7 +278,7 @@ func Referrals(ctx context.Context, q Querier, patientID string) ([]joinedup.Ref
 // Consents returns every consent recorded for the patient, oldest first;
 // the last is the one in force.
 func Consents(ctx context.Context, q Querier, patientID string) ([]joinedup.Consent, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at FROM consents
+	rows, err := q.QueryContext(ctx, `SELECT id, social_care, voluntary, note, recorded_by, recorded_at, voluntary_fields FROM consents
 		WHERE patient_id = $1 ORDER BY recorded_at, id`, patientID)
 	if err != nil {
 		return nil, fmt.Errorf("read consents of patient %s: %w", patientID, err)
@@ -288,10 +288,11 @@ func Consents(ctx context.Context, q Querier, patientID string) ([]joinedup.Cons
 	for rows.Next() {
 		c := joinedup.Consent{PatientID: patientID}
 		var at nt
-		if err := rows.Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at); err != nil {
+		var fields string
+		if err := rows.Scan(&c.ID, &c.SocialCare, &c.Voluntary, &c.Note, &c.RecordedBy, &at, &fields); err != nil {
 			return nil, fmt.Errorf("read consents of patient %s: %w", patientID, err)
 		}
-		c.RecordedAt = at.t()
+		c.RecordedAt, c.VoluntaryFields = at.t(), splitList(fields)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -34,7 +34,8 @@ func dateArg(t time.Time) any {
 
 // RaiseTask creates the task unless a task with the same dedupe key exists
 // for the patient (open, or closed by hand): an event raises its task once,
-// however often it is seen. raised reports whether a task was created.
+// however often it is seen. raised reports whether a task was created. A
+// task already closed (as an import brings one) keeps its ClosedAt.
 func RaiseTask(ctx context.Context, q Writer, t *joinedup.Task) (raised bool, err error) {
 	if t.ID == "" {
 		t.ID = NewID()
@@ -53,10 +54,10 @@ func RaiseTask(ctx context.Context, q Writer, t *joinedup.Task) (raised bool, er
 	}
 	t.CreatedAt = dbTime(t.CreatedAt)
 	res, err := q.ExecContext(ctx, `INSERT INTO tasks (patient_id, id, kind, title, reason, assignee_org, assignee_user, assignee_role, due,
-		priority, status, dedupe_key, source, note, created_by, created_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (patient_id, dedupe_key) DO NOTHING`,
+		priority, status, dedupe_key, source, note, created_by, created_at, version, closed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (patient_id, dedupe_key) DO NOTHING`,
 		t.PatientID, t.ID, t.Kind, t.Title, t.Reason, nullString(t.AssigneeOrg), nullString(t.AssigneeUser), t.AssigneeRole, dateArg(t.Due),
-		t.Priority, t.Status, t.DedupeKey, t.Source, t.Note, nullString(t.CreatedBy), t.CreatedAt, t.Version)
+		t.Priority, t.Status, t.DedupeKey, t.Source, t.Note, nullString(t.CreatedBy), t.CreatedAt, t.Version, nullTime(dbTime(t.ClosedAt)))
 	if err != nil {
 		return false, fmt.Errorf("raise %s task for %s: %w", t.Kind, t.PatientID, err)
 	}
