@@ -52,7 +52,7 @@ func memberAt(raw []byte, i int) string {
 		open := bytes.LastIndexByte(head[:colon], '"')
 		if open >= 0 {
 			name := head[open+1 : colon]
-			if utf8.Valid(name) && len(name) > 0 && bytes.IndexAny(name, "{}[],:") < 0 {
+			if utf8.Valid(name) && len(name) > 0 && !bytes.ContainsAny(name, "{}[],:") {
 				return string(name)
 			}
 		}
