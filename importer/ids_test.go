@@ -53,8 +53,7 @@ func TestRecordIDs(t *testing.T) {
 			[]string{`resourceType "Observaton" is not a FHIR R4 resource type`}, 0},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := storetest.Open(t, store.SQLite)
+		onEachEngine(t, tt.name, func(t *testing.T, db *store.DB) {
 			path := filepath.Join(t.TempDir(), "in.ndjson")
 			if err := os.WriteFile(path, []byte(idPatient+"\n"+strings.Join(tt.lines, "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
@@ -165,8 +164,7 @@ func TestImplausibleRecords(t *testing.T) {
 			"Encounter/e1: status: unknown code \"closed\" (one of planned, arrived, triaged, in-progress, onleave, finished, cancelled, entered-in-error, unknown)"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := storetest.Open(t, store.SQLite)
+		onEachEngine(t, tt.name, func(t *testing.T, db *store.DB) {
 			path := filepath.Join(t.TempDir(), "in.ndjson")
 			os.WriteFile(path, []byte(idPatient+"\n"+tt.line+"\n"), 0o600)
 			_, rejects := importAll(t, db, importer.Options{Now: now}, path)
@@ -186,4 +184,9 @@ func TestImplausibleRecords(t *testing.T) {
 	if _, rejects := importAll(t, db, importer.Options{Now: now}, path); len(rejects) != 0 {
 		t.Errorf("born today: %+v", rejects)
 	}
+}
+
+// onEachEngine runs fn as the subtest name on every engine.
+func onEachEngine(t *testing.T, name string, fn func(t *testing.T, db *store.DB)) {
+	t.Run(name, func(t *testing.T) { storetest.Each(t, fn) })
 }

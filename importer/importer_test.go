@@ -221,8 +221,7 @@ func TestMalformedRecords(t *testing.T) {
 			"Condition/c3: subject: missing"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := storetest.Open(t, store.SQLite)
+		onEachEngine(t, tt.name, func(t *testing.T, db *store.DB) {
 			path := filepath.Join(t.TempDir(), "in.ndjson")
 			if err := os.WriteFile(path, []byte(good+"\n"+tt.line+"\n"), 0o600); err != nil {
 				t.Fatal(err)
