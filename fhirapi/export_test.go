@@ -5,15 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/joinedup/joinedup"
-	"github.com/joinedup/joinedup/fhir/fhirschema"
 	"github.com/joinedup/joinedup/fhirapi"
 	"github.com/joinedup/joinedup/importer"
 	"github.com/joinedup/joinedup/store"
@@ -31,8 +28,6 @@ var importedTypes = []string{"Patient", "Organization", "Condition", "Observatio
 // file per type, validating every resource against the R4 schema.
 func exportDir(t *testing.T, db *store.DB) (string, map[string][]string) {
 	t.Helper()
-	schema := fhirschema.Validator(t)
-	dir := t.TempDir()
 	var types []*fhirapi.Type
 	for _, n := range importedTypes {
 		typ, ok := fhirapi.Lookup(n)
@@ -41,30 +36,7 @@ func exportDir(t *testing.T, db *store.DB) (string, map[string][]string) {
 		}
 		types = append(types, typ)
 	}
-	bufs := map[string]*bytes.Buffer{}
-	_, err := fhirapi.Export(ctx, db, fhirapi.ExportOptions{Types: types, Output: func(typ string) (io.Writer, error) {
-		bufs[typ] = &bytes.Buffer{}
-		return bufs[typ], nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := map[string][]string{}
-	for typ, b := range bufs {
-		if err := os.WriteFile(filepath.Join(dir, typ+".ndjson"), b.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
-		sc.Buffer(nil, 1<<24)
-		for sc.Scan() {
-			if err := schema.Validate(sc.Bytes()); err != nil {
-				t.Errorf("exported %s is not valid R4: %v", typ, err)
-			}
-			lines[typ] = append(lines[typ], sc.Text())
-		}
-		sort.Strings(lines[typ])
-	}
-	return dir, lines
+	return exportTypes(t, db, types)
 }
 
 // TestOfficialExamplesImport imports the official R4 examples of the types

@@ -118,10 +118,16 @@ func compare(t *testing.T, typ string, a, b []string) {
 // folder and each type's lines, sorted.
 func exportAll(t *testing.T, db *store.DB) (string, map[string][]string) {
 	t.Helper()
+	return exportTypes(t, db, nil)
+}
+
+// exportTypes is exportAll for some types only (nil: all).
+func exportTypes(t *testing.T, db *store.DB, types []*fhirapi.Type) (string, map[string][]string) {
+	t.Helper()
 	schema := fhirschema.Validator(t)
 	dir := t.TempDir()
 	bufs := map[string]*bytes.Buffer{}
-	_, err := fhirapi.Export(ctx, db, fhirapi.ExportOptions{Output: func(typ string) (io.Writer, error) {
+	_, err := fhirapi.Export(ctx, db, fhirapi.ExportOptions{Types: types, Output: func(typ string) (io.Writer, error) {
 		bufs[typ] = &bytes.Buffer{}
 		return bufs[typ], nil
 	}})
