@@ -1,0 +1,181 @@
+package coord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/store"
+	"github.com/joinedup/joinedup/worklist"
+)
+
+// Received is what receiving a hospital event did.
+type Received struct {
+	// Duplicate: a message with this id was received before; nothing was
+	// done again.
+	Duplicate bool
+	Status    joinedup.HospitalMessageStatus
+	Reason    string // why a held message was not applied
+	PatientID string
+	Encounter joinedup.Encounter
+	Tasks     worklist.Result
+}
+
+// ReceiveHospitalEvent stores a message from a hospital and applies it, in
+// one transaction, so that once it returns without error the message may be
+// acknowledged: it is durable, and a second delivery of it changes nothing.
+// The patient is matched by NHS number only; a message whose number is
+// missing, invalid or held for nobody is stored as held for review, never
+// applied to a guess. Applying it creates or changes the Encounter of the
+// stay or visit and brings the patient's worklist in step (a discharge
+// raises the contact after it; a cancellation closes what it raised).
+func (s *Service) ReceiveHospitalEvent(ctx context.Context, a Actor, ev joinedup.HospitalEvent) (Received, error) {
+	var r Received
+	if ev.MessageID == "" || ev.Sender == "" {
+		return r, joinedup.FieldErrors{"message": "a hospital message needs its sender and id"}
+	}
+	err := s.change(ctx, a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
+		var p joinedup.Patient
+		held := ""
+		n, perr := joinedup.ParseNHSNumber(ev.NHSNumber)
+		switch {
+		case ev.NHSNumber == "":
+			held = "no NHS number"
+		case perr != nil:
+			held = perr.Error()
+		default:
+			var err error
+			p, err = store.PatientByNHSNumber(ctx, tx, n)
+			if errors.Is(err, joinedup.ErrNotFound) {
+				held = fmt.Sprintf("NHS number %s is held for nobody here", n)
+			} else if err != nil {
+				return err
+			}
+		}
+		if held == "" && ev.Kind == joinedup.EventMerge {
+			held = fmt.Sprintf("the hospital merged its record of NHS number %s into that of %s: someone checks both records", ev.MergedNHSNumber, ev.NHSNumber)
+		}
+		r.Status, r.Reason, r.PatientID = joinedup.MessageApplied, held, p.ID
+		if held != "" {
+			r.Status, r.PatientID = joinedup.MessageHeld, ""
+		}
+		fresh, err := store.RecordHospitalMessage(ctx, tx, store.HospitalMessage{ID: ev.MessageID, Sender: ev.Sender, Kind: ev.Kind,
+			NHSNumber: ev.NHSNumber, PatientID: r.PatientID, Status: r.Status, Reason: held, ReceivedAt: a.At, Raw: string(ev.Raw)})
+		if err != nil {
+			return err
+		}
+		e.PatientID = r.PatientID
+		switch {
+		case !fresh:
+			r.Duplicate = true
+			say(e, "hospital message %s received again: nothing done", ev.MessageID)
+			return nil
+		case held != "":
+			say(e, "hospital message %s (%s) held for review: %s", ev.MessageID, ev.Kind, held)
+			return nil
+		}
+		enc, err := hospitalEncounter(ctx, tx, p.ID, ev, a.At)
+		if err != nil {
+			return err
+		}
+		if enc.Source.ID != "" {
+			if _, err := store.Write(ctx, tx, &store.Batch{Encounters: []joinedup.Encounter{enc}}); err != nil {
+				return err
+			}
+		}
+		r.Encounter = enc
+		if ev.Kind == joinedup.EventCancelAdmission || ev.Kind == joinedup.EventCancelDischarge {
+			// What the stay's end raised goes with it.
+			n, err := store.CancelEventTask(ctx, tx, p.ID, worklist.KindContactAfterDischarge+":"+enc.ID,
+				"the hospital cancelled the "+map[joinedup.HospitalEventKind]string{joinedup.EventCancelAdmission: "admission",
+					joinedup.EventCancelDischarge: "discharge"}[ev.Kind], a.At)
+			if err != nil {
+				return err
+			}
+			r.Tasks.Closed += n
+		}
+		sync, err := syncWorklist(ctx, tx, p.ID, a.At)
+		if err != nil {
+			return err
+		}
+		r.Tasks.Raised, r.Tasks.Closed, r.Tasks.Assigned = r.Tasks.Raised+sync.Raised, r.Tasks.Closed+sync.Closed, r.Tasks.Assigned+sync.Assigned
+		say(e, "hospital %s from %s, message %s: %s", ev.Kind, ev.Sender, ev.MessageID, tasks(r.Tasks))
+		return nil
+	})
+	return r, err
+}
+
+// hospitalEncounter is the Encounter of the stay or visit an event is about,
+// as the event leaves it; a zero Source means the event changes none.
+func hospitalEncounter(ctx context.Context, tx *store.Tx, patientID string, ev joinedup.HospitalEvent, at time.Time) (joinedup.Encounter, error) {
+	visit := ev.Visit
+	if visit == "" {
+		visit = ev.MessageID // a visit without a number is its own message's
+	}
+	src := joinedup.Source{System: "hospital:" + ev.Sender, ID: visit, LastUpdated: at}
+	held, err := store.Encounters(ctx, tx, patientID)
+	if err != nil {
+		return joinedup.Encounter{}, err
+	}
+	e := joinedup.Encounter{PatientID: patientID, Source: src}
+	found := false
+	for _, h := range held {
+		if h.Source.System == src.System && h.Source.ID == src.ID {
+			e, found = h, true
+			e.Source.LastUpdated = at
+			break
+		}
+	}
+	when := ev.At
+	first := func(ts ...time.Time) time.Time {
+		for _, t := range ts {
+			if !t.IsZero() {
+				return t
+			}
+		}
+		return time.Time{}
+	}
+	switch ev.Kind {
+	case joinedup.EventAttendance, joinedup.EventRegistration, joinedup.EventAdmission, joinedup.EventPreAdmission:
+		e.Class = ev.Class
+		e.Emergency = ev.Emergency || ev.Class == joinedup.EncounterEmergency
+		e.Start = first(ev.Start, e.Start, when)
+		e.End = ev.End
+		e.Status = "in-progress"
+		if ev.Kind == joinedup.EventPreAdmission {
+			e.Status = "planned"
+		}
+	case joinedup.EventDischarge:
+		if !found {
+			e.Class, e.Emergency = ev.Class, ev.Emergency || ev.Class == joinedup.EncounterEmergency
+		}
+		e.Start = first(e.Start, ev.Start, when)
+		e.End = first(ev.End, when)
+		e.Status = "finished"
+	case joinedup.EventCancelAdmission:
+		if !found {
+			return joinedup.Encounter{}, nil // nothing to cancel
+		}
+		e.Status = "cancelled"
+	case joinedup.EventCancelDischarge:
+		if !found {
+			return joinedup.Encounter{}, nil
+		}
+		e.End, e.Status = time.Time{}, "in-progress"
+	case joinedup.EventTransfer, joinedup.EventCancelTransfer, joinedup.EventUpdate:
+		if !found {
+			return joinedup.Encounter{}, nil // a ward move changes nothing JoinedUp keeps
+		}
+		if ev.Class != "" {
+			e.Class = ev.Class
+		}
+	default:
+		return joinedup.Encounter{}, fmt.Errorf("hospital event %q: %w", ev.Kind, joinedup.ErrInvalid)
+	}
+	if ev.Service != "" {
+		e.Specialty = joinedup.Codings{{System: "urn:joinedup:hospital-service", Code: ev.Service}}
+	}
+	return e, nil
+}
