@@ -124,3 +124,6 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// testNow is the time the tests acknowledge at.
+var testNow = time.Date(2026, 7, 20, 23, 15, 48, 0, london)
