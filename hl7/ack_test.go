@@ -127,3 +127,21 @@ func must[T any](v T, err error) T {
 
 // testNow is the time the tests acknowledge at.
 var testNow = time.Date(2026, 7, 20, 23, 15, 48, 0, london)
+
+func TestACKIncompleteDelimiters(t *testing.T) {
+	// no escape or subcomponent character: the acknowledgement is written
+	// with |^~\& and the copied fields escaped for them
+	m := mustParse(t, []byte("MSH|^~|SEND&ER|F\\1|RECV|FAC|20260101||ADT^A08|ID&1~2|P|2.3\r"))
+	b := ACK(m, "AA", nil, testNow)
+	want := "MSH|^~\\&|RECV|FAC|SEND\\T\\ER|F\\E\\1|20260720231548+0100||ACK^A08^ACK|" +
+		mustParse(t, b).ControlID() + "|P|2.3\rMSA|AA|ID\\T\\1\r"
+	if string(b) != want {
+		t.Errorf("ACK =\n%q\nwant\n%q", b, want)
+	}
+	ack := mustParse(t, b)
+	for path, want := range map[string]string{"MSH-5": "SEND&ER", "MSH-6": `F\1`, "MSA-2": "ID&1"} {
+		if got := ack.Get(path); got != want {
+			t.Errorf("ACK %s = %q, want %q", path, got, want)
+		}
+	}
+}
