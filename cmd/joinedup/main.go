@@ -40,6 +40,7 @@ var commands = []command{
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain, or list who accessed a patient's record", runAudit},
+	{"hl7", "send files of HL7 v2 messages to an MLLP listener, as a hospital would", runHL7},
 	{"merges", "list and resolve patient records sent with an NHS number held for another record", runMerges},
 	{"worklist", "raise and close date-driven worklist tasks (reviews due, contacts after discharge)", runWorklist},
 	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},

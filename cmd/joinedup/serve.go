@@ -13,7 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/demo"
+	"github.com/joinedup/joinedup/hospitalfeed"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/synth"
 	"github.com/joinedup/joinedup/web"
@@ -42,6 +44,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[--db URL] [--addr HOST:PORT] [--secure-cookies=false] [--oidc-issuer URL …]")
 	dbURL := dbFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	hl7Addr := fs.String("hl7-addr", "", "also receive hospitals' HL7 v2 ADT messages over MLLP on this `address` (off when empty)")
 	opts := webFlags(fs, e, true)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -51,6 +54,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *hl7Addr != "" {
+		ln, err := net.Listen("tcp", *hl7Addr)
+		if err != nil {
+			return fmt.Errorf("listen for HL7 on %s: %w", *hl7Addr, err)
+		}
+		feedCtx, stop := context.WithCancel(ctx)
+		feed := &hospitalfeed.Server{Service: coord.New(db, e.log), Log: e.log}
+		fmt.Fprintf(e.stdout, "receiving HL7 v2 ADT over MLLP on %s\n", ln.Addr())
+		done := make(chan error, 1)
+		go func() { done <- feed.Serve(feedCtx, ln) }()
+		// The messages in hand are answered before the database closes.
+		defer func() {
+			stop()
+			if err := <-done; err != nil {
+				e.log.Error("HL7 listener", "err", err)
+			}
+		}()
+	}
 	return serve(ctx, e, db, *addr, opts())
 }
 
