@@ -3,6 +3,7 @@ package hospitalfeed_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -44,14 +45,27 @@ func message(event, control, class, admitType, discharged string) []byte {
 // policy, whose rules raise the contact after discharge.
 func amberPatient(t *testing.T, db *store.DB) string {
 	t.Helper()
+	return amberPatients(t, db, "9434765919")[0]
+}
+
+// amberPatients holds a patient for each NHS number, each with a confirmed
+// Amber tier under the shipped policy, and returns their ids.
+func amberPatients(t *testing.T, db *store.DB, numbers ...joinedup.NHSNumber) []string {
+	t.Helper()
 	ctx := context.Background()
-	p := joinedup.Patient{NHSNumber: "9434765919", Source: joinedup.Source{System: "test", ID: "p"}, GivenName: "Ada", FamilyName: "Test",
-		BirthDate: time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p.ID = joinedup.PatientID(p)
-	if _, err := db.WriteBatch(ctx, &store.Batch{Patients: []joinedup.Patient{p}}); err != nil {
+	var ps []joinedup.Patient
+	eligible := map[string]bool{}
+	for i, n := range numbers {
+		p := joinedup.Patient{NHSNumber: n, Source: joinedup.Source{System: "test", ID: fmt.Sprintf("p%d", i)}, GivenName: "Ada", FamilyName: "Test",
+			BirthDate: time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC)}
+		p.ID = joinedup.PatientID(p)
+		ps = append(ps, p)
+		eligible[p.ID] = true
+	}
+	if _, err := db.WriteBatch(ctx, &store.Batch{Patients: ps}); err != nil {
 		t.Fatal(err)
 	}
-	storetest.Assess(t, db, now.AddDate(0, 0, -7), map[string]bool{p.ID: true})
+	storetest.Assess(t, db, now.AddDate(0, 0, -7), eligible)
 	files, err := policy.Files("../policies/lcn-default")
 	if err != nil {
 		t.Fatal(err)
@@ -64,10 +78,14 @@ func amberPatient(t *testing.T, db *store.DB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.DecideTier(ctx, coord.Actor{User: gp, At: now, Door: "test", Scope: joinedup.ScopeFull}, p.ID, joinedup.TierAmber, ""); err != nil {
-		t.Fatal(err)
+	var ids []string
+	for _, p := range ps {
+		if _, err := cs.DecideTier(ctx, coord.Actor{User: gp, At: now, Door: "test", Scope: joinedup.ScopeFull}, p.ID, joinedup.TierAmber, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
 	}
-	return p.ID
+	return ids
 }
 
 // TestFeedOverTCP sends, over a real connection, an Amber patient's A&E
