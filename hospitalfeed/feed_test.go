@@ -43,14 +43,14 @@ func message(event, control, class, admitType, discharged string) []byte {
 
 // amberPatient holds Ada with a confirmed Amber tier under the shipped
 // policy, whose rules raise the contact after discharge.
-func amberPatient(t *testing.T, db *store.DB) string {
+func amberPatient(t testing.TB, db *store.DB) string {
 	t.Helper()
 	return amberPatients(t, db, "9434765919")[0]
 }
 
 // amberPatients holds a patient for each NHS number, each with a confirmed
 // Amber tier under the shipped policy, and returns their ids.
-func amberPatients(t *testing.T, db *store.DB, numbers ...joinedup.NHSNumber) []string {
+func amberPatients(t testing.TB, db *store.DB, numbers ...joinedup.NHSNumber) []string {
 	t.Helper()
 	ctx := context.Background()
 	var ps []joinedup.Patient
