@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -39,6 +41,11 @@ func GetPolicyVersion(ctx context.Context, q Querier, id string) (PolicyVersion,
 	if err != nil {
 		return PolicyVersion{}, err
 	}
+	for _, v := range vs {
+		if v.ID == id {
+			return v, nil // the id itself, though others start with it
+		}
+	}
 	switch len(vs) {
 	case 0:
 		return PolicyVersion{}, fmt.Errorf("policy version %q: %w", id, joinedup.ErrNotFound)
@@ -58,6 +65,21 @@ func LatestPolicyVersion(ctx context.Context, q Querier) (PolicyVersion, error) 
 		return PolicyVersion{}, fmt.Errorf("no policy loaded: %w", joinedup.ErrNotFound)
 	}
 	return vs[0], nil
+}
+
+// LatestPolicyVersionID returns the id of the most recently loaded policy
+// version, without its files: what a caller that keeps loaded policies by
+// id needs to ask on every change.
+func LatestPolicyVersionID(ctx context.Context, q Querier) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, "SELECT id FROM policy_versions ORDER BY loaded_at DESC, id LIMIT 1").Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("no policy loaded: %w", joinedup.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the latest policy version: %w", err)
+	}
+	return id, nil
 }
 
 // PolicyVersions lists every stored version, newest first.

@@ -20,15 +20,21 @@ var configCache sync.Map // version id → Config
 // version. With no policy stored there are no pathway tasks, and the
 // date-driven rules still run.
 func LoadConfig(ctx context.Context, q store.Querier) (Config, error) {
-	v, err := store.LatestPolicyVersion(ctx, q)
+	id, err := store.LatestPolicyVersionID(ctx, q)
 	if errors.Is(err, joinedup.ErrNotFound) {
 		return ConfigFrom(nil), nil
 	}
 	if err != nil {
 		return Config{}, err
 	}
-	if c, ok := configCache.Load(v.ID); ok {
+	if c, ok := configCache.Load(id); ok {
 		return c.(Config), nil
+	}
+	// A version is immutable (its id is its content's hash), so its files
+	// are read once per process.
+	v, err := store.GetPolicyVersion(ctx, q, id)
+	if err != nil {
+		return Config{}, err
 	}
 	p, err := policy.LoadFiles(v.Files)
 	if err != nil {
