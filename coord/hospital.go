@@ -88,7 +88,7 @@ func (s *Service) ReceiveHospitalEvent(ctx context.Context, a Actor, ev joinedup
 		r.Encounter = enc
 		if ev.Kind == joinedup.EventCancelAdmission || ev.Kind == joinedup.EventCancelDischarge {
 			// What the stay's end raised goes with it.
-			n, err := store.CancelEventTask(ctx, tx, p.ID, worklist.KindContactAfterDischarge+":"+enc.ID,
+			n, err := store.EndEventTask(ctx, tx, p.ID, worklist.KindContactAfterDischarge+":"+enc.ID, "cancelled",
 				"the hospital cancelled the "+map[joinedup.HospitalEventKind]string{joinedup.EventCancelAdmission: "admission",
 					joinedup.EventCancelDischarge: "discharge"}[ev.Kind], a.At)
 			if err != nil {

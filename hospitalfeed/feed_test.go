@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,11 +90,13 @@ func amberPatients(t testing.TB, db *store.DB, numbers ...joinedup.NHSNumber) []
 }
 
 // TestFeedOverTCP sends, over a real connection, an Amber patient's A&E
-// attendance, emergency admission and discharge, the discharge again, its
-// cancellation, and malformed and unsupported messages: each ACK comes
-// after the message's effects are stored, so the tasks are there the
-// moment it arrives; a repeat changes nothing; a cancellation undoes what
-// it raised; and what JoinedUp cannot take is refused naming the fault.
+// attendance and departure, an emergency admission and its discharge, the
+// discharge again, its cancellation and the admission's, and malformed and
+// unsupported messages: each ACK comes after the message's effects are
+// stored, so the coordinator's tasks (in hospital, then the contact after
+// it) are there the moment it arrives; a repeat changes nothing; a
+// cancellation undoes what it raised; and what JoinedUp cannot take is
+// refused naming the fault.
 func TestFeedOverTCP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -136,10 +139,11 @@ func TestFeedOverTCP(t *testing.T) {
 			}
 			var out []string
 			for _, x := range open {
-				if x.Kind == worklist.KindContactAfterDischarge {
+				if x.Kind == worklist.KindContactAfterDischarge || x.Kind == worklist.KindInHospital {
 					out = append(out, x.Title)
 				}
 			}
+			slices.Sort(out)
 			return out
 		}
 		steps := []struct {
@@ -147,11 +151,13 @@ func TestFeedOverTCP(t *testing.T) {
 			msg           []byte
 			contacts      string
 		}{
-			{"A&E attendance", "M1", message("A04", "M1", "E", "", ""), "Contact after A&E attendance"},
-			{"emergency admission", "M2", message("A01", "M2", "I", "E", ""), "Contact after A&E attendance"},
-			{"discharge", "M3", message("A03", "M3", "I", "E", "20250602150000"), "Contact after A&E attendance; Contact after emergency admission"},
-			{"the discharge again", "M3", message("A03", "M3", "I", "E", "20250602150000"), "Contact after A&E attendance; Contact after emergency admission"},
-			{"discharge cancelled", "M4", message("A13", "M4", "I", "E", ""), "Contact after A&E attendance"},
+			{"A&E attendance", "M1", message("A04", "M1", "E", "", ""), "In hospital: A&E"},
+			{"left A&E", "M2", message("A03", "M2", "E", "", "20250602120000"), "Contact after A&E attendance"},
+			{"emergency admission", "M3", message("A01", "M3", "I", "E", ""), "Contact after A&E attendance; In hospital: an emergency admission"},
+			{"discharge", "M4", message("A03", "M4", "I", "E", "20250602150000"), "Contact after A&E attendance; Contact after emergency admission"},
+			{"the discharge again", "M4", message("A03", "M4", "I", "E", "20250602150000"), "Contact after A&E attendance; Contact after emergency admission"},
+			{"discharge cancelled", "M5", message("A13", "M5", "I", "E", ""), "Contact after A&E attendance; In hospital: an emergency admission"},
+			{"admission cancelled", "M6", message("A11", "M6", "I", "E", ""), "Contact after A&E attendance"},
 		}
 		for _, s := range steps {
 			before, _ := store.Checksum(context.Background(), db)
@@ -186,8 +192,8 @@ func TestFeedOverTCP(t *testing.T) {
 			t.Fatal(err)
 		}
 		held, _ := store.HospitalMessages(context.Background(), db, joinedup.MessageApplied)
-		if len(held) != 4 {
-			t.Errorf("%d messages stored as applied, want 4 (the repeat once)", len(held))
+		if len(held) != 6 {
+			t.Errorf("%d messages stored as applied, want 6 (the repeat once)", len(held))
 		}
 	})
 }

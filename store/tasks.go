@@ -97,15 +97,19 @@ func CloseTasksBecause(ctx context.Context, q Writer, patientID, kind, reason st
 	return int(n), nil
 }
 
-// CancelEventTask cancels the open task raised for one event (by its
-// dedupe key), saying why, when the event itself is withdrawn; the key is
+// EndEventTask closes the open task raised for one event (by its dedupe
+// key) with status done or cancelled, saying why: done when what it was
+// for is over, cancelled when the event itself is withdrawn. The key is
 // released so the event, if it happens again, raises a task again.
-func CancelEventTask(ctx context.Context, q Writer, patientID, dedupeKey, reason string, at time.Time) (int, error) {
-	res, err := q.ExecContext(ctx, `UPDATE tasks SET status = 'cancelled', closed_at = $3, updated_at = $3, close_reason = $4, version = version + 1,
+func EndEventTask(ctx context.Context, q Writer, patientID, dedupeKey, status, reason string, at time.Time) (int, error) {
+	if status != "done" && status != "cancelled" {
+		return 0, fmt.Errorf("end task %s of %s: status %q: %w", dedupeKey, patientID, status, joinedup.ErrInvalid)
+	}
+	res, err := q.ExecContext(ctx, `UPDATE tasks SET status = $5, closed_at = $3, updated_at = $3, close_reason = $4, version = version + 1,
 		dedupe_key = dedupe_key || '#' || id
-		WHERE patient_id = $1 AND dedupe_key = $2 AND status IN ('open', 'in-progress')`, patientID, dedupeKey, dbTime(at), reason)
+		WHERE patient_id = $1 AND dedupe_key = $2 AND status IN ('open', 'in-progress')`, patientID, dedupeKey, dbTime(at), reason, status)
 	if err != nil {
-		return 0, fmt.Errorf("cancel task %s of %s: %w", dedupeKey, patientID, err)
+		return 0, fmt.Errorf("end task %s of %s: %w", dedupeKey, patientID, err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

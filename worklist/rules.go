@@ -25,6 +25,7 @@ const (
 	KindCarePlanReview        = "care-plan-review"
 	KindHolisticReviewOverdue = "holistic-review-overdue"
 	KindContactAfterDischarge = "contact-after-discharge"
+	KindInHospital            = "in-hospital"
 )
 
 // Config is what the rules need from the policy, and their timescales.
@@ -87,6 +88,9 @@ type Closure struct {
 	Reason string
 	// DueBefore, when set, closes only the tasks due before that day.
 	DueBefore time.Time
+	// Event, when set, closes only the task raised for that event (its
+	// dedupe key): one stay ended while another goes on.
+	Event string
 }
 
 // Outcome is what the rules decided: tasks to raise (each raised only if
@@ -113,7 +117,7 @@ const KindDeathInformCareTeam = "death-inform-care-team"
 // every pathway task name and the date-driven kinds. Other kinds (tier
 // reviews, tasks raised by hand) are never closed by Sync.
 func ManagedKinds(cfg Config) []string {
-	kinds := []string{KindCarePlanReview, KindHolisticReviewOverdue, KindContactAfterDischarge, KindRegisteredElsewhere, KindDeregistered}
+	kinds := []string{KindCarePlanReview, KindHolisticReviewOverdue, KindContactAfterDischarge, KindInHospital, KindRegisteredElsewhere, KindDeregistered}
 	for _, pw := range cfg.Pathways {
 		for _, t := range pw.Tasks {
 			if !slices.Contains(kinds, t.Name) {
@@ -153,6 +157,7 @@ func Evaluate(s State, cfg Config) Outcome {
 	s.carePlanReview(today, &out)
 	s.holisticReview(cfg, today, &out)
 	s.contactAfterDischarge(cfg, today, &out)
+	s.inHospital(cfg, today, &out)
 	return out
 }
 
@@ -346,6 +351,11 @@ func (s State) holisticReview(cfg Config, today time.Time, out *Outcome) {
 func emergency(e joinedup.Encounter) (string, time.Time, bool) {
 	left := e.End
 	if left.IsZero() {
+		switch e.Status {
+		case "arrived", "triaged", "in-progress", "onleave":
+			return "", left, false // still there, as a hospital's live feed says
+		}
+		// A record of an attendance without an end: over the day it began.
 		left = e.Start
 	}
 	switch {
@@ -397,5 +407,38 @@ func (s State) contactAfterDischarge(cfg Config, today time.Time, out *Outcome) 
 	}
 	if hasContact && !latest.IsZero() && !day(contact.HeldOn).Before(day(latest)) {
 		out.Close = append(out.Close, Closure{Kind: KindContactAfterDischarge, Reason: "contacted on " + date(contact.HeldOn)})
+	}
+}
+
+// inHospital tells the care coordinator, the day it happens, that an Amber
+// or Red patient is in A&E or was admitted as an emergency: the people who
+// know the patient can reach the ward, and the hospital can reach them. It
+// closes when that stay ends (the discharge raises the contact after it
+// instead) or is cancelled.
+func (s State) inHospital(cfg Config, today time.Time, out *Outcome) {
+	if s.Tier != joinedup.TierAmber && s.Tier != joinedup.TierRed {
+		return
+	}
+	for _, e := range s.Encounters {
+		unplanned := e.Class == joinedup.EncounterEmergency || e.Class == joinedup.EncounterInpatient && e.Emergency
+		if !unplanned || e.Start.IsZero() || day(e.Start).After(today) || day(e.Start).Before(today.AddDate(0, 0, -cfg.ContactWindowDays)) {
+			continue
+		}
+		key := KindInHospital + ":" + e.ID
+		if !e.End.IsZero() || e.Status == "finished" || !cfg.Statuses.EncounterCounts(&e) {
+			out.Close = append(out.Close, Closure{Kind: KindInHospital, Event: key, Reason: "no longer in hospital"})
+			continue
+		}
+		what := "an emergency admission"
+		if e.Class == joinedup.EncounterEmergency {
+			what = "A&E"
+		}
+		t := joinedup.Task{
+			PatientID: s.PatientID, Kind: KindInHospital, Title: "In hospital: " + what,
+			Reason: fmt.Sprintf("%s since %s (%s tier)", what, e.Start.In(joinedup.London).Format("2 January 2006 15:04"), s.Tier),
+			Due:    today, Priority: 1, DedupeKey: key,
+		}
+		s.assign(&t, joinedup.CareCoordinator)
+		out.Raise = append(out.Raise, t)
 	}
 }

@@ -138,7 +138,7 @@ func closeOnlyIfStill(o, now Outcome) Outcome {
 	var keep []Closure
 	for _, c := range o.Close {
 		for _, n := range now.Close {
-			if n.Kind == c.Kind {
+			if n.Kind == c.Kind && n.Event == c.Event {
 				keep = append(keep, c)
 				break
 			}
@@ -158,7 +158,7 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 	var r Result
 	for _, c := range o.Close {
 		for _, t := range o.Raise {
-			if t.Kind == c.Kind && c.DueBefore.IsZero() {
+			if t.Kind == c.Kind && c.DueBefore.IsZero() && c.Event == "" {
 				return r, fmt.Errorf("worklist rules both raise and close %s for patient %s", c.Kind, o.PatientID)
 			}
 		}
@@ -166,9 +166,12 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 	for _, c := range o.Close {
 		var n int
 		var err error
-		if c.DueBefore.IsZero() {
+		switch {
+		case c.Event != "":
+			n, err = store.EndEventTask(ctx, q, o.PatientID, c.Event, "done", c.Reason, now)
+		case c.DueBefore.IsZero():
 			n, err = store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
-		} else {
+		default:
 			n, err = store.CloseDueTasks(ctx, q, o.PatientID, c.Kind, c.Reason, c.DueBefore, now)
 		}
 		if err != nil {

@@ -318,6 +318,21 @@ func TestEvaluateEdges(t *testing.T) {
 		{"Red over a year with no review: overdue", worklist.State{PatientID: "p", Tier: joinedup.TierRed, TierSince: day(2024, 5, 1), AsOf: asOf},
 			worklist.KindHolisticReviewOverdue, "", ""},
 		{"no tier: no pathway tasks", worklist.State{PatientID: "p", AsOf: asOf}, "", "assign-lead-specialist", ""},
+		{"Red, in A&E now: the coordinator hears today", worklist.State{PatientID: "p", Tier: joinedup.TierRed, TierSince: day(2025, 1, 1),
+			Encounters: []joinedup.Encounter{{ID: "x", Class: joinedup.EncounterEmergency, Start: asOf, Status: "arrived"}}, AsOf: asOf},
+			worklist.KindInHospital, worklist.KindContactAfterDischarge, ""},
+		{"Amber, admitted as an emergency: in hospital, no contact yet", worklist.State{PatientID: "p", Tier: joinedup.TierAmber, TierSince: day(2025, 1, 1),
+			Encounters: []joinedup.Encounter{{ID: "x", Class: joinedup.EncounterInpatient, Emergency: true, Start: day(2025, 5, 30), Status: "in-progress"}}, AsOf: asOf},
+			worklist.KindInHospital, worklist.KindContactAfterDischarge, ""},
+		{"Green in A&E: no task", worklist.State{PatientID: "p", Tier: joinedup.TierGreen, TierSince: day(2025, 1, 1),
+			Encounters: []joinedup.Encounter{{ID: "x", Class: joinedup.EncounterEmergency, Start: asOf, Status: "arrived"}}, AsOf: asOf},
+			"", worklist.KindInHospital, ""},
+		{"Red, planned admission: not in hospital as an emergency", worklist.State{PatientID: "p", Tier: joinedup.TierRed, TierSince: day(2025, 1, 1),
+			Encounters: []joinedup.Encounter{{ID: "x", Class: joinedup.EncounterInpatient, Start: asOf, Status: "in-progress"}}, AsOf: asOf},
+			"", worklist.KindInHospital, ""},
+		{"Red, A&E attendance cancelled: no task", worklist.State{PatientID: "p", Tier: joinedup.TierRed, TierSince: day(2025, 1, 1),
+			Encounters: []joinedup.Encounter{{ID: "x", Class: joinedup.EncounterEmergency, Start: asOf, Status: "cancelled"}}, AsOf: asOf},
+			"", worklist.KindInHospital, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
