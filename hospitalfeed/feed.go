@@ -9,15 +9,18 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/hl7"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // MaxFrame is the largest message accepted: ADT messages are a few KB.
@@ -110,6 +113,20 @@ func (s *Server) Receive(ctx context.Context, raw []byte) []byte {
 	m, err := hl7.Parse(raw)
 	if err != nil {
 		return hl7.ACK(nil, "AR", asError(err), now)
+	}
+	if !utf8.Valid(raw) {
+		// Older systems send ISO 8859-1 and say so in MSH-18; text is
+		// kept as UTF-8, so it is converted, and refused if undeclared.
+		if cs := m.Get("MSH-18"); cs != "8859/1" {
+			return hl7.ACK(m, "AR", &hl7.Error{Segment: "MSH", Sequence: 1, Field: 18, Code: hl7.CodeDataType,
+				Reason: fmt.Sprintf("the message is not UTF-8 and MSH-18 (%q) does not declare ISO 8859-1 (8859/1)", cs)}, now)
+		}
+		if raw, err = charmap.ISO8859_1.NewDecoder().Bytes(raw); err != nil {
+			return hl7.ACK(m, "AR", &hl7.Error{Segment: "MSH", Sequence: 1, Field: 18, Code: hl7.CodeDataType, Reason: err.Error()}, now)
+		}
+		if m, err = hl7.Parse(raw); err != nil {
+			return hl7.ACK(nil, "AR", asError(err), now)
+		}
 	}
 	adt, err := hl7.ParseADT(m)
 	if err != nil {

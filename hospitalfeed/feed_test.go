@@ -179,6 +179,7 @@ func TestFeedOverTCP(t *testing.T) {
 			{"no NHS number or other identifier", strings.Replace(string(message("A01", "M5", "I", "E", "")), "9434765919^^^NHS^NH~R12345^^^RJ1^MR", "", 1), "AE", "PID-3 101"},
 			{"an event JoinedUp does not read", string(message("A99", "M6", "I", "E", "")), "AR", "MSH-9 201"},
 			{"not ADT", strings.Replace(string(message("A01", "M7", "I", "E", "")), "ADT^A01", "ORU^R01", 1), "AR", "MSH-9 200"},
+			{"Latin-1 undeclared", strings.Replace(string(message("A01", "M8", "I", "E", "")), "Test^Ada", "Br\xf6nte^Ada", 1), "AR", "MSH-18 102"},
 		} {
 			ack := send([]byte(c.msg))
 			fault := ack.Get("ERR-2.1") + "-" + ack.Get("ERR-2.3") + " " + ack.Get("ERR-3.1")
@@ -186,14 +187,18 @@ func TestFeedOverTCP(t *testing.T) {
 				t.Errorf("%s: ACK %s, fault %q; want %s, %q", c.name, ack.Get("MSA-1"), fault, c.ack, c.err)
 			}
 		}
+		latin1 := strings.Replace(strings.Replace(string(message("A08", "M9", "I", "E", "")), "Test^Ada", "Br\xf6nte^Ada", 1), "|P|2.4", "|P|2.4||||||8859/1", 1)
+		if ack := send([]byte(latin1)); ack.Get("MSA-1") != "AA" {
+			t.Errorf("a declared ISO 8859-1 message: ACK %s %s", ack.Get("MSA-1"), ack.Get("ERR-8"))
+		}
 		cancel()
 		conn.Close()
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 		held, _ := store.HospitalMessages(context.Background(), db, joinedup.MessageApplied)
-		if len(held) != 6 {
-			t.Errorf("%d messages stored as applied, want 6 (the repeat once)", len(held))
+		if len(held) != 7 || !strings.Contains(held[6].Raw, "Brönte") {
+			t.Errorf("%d messages stored as applied, want 7 (the repeat once, the Latin-1 one as UTF-8)", len(held))
 		}
 	})
 }
