@@ -94,6 +94,10 @@ const (
 	// ActionRequestMDT asks for one patient to be discussed at their next
 	// MDT meeting.
 	ActionRequestMDT Action = "request-mdt"
+	// ActionReceiveHospitalEvent is a hospital system reporting a stay (an
+	// A&E attendance, an admission, a discharge) as a FHIR Encounter: only
+	// a system client granted system/Encounter.write does; no person.
+	ActionReceiveHospitalEvent Action = "receive-hospital-event"
 )
 
 // Actions lists every action.
@@ -101,7 +105,7 @@ func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
 		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
 		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory,
-		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT}
+		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT, ActionReceiveHospitalEvent}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -184,6 +188,8 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 		return deny(fmt.Sprintf("unknown role %q", u.Role))
 	}
 	switch a {
+	case ActionReceiveHospitalEvent:
+		return deny("hospital events come from hospital systems, not from people")
 	case ActionManageUsers:
 		if u.Role == RoleAdmin {
 			return allow(ScopeAdmin, "administrator manages accounts")

@@ -30,6 +30,8 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 	health := rel.Registered || rel.CareTeam || rel.Referred
 	clinical := r == joinedup.RoleGP || r == joinedup.RoleCareCoordinator || r == joinedup.RoleLeadSpecialist
 	switch a {
+	case joinedup.ActionReceiveHospitalEvent:
+		return false, joinedup.ScopeNone, false
 	case joinedup.ActionManageUsers:
 		return r == joinedup.RoleAdmin, joinedup.ScopeAdmin, false
 	case joinedup.ActionReadAudit:
@@ -88,7 +90,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 20 × 128 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 21 × 128 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -113,7 +115,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*20*128*2 {
+	if n != 8*21*128*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }

@@ -2,6 +2,7 @@ package joinedup
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,9 +22,13 @@ type Client struct {
 // for it and no account can be created with it).
 const RoleSystemClient Role = "system-client"
 
+// WriteEncounters is the one write scope: a hospital's system reporting
+// stays (A&E attendances, admissions, discharges) as Encounters. Every
+// other write is refused rather than silently ignored.
+const WriteEncounters = "system/Encounter.write"
+
 // ParseClientScopes splits a space-separated scope string into scopes and
-// checks each is "system/TYPE.read" or "system/*.read". JoinedUp's API is
-// read-only, so a write scope is refused rather than silently ignored.
+// checks each is "system/TYPE.read", "system/*.read" or WriteEncounters.
 func ParseClientScopes(s string) ([]string, error) {
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
@@ -32,13 +37,20 @@ func ParseClientScopes(s string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range fields {
+		if f == WriteEncounters {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+			continue
+		}
 		typ, ok := strings.CutPrefix(f, "system/")
 		if !ok {
 			return nil, fmt.Errorf("scope %q: only system/ scopes are granted to systems", f)
 		}
 		typ, ok = strings.CutSuffix(typ, ".read")
 		if !ok {
-			return nil, fmt.Errorf("scope %q: only .read scopes exist; the API is read-only", f)
+			return nil, fmt.Errorf("scope %q: only .read scopes and %s exist", f, WriteEncounters)
 		}
 		if typ != "*" && !validScopeType(typ) {
 			return nil, fmt.Errorf("scope %q: %q is not a resource type", f, typ)
@@ -82,12 +94,22 @@ func NarrowScopes(granted, requested []string) []string {
 	g := Client{Scopes: granted}
 	var out []string
 	for _, r := range requested {
+		if r == WriteEncounters {
+			if slices.Contains(granted, r) {
+				out = append(out, r)
+			}
+			continue
+		}
 		typ := strings.TrimSuffix(strings.TrimPrefix(r, "system/"), ".read")
 		switch {
 		case typ == "*" && g.Grants("*"):
 			out = append(out, r)
 		case typ == "*":
-			out = append(out, granted...)
+			for _, s := range granted {
+				if s != WriteEncounters {
+					out = append(out, s) // reading all it may read does not ask to write
+				}
+			}
 		case g.Grants(typ):
 			out = append(out, r)
 		}
@@ -98,8 +120,8 @@ func NarrowScopes(granted, requested []string) []string {
 // AuthorizeClient decides what a system client may do, beside Authorize
 // for people: a client reads the resource types its scopes grant, for
 // every patient (the purpose it was registered for, such as the shared care
-// record), and nothing else — never writes, the audit log, accounts or
-// break-glass. resourceType is the FHIR type read; for ActionBulkExport it
+// record), and nothing else — no write but a hospital's Encounters
+// (WriteEncounters), never the audit log, accounts or break-glass. resourceType is the FHIR type read; for ActionBulkExport it
 // may be empty, and the export is then limited to the granted types by the
 // caller. The caller audits the request under the client's identity either
 // way.
@@ -116,6 +138,11 @@ func AuthorizeClient(c Client, a Action, resourceType string) Decision {
 			return deny(fmt.Sprintf("client scopes do not grant system/%s.read", resourceType))
 		}
 		return allow(ScopeFull, fmt.Sprintf("system client granted system/%s.read", resourceType))
+	case ActionReceiveHospitalEvent:
+		if !slices.Contains(c.Scopes, WriteEncounters) {
+			return deny("client scopes do not grant " + WriteEncounters)
+		}
+		return allow(ScopeFull, "hospital system granted "+WriteEncounters)
 	case ActionBulkExport:
 		if resourceType != "" && !c.Grants(resourceType) {
 			return deny(fmt.Sprintf("client scopes do not grant system/%s.read", resourceType))

@@ -278,11 +278,15 @@ func (s *Server) CapabilityStatement(base string) *fhir.CapabilityStatement {
 			Service: []fhir.CodeableConcept{{Coding: []fhir.Coding{{System: "http://terminology.hl7.org/CodeSystem/restful-security-service", Code: "SMART-on-FHIR"}}}},
 			Extension: []fhir.Extension{{URL: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
 				Extension: []fhir.Extension{{URL: "token", ValueURI: base[:len(base)-len("/fhir")] + "/oauth/token"}}}},
-			Description: "Staff: session sign-in. Systems: OAuth 2.0 client credentials with a signed JWT assertion (SMART Backend Services), scopes system/TYPE.read.",
+			Description: "Staff: session sign-in. Systems: OAuth 2.0 client credentials with a signed JWT assertion (SMART Backend Services), scopes system/TYPE.read; a hospital's system also system/Encounter.write.",
 		}}
 	for _, t := range fhirapi.Types() {
 		r := fhir.CapResource{Type: t.Name, Profile: t.Profile,
 			Interaction: []fhir.CapInteraction{{Code: "read"}, {Code: "search-type"}}}
+		if t.Name == "Encounter" {
+			// A hospital's system reports stays (system/Encounter.write).
+			r.Interaction = append(r.Interaction, fhir.CapInteraction{Code: "create"})
+		}
 		for _, p := range fhirapi.CommonParams {
 			typ := "token"
 			if p.Name == "_lastUpdated" {

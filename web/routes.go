@@ -129,6 +129,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/fhir/$export-status/{job}", Action: joinedup.ActionBulkExport, Bearer: true, Surface: SurfaceFHIR, Handle: s.exportStatus},
 		{Method: "DELETE", Pattern: "/fhir/$export-status/{job}", Action: joinedup.ActionBulkExport, Bearer: true, Surface: SurfaceFHIR, Handle: s.exportDelete},
 		{Method: "GET", Pattern: "/fhir/$export-output/{job}/{file}", Action: joinedup.ActionBulkExport, Bearer: true, Surface: SurfaceFHIR, Handle: s.exportOutput},
+		{Method: "POST", Pattern: "/fhir/Encounter", Action: joinedup.ActionReceiveHospitalEvent, Bearer: true, Resource: "Encounter",
+			Surface: SurfaceFHIR, Handle: s.fhirReceiveEncounter},
 	}
 	for _, t := range fhirapi.Types() {
 		read := Route{Method: "GET", Pattern: "/fhir/" + t.Name + "/{id}", Action: t.Action, Bearer: true, Resource: t.Name,

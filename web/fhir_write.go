@@ -1,0 +1,60 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/fhir"
+)
+
+// maxEncounter is the largest Encounter a hospital may send.
+const maxEncounter = 1 << 20
+
+// fhirReceiveEncounter takes a hospital's Encounter (POST /fhir/Encounter)
+// as the HL7 v2 feed takes an ADT message: stored and applied in one
+// transaction through coord, once however often it is sent (the same
+// content is the same message), and matched by NHS number only. It answers
+// 200 once applied, 202 when held for review, each with an
+// OperationOutcome saying which.
+func (s *Server) fhirReceiveEncounter(c *Call) error {
+	raw, err := io.ReadAll(io.LimitReader(c.R.Body, maxEncounter+1))
+	if err != nil {
+		return errFHIR(http.StatusBadRequest, "read the body: "+err.Error())
+	}
+	if len(raw) > maxEncounter {
+		return errFHIR(http.StatusRequestEntityTooLarge, "an Encounter of more than 1 MB")
+	}
+	var e fhir.Encounter
+	if err := json.Unmarshal(raw, &e); err != nil || e.ResourceType != "Encounter" {
+		if err == nil {
+			err = errors.New("resourceType is not Encounter")
+		}
+		return errFHIR(http.StatusBadRequest, "not an R4 Encounter: "+err.Error())
+	}
+	ev, err := fhir.HospitalEventOf(&e)
+	if err != nil {
+		return errFHIR(http.StatusUnprocessableEntity, err.Error())
+	}
+	sum := sha256.Sum256(raw)
+	ev.Sender = c.Client.Name
+	ev.MessageID = "fhir:" + c.Client.ID + "|" + e.ID + "|" + hex.EncodeToString(sum[:12])
+	ev.Raw = raw
+	r, err := s.coord.ReceiveHospitalEvent(c.R.Context(), c.Actor(), ev)
+	if err != nil {
+		return err
+	}
+	status, severity, text := http.StatusOK, "information", "applied"
+	switch {
+	case r.Duplicate:
+		text = "received before: nothing done again"
+	case r.Status == joinedup.MessageHeld:
+		status, severity, text = http.StatusAccepted, "warning", "held for review: "+r.Reason
+	}
+	return c.Respond(status, FHIRContentType, &fhir.OperationOutcome{Resource: fhir.Resource{ResourceType: "OperationOutcome"},
+		Issue: []fhir.OutcomeIssue{{Severity: severity, Code: "informational", Diagnostics: "Encounter/" + e.ID + ": " + text}}})
+}
