@@ -2,6 +2,7 @@ package joinedup
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -114,6 +115,9 @@ func (s Service) Validate() error {
 	}
 	if strings.TrimSpace(s.Organisation.Name) == "" {
 		e["organization.name"] = "is required"
+	}
+	if s.URL != "" && !safeLink(s.URL) {
+		e["url"] = "must be a web address (http or https), or a mailto: or tel: link"
 	}
 	if s.MinimumAge < 0 || s.MaximumAge < 0 || (s.MaximumAge > 0 && s.MaximumAge < s.MinimumAge) {
 		e["maximum_age"] = "must not be less than the minimum age"
@@ -324,3 +328,21 @@ type Signpost struct {
 // SystemOpenReferral is the source system of organisations and services
 // loaded from an Open Referral UK directory.
 const SystemOpenReferral = "https://openreferraluk.org"
+
+// safeLink reports whether a link a directory publishes may be shown to
+// staff as one: a web, mail or phone address. Anything else (javascript:,
+// data:, a file or a scheme a browser might run) is refused, since the
+// page that lists services links to it.
+func safeLink(s string) bool {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "mailto", "tel":
+		return u.Opaque != ""
+	}
+	return false
+}
