@@ -118,6 +118,16 @@ func (s *Server) worklistPage(c *Call) error {
 	}
 	d.Caseload, d.CaseloadTotal = rowsOf(caseload, c.Now), n
 	c.Audit.What += fmt.Sprintf(" (%d tasks, %d awaiting a decision, %d on the caseload listed)", len(tasks), len(awaiting), len(caseload))
+	var ids []string
+	for _, t := range tasks {
+		ids = append(ids, t.Task.PatientID)
+	}
+	for _, r := range append(awaiting, caseload...) {
+		ids = append(ids, r.Patient.ID)
+	}
+	if err := s.auditPage(c, ids); err != nil {
+		return err
+	}
 	return c.Page(http.StatusOK, "worklist.html", "My worklist", d)
 }
 
@@ -157,7 +167,31 @@ func (s *Server) tasksPage(c *Call) error {
 		d.From, d.To = offset+1, offset+len(tasks)
 	}
 	c.Audit.What += fmt.Sprintf(" (%d tasks listed)", len(tasks))
+	var ids []string
+	for _, t := range tasks {
+		ids = append(ids, t.Task.PatientID)
+	}
+	if err := s.auditPage(c, ids); err != nil {
+		return err
+	}
 	return c.Page(http.StatusOK, "tasks.html", "Open tasks", d)
+}
+
+// auditPage appends one audit entry for each patient a page lists, as the
+// API's lists do, so a subject access request (joinedup audit patient)
+// finds every page a person appeared on. The lists hold only patients the
+// user has a relationship with, so the page's decision stands for each.
+func (s *Server) auditPage(c *Call, ids []string) error {
+	shown := make(map[string]joinedup.Decision, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			shown[id] = c.Decision
+		}
+	}
+	if len(shown) == 0 {
+		return nil
+	}
+	return s.auditListed(c, shown)
 }
 
 // cohortQuery is the cohort page's filter form, as submitted.
@@ -287,6 +321,13 @@ func (s *Server) cohortPage(c *Call) error {
 		d.Pages = append(d.Pages, pageLink{N: n, URL: q.URL(n), Current: n == q.Page})
 	}
 	c.Audit.What += fmt.Sprintf(" (%d of %d patients listed)", len(rows), total)
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.Patient.ID
+	}
+	if err := s.auditPage(c, ids); err != nil {
+		return err
+	}
 	return c.Page(http.StatusOK, "cohort.html", "Cohort", d)
 }
 
