@@ -7,7 +7,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # use a fresh schema of their own in this database.
 export JOINEDUP_TEST_POSTGRES ?= postgres://root@localhost/test?sslmode=disable
 
-.PHONY: demo build test lint bench deps clean assets
+.PHONY: demo build test lint bench fuzz deps clean assets
 
 # The front-end packages the pages serve, copied where the binary embeds
 # them (web/static/vendor, not committed).
@@ -45,6 +45,17 @@ lint:
 ## bench: the benchmarks (large populations: set JOINEDUP_BENCH_PATIENTS)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 0 ./...
+
+## fuzz: every fuzz target in turn, FUZZTIME each (default 10m); a crash
+## stops the run and leaves the failing input in the package's testdata/fuzz
+FUZZTIME ?= 10m
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 30s "$$pkg"; \
+		done; \
+	done
 
 ## deps: system packages the tests need (Debian)
 deps:
