@@ -115,18 +115,14 @@ func hospitalEncounter(ctx context.Context, tx *store.Tx, patientID string, ev j
 		visit = ev.MessageID // a visit without a number is its own message's
 	}
 	src := joinedup.Source{System: "hospital:" + ev.Sender, ID: visit, LastUpdated: at}
-	held, err := store.Encounters(ctx, tx, patientID)
+	e, found, err := store.EncounterBySource(ctx, tx, patientID, src.System, src.ID)
 	if err != nil {
 		return joinedup.Encounter{}, err
 	}
-	e := joinedup.Encounter{PatientID: patientID, Source: src}
-	found := false
-	for _, h := range held {
-		if h.Source.System == src.System && h.Source.ID == src.ID {
-			e, found = h, true
-			e.Source.LastUpdated = at
-			break
-		}
+	if found {
+		e.Source.LastUpdated = at
+	} else {
+		e = joinedup.Encounter{PatientID: patientID, Source: src}
 	}
 	when := ev.At
 	first := func(ts ...time.Time) time.Time {

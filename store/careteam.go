@@ -173,6 +173,19 @@ func Encounters(ctx context.Context, q Querier, patientID string) ([]joinedup.En
 	return f.Encounters, err
 }
 
+// EncounterBySource returns the patient's encounter a source system sent
+// under id, if held: what a hospital's next message about the same stay
+// changes.
+func EncounterBySource(ctx context.Context, q Querier, patientID, system, id string) (joinedup.Encounter, bool, error) {
+	f := &joinedup.Facts{}
+	err := loadTable(ctx, q, encounterFacts, "patient_id = $1 AND source_system = $2 AND source_id = $3", []any{patientID, system, id},
+		map[string]*joinedup.Facts{patientID: f})
+	if err != nil || len(f.Encounters) == 0 {
+		return joinedup.Encounter{}, false, err
+	}
+	return f.Encounters[0], true, nil
+}
+
 // Appointments returns one patient's appointments, without the rest of
 // their facts.
 func Appointments(ctx context.Context, q Querier, patientID string) ([]joinedup.Appointment, error) {
