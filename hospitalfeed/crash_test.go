@@ -1,7 +1,6 @@
 package hospitalfeed_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -155,49 +154,20 @@ func TestKilledFeedLosesNothing(t *testing.T) {
 	}
 }
 
-// resend sends each message in turn and waits for its acknowledgement,
-// reconnecting and sending it again when the connection fails, for up to
-// a minute per message.
+// resend sends each message in turn, as a hospital's interface engine
+// would, resending through a restart, and counts the acknowledgements.
 func resend(addr string, msgs [][]byte, acked *atomic.Int64) error {
-	var conn net.Conn
-	var br *bufio.Reader
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
+	s := &hospitalfeed.Sender{Addr: addr, Retries: 100, Wait: 20 * time.Millisecond}
+	defer s.Close()
 	for _, m := range msgs {
-		deadline := time.Now().Add(time.Minute)
-		for {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("no acknowledgement after a minute")
-			}
-			if conn == nil {
-				c, err := net.Dial("tcp", addr)
-				if err != nil {
-					time.Sleep(20 * time.Millisecond)
-					continue
-				}
-				conn, br = c, bufio.NewReader(c)
-			}
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			if err := hl7.WriteFrame(conn, m); err != nil {
-				conn.Close()
-				conn = nil
-				continue
-			}
-			ack, err := hl7.ReadFrame(br, hospitalfeed.MaxFrame)
-			if err != nil {
-				conn.Close()
-				conn = nil
-				continue
-			}
-			if a, err := hl7.Parse(ack); err != nil || a.Get("MSA-1") != "AA" {
-				return fmt.Errorf("message not accepted: %q", ack)
-			}
-			acked.Add(1)
-			break
+		ack, err := s.Send(context.Background(), m)
+		if err != nil {
+			return err
 		}
+		if a, err := hl7.Parse(ack); err != nil || a.Get("MSA-1") != "AA" {
+			return fmt.Errorf("message not accepted: %q", ack)
+		}
+		acked.Add(1)
 	}
 	return nil
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"time"
 
 	"github.com/joinedup/joinedup/hl7"
 	"github.com/joinedup/joinedup/hospitalfeed"
@@ -41,11 +37,11 @@ func runHL7Send(ctx context.Context, e *env, args []string) error {
 		}
 		msgs = append(msgs, splitMessages(b)...)
 	}
-	s := &sender{addr: *addr}
-	defer s.close()
+	s := &hospitalfeed.Sender{Addr: *addr, Retries: *retries}
+	defer s.Close()
 	refused := 0
 	for _, m := range msgs {
-		ack, err := s.send(ctx, m, *retries)
+		ack, err := s.Send(ctx, m)
 		if err != nil {
 			return fmt.Errorf("after %d message(s): %w", len(msgs), err)
 		}
@@ -86,57 +82,4 @@ func splitMessages(b []byte) [][]byte {
 		out = append(out, cur)
 	}
 	return out
-}
-
-// sender keeps one connection and resends a message whose acknowledgement
-// did not arrive: the receiver applies a message once however often it
-// comes, so resending is always safe.
-type sender struct {
-	addr string
-	conn net.Conn
-	br   *bufio.Reader
-}
-
-func (s *sender) close() {
-	if s.conn != nil {
-		s.conn.Close()
-	}
-}
-
-func (s *sender) send(ctx context.Context, msg []byte, retries int) ([]byte, error) {
-	var last error
-	for attempt := 0; attempt <= retries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
-			}
-		}
-		if s.conn == nil {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, "tcp", s.addr)
-			if err != nil {
-				last = err
-				continue
-			}
-			s.conn, s.br = c, bufio.NewReader(c)
-		}
-		s.conn.SetDeadline(time.Now().Add(30 * time.Second))
-		if err := hl7.WriteFrame(s.conn, msg); err != nil {
-			last = err
-			s.close()
-			s.conn = nil
-			continue
-		}
-		ack, err := hl7.ReadFrame(s.br, hospitalfeed.MaxFrame)
-		if err != nil {
-			last = err
-			s.close()
-			s.conn = nil
-			continue
-		}
-		return ack, nil
-	}
-	return nil, errors.Join(errors.New("no acknowledgement"), last)
 }
