@@ -86,21 +86,9 @@ func (s *Service) ReceiveHospitalEvent(ctx context.Context, a Actor, ev joinedup
 			}
 		}
 		r.Encounter = enc
-		if ev.Kind == joinedup.EventCancelAdmission || ev.Kind == joinedup.EventCancelDischarge {
-			// What the stay's end raised goes with it.
-			n, err := store.EndEventTask(ctx, tx, p.ID, worklist.KindContactAfterDischarge+":"+enc.ID, "cancelled",
-				"the hospital cancelled the "+map[joinedup.HospitalEventKind]string{joinedup.EventCancelAdmission: "admission",
-					joinedup.EventCancelDischarge: "discharge"}[ev.Kind], a.At)
-			if err != nil {
-				return err
-			}
-			r.Tasks.Closed += n
-		}
-		sync, err := syncWorklist(ctx, tx, p.ID, a.At)
-		if err != nil {
+		if r.Tasks, err = syncWorklist(ctx, tx, p.ID, a.At); err != nil {
 			return err
 		}
-		r.Tasks.Raised, r.Tasks.Closed, r.Tasks.Assigned = r.Tasks.Raised+sync.Raised, r.Tasks.Closed+sync.Closed, r.Tasks.Assigned+sync.Assigned
 		say(e, "hospital %s from %s, message %s: %s", ev.Kind, ev.Sender, ev.MessageID, tasks(r.Tasks))
 		return nil
 	})

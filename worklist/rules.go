@@ -91,6 +91,9 @@ type Closure struct {
 	// Event, when set, closes only the task raised for that event (its
 	// dedupe key): one stay ended while another goes on.
 	Event string
+	// Withdrawn: the event itself was withdrawn (a stay cancelled, a
+	// discharge taken back), so its task is cancelled, not done.
+	Withdrawn bool
 }
 
 // Outcome is what the rules decided: tasks to raise (each raised only if
@@ -346,6 +349,12 @@ func (s State) holisticReview(cfg Config, today time.Time, out *Outcome) {
 	out.Raise = append(out.Raise, t)
 }
 
+// unplanned reports whether e is an A&E attendance or an emergency
+// admission, whatever its status.
+func unplanned(e joinedup.Encounter) bool {
+	return e.Class == joinedup.EncounterEmergency || e.Class == joinedup.EncounterInpatient && e.Emergency
+}
+
 // emergency reports whether e is an A&E attendance or an emergency
 // admission, and when the patient left.
 func emergency(e joinedup.Encounter) (string, time.Time, bool) {
@@ -384,7 +393,15 @@ func (s State) contactAfterDischarge(cfg Config, today time.Time, out *Outcome) 
 	var latest time.Time
 	for _, e := range s.Encounters {
 		what, left, ok := emergency(e)
-		if !ok || day(left).After(today) || !cfg.Statuses.EncounterCounts(&e) {
+		counts := cfg.Statuses.EncounterCounts(&e)
+		if (!ok || !counts) && unplanned(e) && !day(e.Start).Before(today.AddDate(0, 0, -window)) {
+			// A stay cancelled, or a discharge taken back: the contact
+			// it raised, if any, goes with it.
+			out.Close = append(out.Close, Closure{Kind: KindContactAfterDischarge, Event: KindContactAfterDischarge + ":" + e.ID,
+				Withdrawn: true, Reason: "the hospital withdrew the stay or its discharge"})
+			continue
+		}
+		if !ok || day(left).After(today) || !counts {
 			continue
 		}
 		if left.After(latest) {
@@ -420,13 +437,12 @@ func (s State) inHospital(cfg Config, today time.Time, out *Outcome) {
 		return
 	}
 	for _, e := range s.Encounters {
-		unplanned := e.Class == joinedup.EncounterEmergency || e.Class == joinedup.EncounterInpatient && e.Emergency
-		if !unplanned || e.Start.IsZero() || day(e.Start).After(today) || day(e.Start).Before(today.AddDate(0, 0, -cfg.ContactWindowDays)) {
+		if !unplanned(e) || e.Start.IsZero() || day(e.Start).After(today) || day(e.Start).Before(today.AddDate(0, 0, -cfg.ContactWindowDays)) {
 			continue
 		}
 		key := KindInHospital + ":" + e.ID
-		if !e.End.IsZero() || e.Status == "finished" || !cfg.Statuses.EncounterCounts(&e) {
-			out.Close = append(out.Close, Closure{Kind: KindInHospital, Event: key, Reason: "no longer in hospital"})
+		if counts := cfg.Statuses.EncounterCounts(&e); !counts || !e.End.IsZero() || e.Status == "finished" {
+			out.Close = append(out.Close, Closure{Kind: KindInHospital, Event: key, Withdrawn: !counts, Reason: "no longer in hospital"})
 			continue
 		}
 		what := "an emergency admission"

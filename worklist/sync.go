@@ -168,7 +168,11 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 		var err error
 		switch {
 		case c.Event != "":
-			n, err = store.EndEventTask(ctx, q, o.PatientID, c.Event, "done", c.Reason, now)
+			status := "done"
+			if c.Withdrawn {
+				status = "cancelled"
+			}
+			n, err = store.EndEventTask(ctx, q, o.PatientID, c.Event, status, c.Reason, now)
 		case c.DueBefore.IsZero():
 			n, err = store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
 		default:
