@@ -235,6 +235,9 @@ type Appointment struct {
 	Status    string // booked, fulfilled, cancelled, noshow, …
 	Specialty Codings
 	Service   string // the service or clinic, as text
+	// Site is where the appointment is held (a hospital), as the booking
+	// system names it: FHIR's participant of type Location.
+	Site string
 }
 
 // Carer is a person (not a user) who cares for the patient: a relative,

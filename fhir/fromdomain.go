@@ -250,6 +250,9 @@ func FromAppointment(a joinedup.Appointment) *Appointment {
 	out.Start = FormatInstant(a.Start)
 	out.End = FormatInstant(a.End)
 	out.Participant = []AppointmentParticipant{{Actor: reference("Patient", a.PatientID), Status: "accepted"}}
+	if a.Site != "" {
+		out.Participant = append(out.Participant, AppointmentParticipant{Actor: &Reference{Type: "Location", Display: a.Site}, Status: "accepted"})
+	}
 	return out
 }
 

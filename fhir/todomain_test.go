@@ -315,3 +315,29 @@ func TestOrganizationKindCoded(t *testing.T) {
 		t.Fatalf("an unknown coded kind gave %q", got.Kind)
 	}
 }
+
+// An appointment's site is its Location participant, as named, wherever it
+// comes among the participants; one without a Location has no site.
+func TestAppointmentSite(t *testing.T) {
+	tests := []struct{ name, participants, want string }{
+		{"location after the patient", `[{"actor":{"reference":"Patient/p1"}},{"actor":{"type":"Location","display":" St Thomas' Hospital "}}]`, "St Thomas' Hospital"},
+		{"location first, by reference", `[{"actor":{"reference":"Location/l1","display":"King's College Hospital"}},{"actor":{"reference":"Patient/p1"}}]`, "King's College Hospital"},
+		{"the first location", `[{"actor":{"type":"Location","display":"Guy's"}},{"actor":{"type":"Location","display":"St Thomas'"}},{"actor":{"reference":"Patient/p1"}}]`, "Guy's"},
+		{"no location", `[{"actor":{"reference":"Patient/p1"}},{"actor":{"reference":"Practitioner/d1"}}]`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, links, err := AppointmentToDomain(decode[Appointment](t, `{"resourceType":"Appointment","id":"a1","status":"booked","participant":`+tt.participants+`}`), "s", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Site != tt.want || links.Subject.ID != "p1" {
+				t.Fatalf("site %q subject %+v, want %q and p1", a.Site, links.Subject, tt.want)
+			}
+			back := FromAppointment(a)
+			if tt.want != "" && (len(back.Participant) != 2 || back.Participant[1].Actor.Display != tt.want) {
+				t.Fatalf("written back as %+v", back.Participant)
+			}
+		})
+	}
+}

@@ -98,7 +98,7 @@ func classCode(e *Encounter) string {
 }
 
 // AppointmentToDomain maps an Appointment; the patient is the participant
-// whose actor is a Patient.
+// whose actor is a Patient, the site the first whose actor is a Location.
 func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Appointment, Links, error) {
 	if a == nil {
 		return joinedup.Appointment{}, Links{}, errors.New("Appointment: nil resource")
@@ -118,6 +118,17 @@ func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Ap
 		if actor == nil {
 			continue
 		}
+		if isLocation(actor) {
+			// The site is kept as named: a Location resource is not
+			// imported, and its name is what a person travels to.
+			if out.Site == "" {
+				out.Site = strings.TrimSpace(actor.Display)
+			}
+			continue
+		}
+		if !links.Subject.IsZero() {
+			continue
+		}
 		ref, err := refs.resolveReference(actor)
 		if err != nil {
 			if actor.Type == "Patient" || strings.HasPrefix(actor.Reference, "Patient/") {
@@ -127,7 +138,6 @@ func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Ap
 		}
 		if ref.Type == "Patient" {
 			links.Subject = ref
-			break
 		}
 	}
 	if links.Subject.IsZero() {
@@ -150,4 +160,10 @@ func AppointmentToDomain(a *Appointment, system string, refs *Refs) (joinedup.Ap
 		}
 	}
 	return out, links, nil
+}
+
+// isLocation reports whether a participant's actor is a Location, by its
+// type or its reference.
+func isLocation(r *Reference) bool {
+	return r.Type == "Location" || strings.HasPrefix(r.Reference, "Location/")
 }

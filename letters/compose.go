@@ -184,6 +184,33 @@ func Compose(l Letter) (*Document, error) {
 			days = 14
 		}
 		para("ReferralChase", map[string]any{"Days": days, "Phone": phone})
+
+	case KindOneDay:
+		o := l.OneDay
+		day, err := m.date(o.Day)
+		if err != nil {
+			return nil, err
+		}
+		d.Title = c.msg("OneDayTitle", nil)
+		para("OneDayAsked", map[string]any{"Site": o.Site, "Date": day, "Count": len(o.Appointments)})
+		heading("OneDayClinicsHeading", nil)
+		var items []string
+		for _, a := range o.Appointments {
+			if !a.Moves {
+				items = append(items, c.msg("OneDayAlreadyBooked", map[string]any{"Clinic": a.Clinic}))
+				continue
+			}
+			booked, err := m.date(a.Booked.In(london))
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, c.msg("OneDayMoved", map[string]any{"Clinic": a.Clinic, "Date": booked}))
+		}
+		bullets(items...)
+		heading("WhatNextHeading", nil)
+		para("OneDayWhatNext", nil)
+		para("OneDayKeep", nil)
+		para("OneDayChange", map[string]any{"Phone": phone})
 	}
 	if c.err != nil {
 		return nil, c.err

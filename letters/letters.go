@@ -27,10 +27,11 @@ const (
 	KindInvitation Kind = "invitation" // an invitation to a care-planning conversation
 	KindCarePlan   Kind = "careplan"   // a copy of the care plan, in the patient's own words
 	KindReferral   Kind = "referral"   // confirmation of a referral to a service
+	KindOneDay     Kind = "one-day"    // hospital appointments asked for on one day
 )
 
 // Kinds lists every kind of letter.
-func Kinds() []Kind { return []Kind{KindInvitation, KindCarePlan, KindReferral} }
+func Kinds() []Kind { return []Kind{KindInvitation, KindCarePlan, KindReferral, KindOneDay} }
 
 // Format is an output format.
 type Format string
@@ -100,6 +101,21 @@ type ReferralConfirmation struct {
 	ChaseAfterDays int
 }
 
+// OneDayAppointments tells the patient which clinics have been asked to
+// see them on one day at one hospital.
+type OneDayAppointments struct {
+	Site         string
+	Day          time.Time
+	Appointments []OneDayAppointment
+}
+
+// OneDayAppointment is one clinic of a one-day schedule.
+type OneDayAppointment struct {
+	Clinic string // the clinic or specialty, as the patient knows it
+	Booked time.Time
+	Moves  bool // false: already booked on the day
+}
+
 // Letter is everything one letter says: who it is to and from, when, and
 // the content of its kind.
 type Letter struct {
@@ -114,6 +130,7 @@ type Letter struct {
 	Invitation *Invitation           // for KindInvitation
 	CarePlan   *CarePlanSummary      // for KindCarePlan
 	Referral   *ReferralConfirmation // for KindReferral
+	OneDay     *OneDayAppointments   // for KindOneDay
 }
 
 // Options change how a letter is rendered, not what it says.
@@ -174,6 +191,10 @@ func (l Letter) Validate() error {
 	case KindReferral:
 		if l.Referral == nil || strings.TrimSpace(l.Referral.Service) == "" {
 			missing = append(missing, "referral service")
+		}
+	case KindOneDay:
+		if l.OneDay == nil || strings.TrimSpace(l.OneDay.Site) == "" || l.OneDay.Day.IsZero() || len(l.OneDay.Appointments) == 0 {
+			missing = append(missing, "the site, day and appointments")
 		}
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrIncomplete, l.Kind)

@@ -52,6 +52,13 @@ func sample(kind Kind, p joinedup.Patient) Letter {
 			IfWorse:    "If I get more breathless than usual, I will use my rescue pack and phone the practice the same day.",
 			NextReview: time.Date(2026, time.September, 3, 0, 0, 0, 0, time.UTC),
 		}
+	case KindOneDay:
+		l.OneDay = &OneDayAppointments{Site: "St Thomas' Hospital", Day: time.Date(2026, time.April, 14, 0, 0, 0, 0, joinedup.London),
+			Appointments: []OneDayAppointment{
+				{Clinic: "Diabetes clinic", Booked: time.Date(2026, time.April, 2, 9, 30, 0, 0, time.UTC), Moves: true},
+				{Clinic: "Heart failure clinic", Booked: time.Date(2026, time.April, 14, 14, 0, 0, 0, time.UTC)},
+				{Clinic: "Kidney clinic", Booked: time.Date(2026, time.May, 5, 23, 30, 0, 0, time.UTC), Moves: true},
+			}}
 	case KindReferral:
 		l.Referral = &ReferralConfirmation{Service: "Age UK Lambeth Befriending", Reason: "To feel less lonely and get out more.",
 			Phone: "020 7946 0789", Email: "befriending@example.org", Website: "www.example.org/befriending"}

@@ -35,7 +35,7 @@ var (
 			"start_time", "end_time", "admit_source", "emergency", "service_provider", "status", "content_hash"}}
 	appointmentsTable = table{name: "appointments", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "start_time", "end_time", "status",
-			"specialty", "service", "content_hash"}}
+			"specialty", "service", "site", "content_hash"}}
 	carersTable = table{name: "carers", key: []string{"patient_id", "id"}, patientCol: 0, versioned: true,
 		cols: []string{"patient_id", "id", "source_system", "source_id", "version_id", "last_updated", "name", "relationship", "phone", "content_hash"}}
 )
@@ -420,7 +420,7 @@ func encounterRow(e *joinedup.Encounter) []any {
 
 func appointmentRow(a *joinedup.Appointment) []any {
 	row := factHead(a.PatientID, &a.ID, "Appointment", a.Source)
-	return append(row, nullTime(a.Start), nullTime(a.End), a.Status, jsonCodings(a.Specialty), a.Service)
+	return append(row, nullTime(a.Start), nullTime(a.End), a.Status, jsonCodings(a.Specialty), a.Service, a.Site)
 }
 
 func carerRow(c *joinedup.Carer) []any {

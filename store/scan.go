@@ -25,7 +25,7 @@ var (
 		scanObservation}
 	medicationFacts  = factTable{"medications", sourceSelect + ", kind, codes, status, authored, repeat", "authored", scanMedication}
 	encounterFacts   = factTable{"encounters", sourceSelect + ", class, types, specialty, start_time, end_time, admit_source, emergency, service_provider, status", "start_time", scanEncounter}
-	appointmentFacts = factTable{"appointments", sourceSelect + ", start_time, end_time, status, specialty, service", "start_time", scanAppointment}
+	appointmentFacts = factTable{"appointments", sourceSelect + ", start_time, end_time, status, specialty, service, site", "start_time", scanAppointment}
 	carerFacts       = factTable{"carers", sourceSelect + ", name, relationship, phone", "", scanCarer}
 	factTables       = []factTable{conditionFacts, observationFacts, medicationFacts, encounterFacts, appointmentFacts, carerFacts}
 )
@@ -176,7 +176,7 @@ func scanAppointment(rows *sql.Rows) (string, func(*joinedup.Facts), error) {
 		updated, start, end nt
 		specialty           string
 	)
-	dest := append(sourceDest(&a.PatientID, &a.ID, &a.Source, &ver, &updated), &start, &end, &a.Status, &specialty, &a.Service)
+	dest := append(sourceDest(&a.PatientID, &a.ID, &a.Source, &ver, &updated), &start, &end, &a.Status, &specialty, &a.Service, &a.Site)
 	if err := rows.Scan(dest...); err != nil {
 		return "", nil, err
 	}

@@ -283,6 +283,7 @@ func (g *generator) facts(r *rng, p *person, w writer, st *Stats) {
 				End:            dateTime(start.Add(30 * time.Minute)),
 				Participant: []fhir.AppointmentParticipant{
 					{Type: participantPatient, Actor: subject, Required: "required", Status: "accepted"},
+					{Actor: &fhir.Reference{Type: "Location", Display: prov.Site}, Required: "required", Status: "accepted"},
 				},
 				SupportingInformation: []fhir.Reference{{Reference: "Organization/" + prov.ID, Display: prov.Name}},
 			})

@@ -16,6 +16,7 @@ const OrgKindSystem = fhir.SystemOrganisationKind
 type Org struct {
 	joinedup.Organisation
 	Locality *Locality // for localities and practices
+	Site     string    // for trusts: the hospital where outpatient clinics are held
 	weight   float64   // relative list size, for practices
 }
 
@@ -25,9 +26,9 @@ var (
 	ICB = Org{Organisation: joinedup.Organisation{ID: "org-QKK", ODS: "QKK", Name: "NHS South East London ICB", Kind: joinedup.OrgICB}}
 	// GSTT and King's run the two acute hospitals; SLaM the mental health
 	// services.
-	GSTT  = Org{Organisation: joinedup.Organisation{ID: "org-RJ1", ODS: "RJ1", Name: "Guy's and St Thomas' NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}}
-	Kings = Org{Organisation: joinedup.Organisation{ID: "org-RJZ", ODS: "RJZ", Name: "King's College Hospital NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}}
-	SLaM  = Org{Organisation: joinedup.Organisation{ID: "org-RV5", ODS: "RV5", Name: "South London and Maudsley NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}}
+	GSTT  = Org{Organisation: joinedup.Organisation{ID: "org-RJ1", ODS: "RJ1", Name: "Guy's and St Thomas' NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}, Site: "St Thomas' Hospital"}
+	Kings = Org{Organisation: joinedup.Organisation{ID: "org-RJZ", ODS: "RJZ", Name: "King's College Hospital NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}, Site: "King's College Hospital"}
+	SLaM  = Org{Organisation: joinedup.Organisation{ID: "org-RV5", ODS: "RV5", Name: "South London and Maudsley NHS Foundation Trust", Kind: joinedup.OrgTrust, ParentID: "org-QKK"}, Site: "Maudsley Hospital"}
 )
 
 // providers are the community, social-care and voluntary organisations.
