@@ -350,7 +350,8 @@ func browserFixture(t *testing.T) (*fixture, string) {
 		specialty string
 	}{{9, "Cardiology"}, {10, "Diabetic medicine"}, {40, "Cardiology"}} {
 		b.Appointments = append(b.Appointments, joinedup.Appointment{PatientID: p.ID, Source: joinedup.Source{System: "KCH", ID: fmt.Sprint("appt", i)},
-			Start: now.AddDate(0, 0, a.days), Status: "booked", Specialty: joinedup.Codings{{Display: a.specialty}}, Service: a.specialty + " clinic, King's College Hospital"})
+			Start: now.AddDate(0, 0, a.days), Status: "booked", Specialty: joinedup.Codings{{Display: a.specialty}}, Service: a.specialty + " clinic",
+			Site: "King's College Hospital"})
 	}
 	if _, err := store.Write(ctx, f.db, b); err != nil {
 		t.Fatal(err)

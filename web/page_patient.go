@@ -66,6 +66,7 @@ type patientData struct {
 	Form         tierForm
 	Decided      bool                 // a decision was just recorded
 	Plan         *store.CarePlanEntry // the current care plan, if there is one
+	OneDay       *oneDayView          // for a Red person: appointments put on one day
 	// Sections are what features add to the page (see patientSections).
 	Sections []*patientSection
 }
@@ -184,11 +185,15 @@ func (s *Server) loadPatient(c *Call) (*patientData, error) {
 		return nil, err
 	}
 	d.Appointments = upcoming(appts, c.Now)
+	if d.OneDay, err = oneDay(c, d, appts); err != nil {
+		return nil, err
+	}
+	d.OneDay.accepted(c.R.URL.Query().Get("accepted") == "1")
 	d.Timeline = unplanned(encs, since)
 	d.CanDecide = d.Assessed && d.Assessment.Eligible &&
 		joinedup.Authorize(c.User, joinedup.ActionDecideTier, joinedup.Relationship{CareTeam: true}).Allowed
 	d.Form.Tier = d.Assessment.SuggestedTier
-	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, care plan, tasks, appointments, A&E and admissions)"
+	c.Audit.What += " (demographics, assessment and evidence, tier history, care team, care plan, tasks, appointments, one-day schedules, A&E and admissions)"
 	for _, section := range patientSections {
 		sec, err := section(c)
 		if err != nil {

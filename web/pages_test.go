@@ -325,3 +325,14 @@ func TestDeceasedBanner(t *testing.T) {
 		t.Fatalf("no deceased banner:\n%s", body)
 	}
 }
+
+func init() {
+	full := append(clinicians, joinedup.RoleCommunitySocialCare)
+	// The key names no proposal of the fixture's patients, who have no
+	// schedule: an allowed acceptance is refused as a conflict, and an
+	// allowed letter is not found.
+	accessMatrix["POST /patients/{id}/one-day"] = matrixRow{path: pagePath("/one-day"), anon: 303, def: forbidden,
+		body: func(*fixture) string { return "key=0123456789abcdef&phone=020+7946+0123" }, want: only(cell{409, 403}, full...)}
+	accessMatrix["GET /patients/{id}/one-day/{schedule}/letter"] = matrixRow{path: pagePath("/one-day/none/letter"), anon: 303, def: forbidden,
+		want: only(cell{404, 403}, full...)}
+}

@@ -52,6 +52,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: pt + "/tier", Action: joinedup.ActionDecideTier, Patient: true, Write: true, Surface: SurfacePage, Handle: s.decideTier},
 		{Method: "GET", Pattern: pt + "/care-plan", Action: clinical, Patient: true, Surface: SurfacePage, Handle: s.carePlanPage},
 		{Method: "POST", Pattern: pt + "/care-plan", Action: writePatient, Patient: true, Write: true, Surface: SurfacePage, Handle: s.saveCarePlanPage},
+		{Method: "POST", Pattern: pt + "/one-day", Action: writePatient, Patient: true, Write: true, Surface: SurfacePage, Handle: s.acceptOneDay},
+		{Method: "GET", Pattern: pt + "/one-day/{schedule}/letter", Action: clinical, Patient: true, Surface: SurfacePage, Handle: s.oneDayLetter},
 		// Pages: the link worker's referrals.
 		{Method: "GET", Pattern: "/referrals", Action: worklist, Surface: SurfacePage, Handle: s.referralsPage},
 		{Method: "POST", Pattern: "/referrals/{referral}", Action: joinedup.ActionUpdateReferral, Write: true, Surface: SurfacePage,
