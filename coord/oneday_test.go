@@ -35,6 +35,7 @@ func TestAcceptOneDay(t *testing.T) {
 			appt("a2", "St Thomas' Hospital", "Heart failure clinic", day(17, 14)),
 			appt("a3", "St Thomas' Hospital", "Kidney clinic", day(17, 10)),
 			appt("a4", "King's College Hospital", "Eye clinic", day(12, 9)),
+			appt("a0", "St Thomas' Hospital", "Diabetes clinic", time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)),
 		}
 		if _, err := db.WriteBatch(ctx, &store.Batch{Organisations: []joinedup.Organisation{practice}, Patients: []joinedup.Patient{p}, Appointments: appts}); err != nil {
 			t.Fatal(err)
@@ -131,6 +132,21 @@ func TestAcceptOneDay(t *testing.T) {
 		}
 		if stored, _ := store.OneDaySchedules(ctx, db, p.ID); len(stored) != 1 {
 			t.Fatalf("%d schedules after refusals", len(stored))
+		}
+		// The diabetes clinic books her on the day: the year from her
+		// schedule has four appointments on three days (one moved to the
+		// 18th above); the year before, one.
+		rebooked := appts[0]
+		rebooked.Start, rebooked.Source.VersionID = day(17, 11), "2"
+		if _, err := db.WriteBatch(ctx, &store.Batch{Appointments: []joinedup.Appointment{rebooked}}); err != nil {
+			t.Fatal(err)
+		}
+		use, err := store.OneDayFigures(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (store.OneDayUse{People: 1, AppointmentsBefore: 1, DaysBefore: 1, AppointmentsAfter: 4, DaysAfter: 3}); use != want {
+			t.Fatalf("figures %+v, want %+v", use, want)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -66,4 +67,63 @@ func OneDaySchedules(ctx context.Context, q Querier, patientID string) ([]joined
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// OneDayUse compares, for everyone with a one-day schedule, their hospital
+// appointments in the year before their first schedule was accepted with
+// those in the year from it: how many, and on how many days (journeys).
+// Appointments cancelled or entered in error are not counted.
+type OneDayUse struct {
+	People                                int
+	AppointmentsBefore, AppointmentsAfter int
+	DaysBefore, DaysAfter                 int
+}
+
+// OneDayFigures counts OneDayUse over every schedule accepted.
+func OneDayFigures(ctx context.Context, q Querier) (OneDayUse, error) {
+	var u OneDayUse
+	first := map[string]time.Time{}
+	err := eachRow(ctx, q, "one-day schedules", func(rows *sql.Rows) error {
+		var id string
+		var at nt
+		if err := rows.Scan(&id, &at); err != nil {
+			return err
+		}
+		if f, ok := first[id]; !ok || at.t().Before(f) {
+			first[id] = at.t()
+		}
+		return nil
+	}, `SELECT patient_id, requested_at FROM one_day_requests`)
+	if err != nil {
+		return u, err
+	}
+	u.People = len(first)
+	days := map[string]bool{}
+	err = eachRow(ctx, q, "appointments around one-day schedules", func(rows *sql.Rows) error {
+		var id string
+		var start nt
+		if err := rows.Scan(&id, &start); err != nil {
+			return err
+		}
+		f, s := first[id], start.t()
+		day := id + s.In(joinedup.London).Format(time.DateOnly)
+		switch {
+		case !s.Before(f.AddDate(-1, 0, 0)) && s.Before(f):
+			u.AppointmentsBefore++
+			if !days["b"+day] {
+				days["b"+day] = true
+				u.DaysBefore++
+			}
+		case !s.Before(f) && s.Before(f.AddDate(1, 0, 0)):
+			u.AppointmentsAfter++
+			if !days["a"+day] {
+				days["a"+day] = true
+				u.DaysAfter++
+			}
+		}
+		return nil
+	}, `SELECT patient_id, start_time FROM appointments
+		WHERE patient_id IN (SELECT patient_id FROM one_day_requests) AND start_time IS NOT NULL
+		AND status NOT IN ('cancelled', 'entered-in-error')`)
+	return u, err
 }

@@ -261,3 +261,23 @@ func attack(t *testing.T, rows [][]string) {
 		}
 	}
 }
+
+// The one-day figures are per person, and withheld for a handful of people
+// whom they would describe.
+func TestOneDayFigures(t *testing.T) {
+	tests := []struct {
+		use  store.OneDayUse
+		want oneDayFigures
+	}{
+		{store.OneDayUse{}, oneDayFigures{}},
+		{store.OneDayUse{People: 3, AppointmentsBefore: 12, AppointmentsAfter: 11, DaysBefore: 10, DaysAfter: 4},
+			oneDayFigures{People: 3, Withheld: true}},
+		{store.OneDayUse{People: 8, AppointmentsBefore: 40, AppointmentsAfter: 38, DaysBefore: 34, DaysAfter: 17},
+			oneDayFigures{People: 8, ApptsBefore: "5.0", ApptsAfter: "4.8", DaysBefore: "4.2", DaysAfter: "2.1"}},
+	}
+	for _, tt := range tests {
+		if got := newOneDayFigures(tt.use); got != tt.want {
+			t.Errorf("%+v: got %+v, want %+v", tt.use, got, tt.want)
+		}
+	}
+}

@@ -91,6 +91,27 @@ type dashboardData struct {
 	Use       []useRow
 	Moves     []moveRow
 	Charts    struct{ Tiers, Coverage, AE, Emergency, Moves chart.Chart }
+	OneDay    oneDayFigures
+}
+
+// oneDayFigures is the dashboard's view of store.OneDayUse: per person, and
+// withheld when few people have a schedule.
+type oneDayFigures struct {
+	People   int
+	Withheld bool
+	// Per person: appointments and hospital days, the year before the
+	// first schedule and the year from it.
+	ApptsBefore, ApptsAfter, DaysBefore, DaysAfter string
+}
+
+func newOneDayFigures(u store.OneDayUse) oneDayFigures {
+	f := oneDayFigures{People: u.People, Withheld: disclosure.Small(u.People)}
+	if u.People == 0 || f.Withheld {
+		return f
+	}
+	per := func(n int) string { return fmt.Sprintf("%.1f", float64(n)/float64(u.People)) }
+	f.ApptsBefore, f.ApptsAfter, f.DaysBefore, f.DaysAfter = per(u.AppointmentsBefore), per(u.AppointmentsAfter), per(u.DaysBefore), per(u.DaysAfter)
+	return f
 }
 
 // Columns are the practice table's count headings.
@@ -115,6 +136,11 @@ func buildDashboard(c *Call) (*dashboardData, error) {
 	}
 	t, total, groups := &f.t, f.total, f.groups
 	d := &dashboardData{AsOf: c.Now, GroupName: groupNames, HasPilot: f.hasPilot}
+	oneDay, err := store.OneDayFigures(ctx, c.Q)
+	if err != nil {
+		return nil, err
+	}
+	d.OneDay = newOneDayFigures(oneDay)
 
 	// Monthly use: counts per month and group, tied by all = pilot + not
 	// yet. The denominators are the cohort cells above.
