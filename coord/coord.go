@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/groupcommit"
 	"github.com/joinedup/joinedup/store"
 	"github.com/joinedup/joinedup/worklist"
 )
@@ -28,6 +29,10 @@ import (
 type Service struct {
 	db  *store.DB
 	log *slog.Logger
+	// hospital groups the hospital messages arriving at once, in lanes
+	// by NHS number: a patient's messages always share a lane, so lanes
+	// never wait for each other's patients.
+	hospital []groupcommit.Queue[hospitalCall, Received]
 }
 
 // New returns the Service over db; log receives what the audit alone does
@@ -36,7 +41,11 @@ func New(db *store.DB, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, log: log}
+	s := &Service{db: db, log: log, hospital: make([]groupcommit.Queue[hospitalCall, Received], hospitalLanes())}
+	for i := range s.hospital {
+		s.hospital[i].Max = maxHospitalGroup
+	}
+	return s
 }
 
 // Actor is who makes a change, when, through which door, and what the

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -31,68 +34,125 @@ type Received struct {
 // applied to a guess. Applying it creates or changes the Encounter of the
 // stay or visit and brings the patient's worklist in step (a discharge
 // raises the contact after it; a cancellation closes what it raised).
+//
+// Messages arriving while others are being stored (several connections of
+// a busy feed) are stored together, in arrival order, in one transaction
+// with one append to the audit chain, so they do not queue one by one for
+// its head and a commit each. Should that transaction fail, each message is
+// stored on its own, so one message cannot fail the others.
 func (s *Service) ReceiveHospitalEvent(ctx context.Context, a Actor, ev joinedup.HospitalEvent) (Received, error) {
-	var r Received
 	if ev.MessageID == "" || ev.Sender == "" {
-		return r, joinedup.FieldErrors{"message": "a hospital message needs its sender and id"}
+		return Received{}, joinedup.FieldErrors{"message": "a hospital message needs its sender and id"}
 	}
-	err := s.change(ctx, a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
-		var p joinedup.Patient
-		held := ""
-		n, perr := joinedup.ParseNHSNumber(ev.NHSNumber)
-		switch {
-		case ev.NHSNumber == "":
-			held = "no NHS number"
-		case perr != nil:
-			held = perr.Error()
-		default:
-			var err error
-			p, err = store.PatientByNHSNumber(ctx, tx, n)
-			if errors.Is(err, joinedup.ErrNotFound) {
-				held = fmt.Sprintf("NHS number %s is held for nobody here", n)
-			} else if err != nil {
-				return err
-			}
-		}
-		if held == "" && ev.Kind == joinedup.EventMerge {
-			held = fmt.Sprintf("the hospital merged its record of NHS number %s into that of %s: someone checks both records", ev.MergedNHSNumber, ev.NHSNumber)
-		}
-		r.Status, r.Reason, r.PatientID = joinedup.MessageApplied, held, p.ID
-		if held != "" {
-			r.Status, r.PatientID = joinedup.MessageHeld, ""
-		}
-		fresh, err := store.RecordHospitalMessage(ctx, tx, store.HospitalMessage{ID: ev.MessageID, Sender: ev.Sender, Kind: ev.Kind,
-			NHSNumber: ev.NHSNumber, PatientID: r.PatientID, Status: r.Status, Reason: held, ReceivedAt: a.At, Raw: string(ev.Raw)})
-		if err != nil {
-			return err
-		}
-		e.PatientID = r.PatientID
-		switch {
-		case !fresh:
-			r.Duplicate = true
-			say(e, "hospital message %s received again: nothing done", ev.MessageID)
-			return nil
-		case held != "":
-			say(e, "hospital message %s (%s) held for review: %s", ev.MessageID, ev.Kind, held)
-			return nil
-		}
-		enc, err := hospitalEncounter(ctx, tx, p.ID, ev, a.At)
-		if err != nil {
-			return err
-		}
-		if enc.Source.ID != "" {
-			if _, err := store.Write(ctx, tx, &store.Batch{Encounters: []joinedup.Encounter{enc}}); err != nil {
-				return err
-			}
-		}
-		r.Encounter = enc
-		if r.Tasks, err = syncWorklist(ctx, tx, p.ID, a.At); err != nil {
-			return err
-		}
-		say(e, "hospital %s from %s, message %s: %s", ev.Kind, ev.Sender, ev.MessageID, tasks(r.Tasks))
-		return nil
+	// The group runs with the first caller's context: one sender hanging
+	// up must not fail the others' messages.
+	ctx = context.WithoutCancel(ctx)
+	lane := fnv.New32a()
+	lane.Write([]byte(strings.Join(strings.Fields(ev.NHSNumber), "")))
+	return s.hospital[lane.Sum32()%uint32(len(s.hospital))].Do(hospitalCall{a, ev}, func(calls []hospitalCall) ([]Received, []error) {
+		return s.receiveHospitalEvents(ctx, calls)
 	})
-	return r, err
+}
+
+// hospitalCall is one message waiting to be stored, with its actor.
+type hospitalCall struct {
+	a  Actor
+	ev joinedup.HospitalEvent
+}
+
+// receiveHospitalEvents stores and applies calls in one transaction, or
+// each in its own if that fails.
+func (s *Service) receiveHospitalEvents(ctx context.Context, calls []hospitalCall) ([]Received, []error) {
+	rs, errs := make([]Received, len(calls)), make([]error, len(calls))
+	if len(calls) > 1 {
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			es := make([]joinedup.AuditEntry, len(calls))
+			for i, c := range calls {
+				es[i] = c.a.entry(joinedup.ActionWritePatient, "")
+				r, err := receiveHospitalEvent(ctx, tx, c.a, c.ev, &es[i])
+				if err != nil {
+					return err
+				}
+				rs[i], es[i].Outcome = r, joinedup.OutcomeAllowed
+			}
+			return store.AppendAudits(ctx, tx, es)
+		})
+		if err == nil {
+			return rs, errs
+		}
+		s.log.Warn("hospital messages stored one by one after their group failed", "messages", len(calls), "err", err)
+	}
+	for i, c := range calls {
+		err := s.change(ctx, c.a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
+			var err error
+			rs[i], err = receiveHospitalEvent(ctx, tx, c.a, c.ev, e)
+			return err
+		})
+		if err != nil {
+			rs[i], errs[i] = Received{}, err
+		}
+	}
+	return rs, errs
+}
+
+// receiveHospitalEvent stores and applies one message in tx, saying what
+// it did in its audit entry e.
+func receiveHospitalEvent(ctx context.Context, tx *store.Tx, a Actor, ev joinedup.HospitalEvent, e *joinedup.AuditEntry) (Received, error) {
+	var r Received
+	var p joinedup.Patient
+	held := ""
+	n, perr := joinedup.ParseNHSNumber(ev.NHSNumber)
+	switch {
+	case ev.NHSNumber == "":
+		held = "no NHS number"
+	case perr != nil:
+		held = perr.Error()
+	default:
+		var err error
+		p, err = store.PatientByNHSNumber(ctx, tx, n)
+		if errors.Is(err, joinedup.ErrNotFound) {
+			held = fmt.Sprintf("NHS number %s is held for nobody here", n)
+		} else if err != nil {
+			return r, err
+		}
+	}
+	if held == "" && ev.Kind == joinedup.EventMerge {
+		held = fmt.Sprintf("the hospital merged its record of NHS number %s into that of %s: someone checks both records", ev.MergedNHSNumber, ev.NHSNumber)
+	}
+	r.Status, r.Reason, r.PatientID = joinedup.MessageApplied, held, p.ID
+	if held != "" {
+		r.Status, r.PatientID = joinedup.MessageHeld, ""
+	}
+	fresh, err := store.RecordHospitalMessage(ctx, tx, store.HospitalMessage{ID: ev.MessageID, Sender: ev.Sender, Kind: ev.Kind,
+		NHSNumber: ev.NHSNumber, PatientID: r.PatientID, Status: r.Status, Reason: held, ReceivedAt: a.At, Raw: string(ev.Raw)})
+	if err != nil {
+		return r, err
+	}
+	e.PatientID = r.PatientID
+	switch {
+	case !fresh:
+		r.Duplicate = true
+		say(e, "hospital message %s received again: nothing done", ev.MessageID)
+		return r, nil
+	case held != "":
+		say(e, "hospital message %s (%s) held for review: %s", ev.MessageID, ev.Kind, held)
+		return r, nil
+	}
+	enc, err := hospitalEncounter(ctx, tx, p.ID, ev, a.At)
+	if err != nil {
+		return r, err
+	}
+	if enc.Source.ID != "" {
+		if _, err := store.Write(ctx, tx, &store.Batch{Encounters: []joinedup.Encounter{enc}}); err != nil {
+			return r, err
+		}
+	}
+	r.Encounter = enc
+	if r.Tasks, err = syncWorklist(ctx, tx, p.ID, a.At); err != nil {
+		return r, err
+	}
+	say(e, "hospital %s from %s, message %s: %s", ev.Kind, ev.Sender, ev.MessageID, tasks(r.Tasks))
+	return r, nil
 }
 
 // hospitalEncounter is the Encounter of the stay or visit an event is about,
@@ -163,3 +223,11 @@ func hospitalEncounter(ctx context.Context, tx *store.Tx, patientID string, ev j
 	}
 	return e, nil
 }
+
+// hospitalLanes is how many groups of hospital messages are stored at once:
+// one per processor, so each keeps one busy.
+func hospitalLanes() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// maxHospitalGroup bounds the messages stored in one transaction, so a
+// backlog is stored in steps that each commit soon.
+const maxHospitalGroup = 64
