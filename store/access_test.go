@@ -307,27 +307,6 @@ func TestUsersAndSessions(t *testing.T) {
 	})
 }
 
-func TestRecentFailures(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		rec := func(ok bool, d time.Duration) {
-			if err := store.RecordSignInAttempt(ctx, db, "amy", ok, t0.Add(d)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rec(false, 0)
-		rec(true, time.Minute)
-		rec(false, 2*time.Minute)
-		rec(false, 3*time.Minute)
-		n, last, err := store.RecentFailures(ctx, db, "amy", t0.Add(-time.Hour))
-		if err != nil || n != 2 || !last.Equal(t0.Add(3*time.Minute).Truncate(time.Microsecond)) {
-			t.Fatalf("RecentFailures = %d, %v, %v", n, last, err)
-		}
-		if n, _, _ := store.RecentFailures(ctx, db, "amy", t0.Add(150*time.Second)); n != 1 {
-			t.Fatalf("window not applied: %d", n)
-		}
-	})
-}
-
 // TestClaimSignInLockout counts attempts against a username's lock-out:
 // five in a row lock it for the period after the latest, a locked attempt
 // is not counted, a success or a failure older than the period starts the

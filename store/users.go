@@ -301,38 +301,6 @@ func ResetSignInFailures(ctx context.Context, q Writer, username string) error {
 	return nil
 }
 
-// RecentFailures counts the failed sign-ins as username since the later of
-// since and its last successful sign-in, and returns the time of the latest.
-func RecentFailures(ctx context.Context, q Querier, username string, since time.Time) (int, time.Time, error) {
-	rows, err := q.QueryContext(ctx, `SELECT at, succeeded FROM sign_in_attempts
-		WHERE username = $1 AND at > $2 ORDER BY at DESC`, username, dbTime(since))
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
-	}
-	defer rows.Close()
-	var (
-		n    int
-		last time.Time
-	)
-	for rows.Next() {
-		var (
-			at nt
-			ok bool
-		)
-		if err := rows.Scan(&at, &ok); err != nil {
-			return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
-		}
-		if ok {
-			break // failures before a success no longer count
-		}
-		if n == 0 {
-			last = at.t()
-		}
-		n++
-	}
-	return n, last, rows.Err()
-}
-
 // SetPasswordHash replaces a local account's password hash.
 func SetPasswordHash(ctx context.Context, q Writer, username, hash string) error {
 	res, err := q.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE username = $2", hash, username)
