@@ -59,48 +59,97 @@ func (e *LockedError) Unwrap() error { return joinedup.ErrForbidden }
 var ErrWrongPassword = &joinedup.Error{Kind: joinedup.ErrUnauthenticated, Code: "wrong_password",
 	Message: "the username or password is wrong, or the account is disabled"}
 
+// SignInAttempt is one attempt to sign in with a password: the username
+// and password typed, the address of the client it came from (as the web
+// server counts clients), and when.
+type SignInAttempt struct {
+	Username, Password string
+	Client             string
+	At                 time.Time
+}
+
 // SignIn checks a username and password and starts a session, returning its
-// token. After lock.Threshold failures in a row the username is locked for
-// lock.Period, whether or not it exists, so lock-out reveals nothing about
-// which usernames do.
-func (s *Service) SignIn(ctx context.Context, username, pw string, at time.Time, lock Lockout) (string, joinedup.User, error) {
-	failures, last, err := store.RecentFailures(ctx, s.db, username, at.Add(-lock.Period))
+// token. Before the password is checked the attempt must pass the gate's
+// limits on attempts per username and per client address (else a
+// ThrottledError), and be counted against the username's lock-out in the
+// database (else a LockedError: after g's lock-out threshold of failures in
+// a row the username is locked for its period, whether or not it exists, so
+// lock-out reveals nothing about which usernames do, and the right password
+// does not open it). The check then waits briefly for one of the gate's
+// password checks, and is refused as busy (a ThrottledError) if none comes
+// free. An attempt counts towards the lock-out from the moment it is
+// claimed, so one refused as busy counts as a failure: a flood that keeps
+// every check busy still locks the username it is aimed at.
+//
+// Every attempt is logged with its username and client address, and every
+// attempt whose password was checked is recorded (store.RecordSignInAttempt).
+func (s *Service) SignIn(ctx context.Context, g *SignInGate, a SignInAttempt) (string, joinedup.User, error) {
+	lim := g.Limits()
+	who := []any{"username", a.Username, "client", a.Client}
+	if which, wait, ok := g.allow(a); !ok {
+		s.log.Warn("sign-in refused: rate limited", append(who, "limit", which)...)
+		return "", joinedup.User{}, &ThrottledError{Retry: wait}
+	}
+	var (
+		claimed bool
+		until   time.Time
+	)
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		claimed, until, err = store.ClaimSignIn(ctx, tx, a.Username, a.At, lim.Lockout.Threshold, lim.Lockout.Period)
+		return err
+	})
 	if err != nil {
 		return "", joinedup.User{}, err
 	}
-	if failures >= lock.Threshold && at.Before(last.Add(lock.Period)) {
-		s.log.Warn("sign-in refused: locked", "username", username)
-		return "", joinedup.User{}, &LockedError{Until: last.Add(lock.Period)}
+	if !claimed {
+		s.log.Warn("sign-in refused: locked", who...)
+		return "", joinedup.User{}, &LockedError{Until: until}
 	}
-	u, hash, err := store.UserByUsername(ctx, s.db, username)
-	ok := false
-	switch {
-	case errors.Is(err, joinedup.ErrNotFound) || (err == nil && hash == ""):
-		password.VerifyDummy(pw)
-	case err != nil:
+	u, hash, err := store.UserByUsername(ctx, s.db, a.Username)
+	if err != nil && !errors.Is(err, joinedup.ErrNotFound) {
 		return "", joinedup.User{}, err
-	default:
-		if ok, err = password.Verify(hash, pw); err != nil {
-			s.log.Error("stored password hash unreadable", "username", username, "err", err)
+	}
+	release, err := g.acquire(ctx)
+	if err != nil {
+		if errors.Is(err, errBusy) {
+			s.log.Warn("sign-in refused: busy", who...)
+			return "", joinedup.User{}, &ThrottledError{Busy: true, Retry: lim.HashWait}
+		}
+		return "", joinedup.User{}, err
+	}
+	ok := false
+	g.check(func() {
+		if hash == "" { // no such user, or no password
+			password.VerifyDummy(a.Password)
+			return
+		}
+		var err error
+		if ok, err = password.Verify(hash, a.Password); err != nil {
+			s.log.Error("stored password hash unreadable", "username", a.Username, "err", err)
 		}
 		ok = ok && !u.Disabled
-	}
+	})
+	release()
 	var token string
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := store.RecordSignInAttempt(ctx, tx, username, ok, at); err != nil || !ok {
+		if err := store.RecordSignInAttempt(ctx, tx, a.Username, ok, a.At); err != nil || !ok {
+			return err
+		}
+		if err := store.ResetSignInFailures(ctx, tx, a.Username); err != nil {
 			return err
 		}
 		token = NewToken()
-		return store.CreateSession(ctx, tx, TokenHash(token), u.ID, at)
+		return store.CreateSession(ctx, tx, TokenHash(token), u.ID, a.At)
 	})
 	switch {
 	case err != nil:
 		return "", joinedup.User{}, err
 	case !ok:
-		s.log.Warn("sign-in failed", "username", username)
+		s.log.Warn("sign-in failed", who...)
 		return "", joinedup.User{}, ErrWrongPassword
 	}
-	s.log.Info("signed in", "username", u.Username, "method", "password")
+	g.refund(a)
+	s.log.Info("signed in", "username", u.Username, "client", a.Client, "method", "password")
 	return token, u, nil
 }
 

@@ -307,23 +307,99 @@ func TestUsersAndSessions(t *testing.T) {
 	})
 }
 
-func TestRecentFailures(t *testing.T) {
+// TestClaimSignInLockout counts attempts against a username's lock-out:
+// five in a row lock it for the period after the latest, a locked attempt
+// is not counted, a success or a failure older than the period starts the
+// count again.
+func TestClaimSignInLockout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		rec := func(ok bool, d time.Duration) {
-			if err := store.RecordSignInAttempt(ctx, db, "amy", ok, t0.Add(d)); err != nil {
+		const period = 15 * time.Minute
+		claim := func(user string, d time.Duration) (bool, time.Time) {
+			t.Helper()
+			ok, until, err := store.ClaimSignIn(ctx, db, user, t0.Add(d), 5, period)
+			if err != nil {
 				t.Fatal(err)
 			}
+			return ok, until
 		}
-		rec(false, 0)
-		rec(true, time.Minute)
-		rec(false, 2*time.Minute)
-		rec(false, 3*time.Minute)
-		n, last, err := store.RecentFailures(ctx, db, "amy", t0.Add(-time.Hour))
-		if err != nil || n != 2 || !last.Equal(t0.Add(3*time.Minute).Truncate(time.Microsecond)) {
-			t.Fatalf("RecentFailures = %d, %v, %v", n, last, err)
+		for i := range 5 {
+			if ok, _ := claim("amy", time.Duration(i)*time.Minute); !ok {
+				t.Fatalf("attempt %d refused", i+1)
+			}
 		}
-		if n, _, _ := store.RecentFailures(ctx, db, "amy", t0.Add(150*time.Second)); n != 1 {
-			t.Fatalf("window not applied: %d", n)
+		ok, until := claim("amy", 5*time.Minute)
+		if want := t0.Add(4*time.Minute + period).Truncate(time.Microsecond); ok || !until.Equal(want) {
+			t.Fatalf("sixth attempt: claimed %v, locked until %v, want until %v", ok, until, want)
+		}
+		// A refused attempt does not extend the lock.
+		if ok, until2 := claim("amy", 18*time.Minute); ok || !until2.Equal(until) {
+			t.Fatalf("at 18 minutes: claimed %v, until %v", ok, until2)
+		}
+		// The period after the latest counted failure ends the lock, and
+		// the count starts again.
+		for i := range 5 {
+			if ok, _ := claim("amy", 19*time.Minute); !ok {
+				t.Fatalf("after the lock, attempt %d refused", i+1)
+			}
+		}
+		if ok, _ := claim("amy", 19*time.Minute); ok {
+			t.Fatal("five failures after the lock did not lock again")
+		}
+		// A success sets the count back to nought.
+		for range 4 {
+			claim("ben", 0)
+		}
+		if err := store.ResetSignInFailures(ctx, db, "ben"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			if ok, _ := claim("ben", time.Second); !ok {
+				t.Fatalf("after a success, attempt %d refused", i+1)
+			}
+		}
+		// Failures more than the period apart are not in a row.
+		for i := range 10 {
+			if ok, _ := claim("dee", time.Duration(i)*(period+time.Second)); !ok {
+				t.Fatalf("spaced attempt %d refused", i+1)
+			}
+		}
+	})
+}
+
+// TestClaimSignInAtOnce makes 100 attempts on one username at the same
+// moment, each claim in its own transaction as a sign-in makes it: exactly
+// the threshold are claimed, on both engines, however they interleave.
+func TestClaimSignInAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			claimed int
+			errs    []error
+		)
+		start := make(chan struct{})
+		for range 100 {
+			wg.Go(func() {
+				<-start
+				var ok bool
+				err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+					ok, _, err = store.ClaimSignIn(ctx, tx, "amy", t0, 5, 15*time.Minute)
+					return err
+				})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				if ok {
+					claimed++
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(errs) > 0 || claimed != 5 {
+			t.Fatalf("%d of 100 attempts claimed (want 5); errors: %v", claimed, errs)
 		}
 	})
 }

@@ -258,36 +258,47 @@ func RecordSignInAttempt(ctx context.Context, q Writer, username string, succeed
 	return nil
 }
 
-// RecentFailures counts the failed sign-ins as username since the later of
-// since and its last successful sign-in, and returns the time of the latest.
-func RecentFailures(ctx context.Context, q Querier, username string, since time.Time) (int, time.Time, error) {
-	rows, err := q.QueryContext(ctx, `SELECT at, succeeded FROM sign_in_attempts
-		WHERE username = $1 AND at > $2 ORDER BY at DESC`, username, dbTime(since))
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
+// ClaimSignIn counts an attempt to sign in as username against its
+// lock-out before the password is checked: as a failure, until
+// ResetSignInFailures says it succeeded. It is refused (claimed false, with
+// the moment the lock ends) when threshold attempts in a row have failed,
+// the latest less than period before now; a refused attempt is not counted,
+// so it does not make the lock last longer. Failures count in a row while
+// each comes within period of the one before.
+//
+// The check and the count are one statement, an upsert whose update applies
+// only while the username is not locked, so of any number of attempts made
+// at once at most threshold are claimed, on both engines.
+func ClaimSignIn(ctx context.Context, q Writer, username string, now time.Time, threshold int, period time.Duration) (bool, time.Time, error) {
+	now = dbTime(now)
+	stale := dbTime(now.Add(-period))
+	var failures int
+	err := q.QueryRowContext(ctx, `INSERT INTO sign_in_lockouts (username, failures, last_at) VALUES ($1, 1, $2)
+		ON CONFLICT (username) DO UPDATE SET
+			failures = CASE WHEN sign_in_lockouts.last_at <= $3 THEN 1 ELSE sign_in_lockouts.failures + 1 END,
+			last_at = $2
+		WHERE sign_in_lockouts.failures < $4 OR sign_in_lockouts.last_at <= $3
+		RETURNING failures`, username, now, stale, threshold).Scan(&failures)
+	if err == nil {
+		return true, time.Time{}, nil
 	}
-	defer rows.Close()
-	var (
-		n    int
-		last time.Time
-	)
-	for rows.Next() {
-		var (
-			at nt
-			ok bool
-		)
-		if err := rows.Scan(&at, &ok); err != nil {
-			return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
-		}
-		if ok {
-			break // failures before a success no longer count
-		}
-		if n == 0 {
-			last = at.t()
-		}
-		n++
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, fmt.Errorf("claim a sign-in attempt: %w", err)
 	}
-	return n, last, rows.Err()
+	var last nt
+	if err := q.QueryRowContext(ctx, "SELECT last_at FROM sign_in_lockouts WHERE username = $1", username).Scan(&last); err != nil {
+		return false, time.Time{}, fmt.Errorf("read a sign-in lock-out: %w", err)
+	}
+	return false, last.t().Add(period), nil
+}
+
+// ResetSignInFailures records a successful sign-in as username: the
+// failures before it no longer count towards a lock-out.
+func ResetSignInFailures(ctx context.Context, q Writer, username string) error {
+	if _, err := q.ExecContext(ctx, "UPDATE sign_in_lockouts SET failures = 0 WHERE username = $1", username); err != nil {
+		return fmt.Errorf("reset sign-in failures: %w", err)
+	}
+	return nil
 }
 
 // SetPasswordHash replaces a local account's password hash.

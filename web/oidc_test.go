@@ -155,12 +155,22 @@ func TestOIDCSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Matched by subject.
+		// The username is locked for passwords, and over its limit of
+		// attempts.
+		for range 11 {
+			f.do("POST", "/signin", signinForm(gp.Username, "wrong password"), "")
+		}
+
+		// Matched by subject, locked or not.
 		p.sub, p.email = "cis2-555", "someone.else@nhs.net"
 		w := oidcSignIn(t, f, false)
 		tok := sessionFrom(w)
 		if w.Code != http.StatusSeeOther || tok == "" {
 			t.Fatalf("callback: %d %s", w.Code, w.Body)
+		}
+		// Which does not open the lock for passwords.
+		if w := f.do("POST", "/signin", signinForm(gp.Username, "wrong password"), ""); w.Code != http.StatusTooManyRequests {
+			t.Fatalf("a password after signing in through the provider: %d", w.Code)
 		}
 		if w := f.do("GET", "/api/patients/"+f.R.ID, "", tok); w.Code != 200 {
 			t.Fatalf("OIDC session does not work: %d", w.Code)

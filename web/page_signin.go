@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -87,16 +88,29 @@ func (s *Server) signinPage(c *Call) error {
 }
 
 // signin checks a username and password and starts a session
-// (coord.Service.SignIn, which locks a username after repeated failures).
+// (coord.Service.SignIn, which limits attempts per username and per client
+// address, locks a username after repeated failures and bounds the
+// password checks running at once).
 func (s *Server) signin(c *Call) error {
 	username := strings.TrimSpace(c.R.PostFormValue("username"))
-	token, _, err := s.coord.SignIn(c.R.Context(), username, c.R.PostFormValue("password"), c.Now,
-		coord.Lockout{Threshold: s.opt.LockoutThreshold, Period: s.opt.LockoutPeriod})
-	var locked *coord.LockedError
+	token, _, err := s.coord.SignIn(c.R.Context(), s.signins, coord.SignInAttempt{Username: username,
+		Password: c.R.PostFormValue("password"), Client: s.clientAddress(c.R), At: c.Now})
+	var (
+		locked    *coord.LockedError
+		throttled *coord.ThrottledError
+	)
 	switch {
 	case errors.As(err, &locked):
 		return s.renderSignin(c, http.StatusTooManyRequests, signinData{Error: fmt.Sprintf(
 			"Too many failed attempts. Try again after %s.", locked.Until.Format("15:04 UTC"))})
+	case errors.As(err, &throttled):
+		secs := max(1, int((throttled.Retry+time.Second-1)/time.Second))
+		c.W.Header().Set("Retry-After", fmt.Sprint(secs))
+		msg := fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
+		if throttled.Busy {
+			msg = "Too many people are signing in at once. Try again in a few seconds."
+		}
+		return s.renderSignin(c, http.StatusTooManyRequests, signinData{Error: msg})
 	case errors.Is(err, coord.ErrWrongPassword):
 		return s.renderSignin(c, http.StatusUnauthorized, signinData{Error: "The username or password is wrong, or the account is disabled."})
 	case err != nil:
@@ -104,6 +118,46 @@ func (s *Server) signin(c *Call) error {
 	}
 	s.setSession(c.W, token)
 	return c.Redirect(localPath(c.R.PostFormValue("next")))
+}
+
+// clientAddress is the client a sign-in attempt is counted against: the
+// connection's address or, behind a reverse proxy whose header the
+// operator named (Options.ClientAddressHeader), the last address in that
+// header. An IPv6 address counts as its /64, since one machine can easily
+// have all of those.
+func (s *Server) clientAddress(r *http.Request) string {
+	if h := s.opt.ClientAddressHeader; h != "" {
+		if vs := r.Header.Values(h); len(vs) > 0 {
+			last := vs[len(vs)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if a, ok := addressKey(strings.TrimSpace(last)); ok {
+				return a
+			}
+		}
+	}
+	if a, ok := addressKey(r.RemoteAddr); ok {
+		return a
+	}
+	return r.RemoteAddr
+}
+
+// addressKey reads an IP address, with or without a port.
+func addressKey(s string) (string, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return "", false
+		}
+		a = ap.Addr()
+	}
+	if a = a.Unmap().WithZone(""); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String(), true
+	}
+	return a.String(), true
 }
 
 func (s *Server) signout(c *Call) error {

@@ -44,6 +44,24 @@ type Options struct {
 	// LockoutPeriod. Defaults 5 and 15 minutes.
 	LockoutThreshold int
 	LockoutPeriod    time.Duration
+	// SignInPerUsername and SignInPerClient limit the password sign-in
+	// attempts on one username and from one client address, counted
+	// before any password is checked; attempts that succeed are given
+	// back. Defaults coord.DefaultPerUsername and coord.DefaultPerClient.
+	SignInPerUsername, SignInPerClient coord.Rate
+	// PasswordChecks is how many passwords are checked at once (each
+	// argon2id check holds 19 MiB); default coord.DefaultHashes(), one
+	// per CPU. A sign-in that finds none free within PasswordCheckWait
+	// (default coord.DefaultHashWait) is refused with 429, to try again.
+	PasswordChecks    int
+	PasswordCheckWait time.Duration
+	// ClientAddressHeader names the header a reverse proxy in front of
+	// the server writes the client's address in (X-Forwarded-For,
+	// X-Real-IP): sign-in limits then count attempts by the last address
+	// in it, the one the proxy saw. Empty: the connection's address. Set
+	// it only when every request comes through such a proxy, as anyone
+	// else can write the header.
+	ClientAddressHeader string
 	// ExportDir is the folder Bulk Data export files are written to, one
 	// sub-folder per job; it must outlive a restart for finished exports
 	// to stay downloadable. Default: joinedup-export in the temporary
@@ -65,6 +83,7 @@ type OIDCConfig struct {
 type Server struct {
 	db      *store.DB
 	coord   *coord.Service
+	signins *coord.SignInGate
 	opt     Options
 	log     *slog.Logger
 	handler http.Handler
@@ -217,7 +236,12 @@ func New(db *store.DB, opt Options) *Server {
 	if opt.LockoutPeriod == 0 {
 		opt.LockoutPeriod = 15 * time.Minute
 	}
-	s := &Server{db: db, coord: coord.New(db, opt.Logger), opt: opt, log: opt.Logger}
+	s := &Server{db: db, coord: coord.New(db, opt.Logger), opt: opt, log: opt.Logger,
+		signins: coord.NewSignInGate(coord.SignInLimits{
+			Lockout:     coord.Lockout{Threshold: opt.LockoutThreshold, Period: opt.LockoutPeriod},
+			PerUsername: opt.SignInPerUsername, PerClient: opt.SignInPerClient,
+			Hashes: opt.PasswordChecks, HashWait: opt.PasswordCheckWait,
+		})}
 	// An export job that was running when the last process stopped has
 	// no goroutine any more: fail it, so its client asks again.
 	if err := s.coord.FailExports(context.Background(), "", "interrupted by a restart; please ask again", opt.Now()); err != nil {

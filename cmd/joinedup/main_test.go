@@ -49,6 +49,7 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{[]string{"migrate", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"migrate", "--db", "mysql://localhost/x"}, "database URL must be sqlite:PATH or postgres://"},
 		{[]string{"serve", "--db", "nonsense"}, "database URL must be"},
+		{[]string{"serve", "--signin-rate-client", "60 a minute"}, `rate "60 a minute": want attempts/duration, such as 10/1m`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	}
 	for _, tt := range tests {

@@ -30,14 +30,40 @@ func webFlags(fs *flag.FlagSet, e *env, secureDefault bool) func() web.Options {
 	clientID := fs.String("oidc-client-id", os.Getenv("JOINEDUP_OIDC_CLIENT_ID"), "OpenID Connect client `id`")
 	redirect := fs.String("oidc-redirect-url", os.Getenv("JOINEDUP_OIDC_REDIRECT_URL"), "this server's /auth/oidc/callback `URL` as registered")
 	exportDir := fs.String("export-dir", filepath.Join("joinedup-data", "exports"), "`folder` for FHIR Bulk Data export files (kept across restarts)")
+	perUsername, perClient := coord.DefaultPerUsername, coord.DefaultPerClient
+	fs.Var(rateFlag{&perUsername}, "signin-rate-username", "password sign-in attempts allowed on one username, as `N/DURATION` (successes are given back)")
+	fs.Var(rateFlag{&perClient}, "signin-rate-client", "password sign-in attempts allowed from one client address, as `N/DURATION` (successes are given back)")
+	checks := fs.Int("password-checks", 0, "passwords checked at once, each holding 19 MiB (0: one per CPU, at most 13)")
+	checkWait := fs.Duration("password-check-wait", coord.DefaultHashWait, "how long a sign-in waits for a password check before it is refused, to try again")
+	clientHeader := fs.String("client-address-header", "", "`header` a reverse proxy in front writes the client's address in, such as X-Forwarded-For (empty: the connection's address)")
 	return func() web.Options {
-		opt := web.Options{SecureCookies: *secure, Logger: e.log, ExportDir: *exportDir}
+		opt := web.Options{SecureCookies: *secure, Logger: e.log, ExportDir: *exportDir,
+			SignInPerUsername: perUsername, SignInPerClient: perClient, PasswordChecks: *checks, PasswordCheckWait: *checkWait,
+			ClientAddressHeader: *clientHeader}
 		if *issuer != "" {
 			opt.OIDC = &web.OIDCConfig{Issuer: *issuer, ClientID: *clientID, RedirectURL: *redirect,
 				ClientSecret: os.Getenv("JOINEDUP_OIDC_CLIENT_SECRET")}
 		}
 		return opt
 	}
+}
+
+// rateFlag is a flag holding a coord.Rate, written N/DURATION.
+type rateFlag struct{ r *coord.Rate }
+
+func (f rateFlag) String() string {
+	if f.r == nil {
+		return ""
+	}
+	return f.r.String()
+}
+
+func (f rateFlag) Set(s string) error {
+	r, err := coord.ParseRate(s)
+	if err == nil {
+		*f.r = r
+	}
+	return err
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
