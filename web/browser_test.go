@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/joinedup/joinedup"
@@ -280,6 +281,15 @@ func browser(t *testing.T, exe string) context.Context {
 			exe, err, time.Since(began).Round(time.Millisecond), deadline.Format(time.TimeOnly))
 	}
 	t.Logf("Chromium started in %s", time.Since(began).Round(time.Millisecond))
+	// Every page records what its Content-Security-Policy refused, from
+	// before its first script runs, for checkPage to report.
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`window.cspRefused = [];
+document.addEventListener('securitypolicyviolation', e => window.cspRefused.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));`).Do(ctx)
+		return err
+	})); err != nil {
+		t.Fatalf("watch for refusals of the Content-Security-Policy: %v", err)
+	}
 	return ctx
 }
 
@@ -311,6 +321,11 @@ func checkPage(t *testing.T, ctx context.Context, name string) {
 		chromedp.Evaluate(run, &raw, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
 	if err := os.WriteFile(filepath.Join(artefacts(t), name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	var refused []string
+	step(t, ctx, "csp "+name, chromedp.Evaluate(`window.cspRefused || []`, &refused))
+	for _, r := range refused {
+		t.Errorf("%s: the Content-Security-Policy refused %s", name, r)
 	}
 	var res axeResult
 	if err := json.Unmarshal([]byte(raw), &res); err != nil {

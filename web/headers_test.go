@@ -17,11 +17,12 @@ func TestSecurityHeaders(t *testing.T) {
 	f := newFullFixture(t, storetest.Open(t, store.SQLite), Options{})
 	gp := f.session(t, joinedup.RoleGP)
 	want := map[string]string{
-		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "same-origin",
-		"X-Frame-Options":         "DENY",
-		"Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-		"Permissions-Policy":      "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "same-origin",
+		"X-Frame-Options":        "DENY",
+		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+			"font-src 'self' https://assets.nhs.uk; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+		"Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 	}
 	for _, c := range []struct{ name, path, token string }{
 		{"page", "/patients/" + f.R.ID, gp},
