@@ -307,7 +307,8 @@ func (s *Server) CapabilityStatement(base string) *fhir.CapabilityStatement {
 		}
 		rest.Resource = append(rest.Resource, r)
 	}
-	rest.Operation = []fhir.CapOperation{{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}}
+	rest.Operation = []fhir.CapOperation{{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+		{Name: "process-message", Definition: "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"}}
 	cs.Rest = []fhir.CapabilityRest{rest}
 	return cs
 }

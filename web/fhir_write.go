@@ -41,8 +41,39 @@ func (s *Server) fhirReceiveEncounter(c *Call) error {
 		return errFHIR(http.StatusUnprocessableEntity, err.Error())
 	}
 	sum := sha256.Sum256(raw)
-	ev.Sender = c.Client.Name
 	ev.MessageID = "fhir:" + c.Client.ID + "|" + e.ID + "|" + hex.EncodeToString(sum[:12])
+	return s.receiveFHIREvent(c, ev, raw, "Encounter/"+e.ID)
+}
+
+// fhirProcessMessage takes a hospital's FHIR message Bundle (POST
+// /fhir/$process-message): its MessageHeader says the v2 event, its focus
+// is the Encounter, and its identifier makes it received once. It answers
+// as fhirReceiveEncounter does.
+func (s *Server) fhirProcessMessage(c *Call) error {
+	raw, err := io.ReadAll(io.LimitReader(c.R.Body, maxEncounter+1))
+	if err != nil {
+		return errFHIR(http.StatusBadRequest, "read the body: "+err.Error())
+	}
+	if len(raw) > maxEncounter {
+		return errFHIR(http.StatusRequestEntityTooLarge, "a message of more than 1 MB")
+	}
+	ev, id, err := fhir.HospitalMessageOf(raw)
+	if err != nil {
+		var me *fhir.MappingError
+		if errors.As(err, &me) {
+			return errFHIR(http.StatusUnprocessableEntity, err.Error())
+		}
+		return errFHIR(http.StatusBadRequest, err.Error())
+	}
+	ev.MessageID = "fhir:" + c.Client.ID + "|" + id
+	return s.receiveFHIREvent(c, ev, raw, "message "+id)
+}
+
+// receiveFHIREvent stores and applies a hospital's event through coord and
+// answers with an OperationOutcome: 200 once applied (or received before),
+// 202 when held for review.
+func (s *Server) receiveFHIREvent(c *Call, ev joinedup.HospitalEvent, raw []byte, what string) error {
+	ev.Sender = c.Client.Name
 	ev.Raw = raw
 	r, err := s.coord.ReceiveHospitalEvent(c.R.Context(), c.Actor(), ev)
 	if err != nil {
@@ -56,5 +87,5 @@ func (s *Server) fhirReceiveEncounter(c *Call) error {
 		status, severity, text = http.StatusAccepted, "warning", "held for review: "+r.Reason
 	}
 	return c.Respond(status, FHIRContentType, &fhir.OperationOutcome{Resource: fhir.Resource{ResourceType: "OperationOutcome"},
-		Issue: []fhir.OutcomeIssue{{Severity: severity, Code: "informational", Diagnostics: "Encounter/" + e.ID + ": " + text}}})
+		Issue: []fhir.OutcomeIssue{{Severity: severity, Code: "informational", Diagnostics: what + ": " + text}}})
 }

@@ -133,6 +133,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/fhir/$export-output/{job}/{file}", Action: joinedup.ActionBulkExport, Bearer: true, Surface: SurfaceFHIR, Handle: s.exportOutput},
 		{Method: "POST", Pattern: "/fhir/Encounter", Action: joinedup.ActionReceiveHospitalEvent, Bearer: true, Resource: "Encounter",
 			Surface: SurfaceFHIR, Handle: s.fhirReceiveEncounter},
+		{Method: "POST", Pattern: "/fhir/$process-message", Action: joinedup.ActionReceiveHospitalEvent, Bearer: true, Resource: "Encounter",
+			Surface: SurfaceFHIR, Handle: s.fhirProcessMessage},
 	}
 	for _, t := range fhirapi.Types() {
 		read := Route{Method: "GET", Pattern: "/fhir/" + t.Name + "/{id}", Action: t.Action, Bearer: true, Resource: t.Name,
