@@ -31,6 +31,8 @@ var commands = []command{
 	{"demo", "generate a demo population, import and stratify it, and serve it", runDemo},
 	{"serve", "serve the web application and API", runServe},
 	{"migrate", "create or update the database schema", runMigrate},
+	{"backup", "write a consistent copy of the database to a file, with its checksum", runBackup},
+	{"restore", "restore a backup into an empty database, with its checksum", runRestore},
 	{"synth", "write a synthetic LCN population as FHIR R4 Bulk Data NDJSON", runSynth},
 	{"import", "import FHIR R4 Bundles, Bulk NDJSON, FHIR XML and GP CSV extracts", runImport},
 	{"policy", "check a policy folder, load it as a version, list versions", runPolicy},
