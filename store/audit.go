@@ -299,3 +299,42 @@ func IsAuditBreak(err error) (*AuditBreakError, bool) {
 	ok := errors.As(err, &b)
 	return b, ok
 }
+
+// AuditHashes returns the hashes of the entries numbered seqs that the log
+// holds; an entry it does not hold is absent from the map. Checkpoints kept
+// outside the database (package auditanchor) are checked against it.
+func AuditHashes(ctx context.Context, q Querier, seqs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(seqs))
+	const chunk = 500
+	for start := 0; start < len(seqs); start += chunk {
+		part := seqs[start:min(start+chunk, len(seqs))]
+		args := make([]any, len(part))
+		marks := make([]byte, 0, 4*len(part))
+		for i, s := range part {
+			args[i] = s
+			if i > 0 {
+				marks = append(marks, ", "...)
+			}
+			marks = append(marks, '$')
+			marks = strconv.AppendInt(marks, int64(i+1), 10)
+		}
+		rows, err := q.QueryContext(ctx, "SELECT seq, hash FROM audit_log WHERE seq IN ("+string(marks)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("read audit hashes: %w", err)
+		}
+		for rows.Next() {
+			var seq int64
+			var hash string
+			if err := rows.Scan(&seq, &hash); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read audit hashes: %w", err)
+			}
+			out[seq] = hash
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read audit hashes: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -327,3 +327,36 @@ func TestStableIDIsUUIDv5(t *testing.T) {
 		}
 	}
 }
+
+// DatabaseChecksum covers every table: the same data gives the same
+// checksum, and a change to any table (the audit log included) changes it.
+func TestDatabaseChecksum(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		write(t, db, sample())
+		sum := func() string {
+			t.Helper()
+			s, err := store.DatabaseChecksum(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		before := sum()
+		if again := sum(); again != before {
+			t.Fatalf("two checksums of the same data: %s, %s", before, again)
+		}
+		if _, err := db.Audit(ctx, joinedup.AuditEntry{At: day("2025-01-01"), Outcome: joinedup.OutcomeDenied}); err != nil {
+			t.Fatal(err)
+		}
+		audited := sum()
+		if audited == before {
+			t.Error("an audit entry did not change the checksum")
+		}
+		if _, err := db.ExecContext(ctx, "UPDATE patients SET family_name = 'Other' WHERE nhs_number IS NOT NULL AND nhs_number <> ''"); err != nil {
+			t.Fatal(err)
+		}
+		if sum() == audited {
+			t.Error("a changed name did not change the checksum")
+		}
+	})
+}

@@ -134,7 +134,7 @@ func TestPolicyAndStratifyCommands(t *testing.T) {
 
 func TestSubcommandDispatch(t *testing.T) {
 	for _, tt := range []struct{ cmd, choices string }{
-		{"audit", "verify, patient"},
+		{"audit", "verify, patient, keygen"},
 		{"user", "add, list, disable"},
 		{"client", "add, list"},
 		{"directory", "import, demo, sync"},

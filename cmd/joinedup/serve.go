@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/joinedup/joinedup/auditanchor"
 	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/demo"
 	"github.com/joinedup/joinedup/hospitalfeed"
@@ -67,19 +69,53 @@ func (f rateFlag) Set(s string) error {
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[--db URL] [--addr HOST:PORT] [--secure-cookies=false] [--oidc-issuer URL …]")
+	fs := newFlags(e, "serve", "[--db URL] [--addr HOST:PORT] [--secure-cookies=false] [--oidc-issuer URL …] [--audit-key FILE --audit-checkpoints FILE]")
 	dbURL := dbFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	hl7Addr := fs.String("hl7-addr", "", "also receive hospitals' HL7 v2 ADT messages over MLLP on this `address` (off when empty)")
+	auditKey := fs.String("audit-key", "", "sign checkpoints of the audit chain's head with this Ed25519 key `file` (joinedup audit keygen); off when empty")
+	auditFile := fs.String("audit-checkpoints", "", "append the signed checkpoints to this `file`, outside the database (with --audit-key)")
+	auditEvery := fs.Duration("audit-checkpoint-every", 5*time.Minute, "checkpoint the audit chain this often while it moves, and at shutdown")
 	opts := webFlags(fs, e, true)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if (*auditKey == "") != (*auditFile == "") {
+		return usageError{"--audit-key and --audit-checkpoints go together"}
+	}
+	if *auditEvery <= 0 {
+		return usageError{"--audit-checkpoint-every must be positive"}
 	}
 	db, err := openDB(ctx, dbURL())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if *auditKey != "" {
+		key, err := auditanchor.ReadPrivateKey(*auditKey)
+		if err != nil {
+			return err
+		}
+		w, err := auditanchor.OpenWriter(ctx, db, key, *auditFile, e.log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "checkpointing the audit chain to %s every %s, signed by key %s\n", *auditFile, *auditEvery,
+			auditanchor.KeyID(key.Public().(ed25519.PublicKey)))
+		// The last checkpoint is made once the web server and the HL7
+		// listener have stopped (deferred calls run last-in, first-out),
+		// so it covers every entry they wrote.
+		anchorCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { w.Run(anchorCtx, *auditEvery); close(done) }()
+		defer func() {
+			stop()
+			<-done
+			if err := w.Close(); err != nil {
+				e.log.Error("audit checkpoint file", "err", err)
+			}
+		}()
+	}
 	if *hl7Addr != "" {
 		ln, err := net.Listen("tcp", *hl7Addr)
 		if err != nil {
