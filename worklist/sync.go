@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -163,20 +164,54 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 			}
 		}
 	}
+	// What the patient's tasks are now spares the statements that would
+	// change nothing: closing a kind none is open of, raising what is held.
+	keys, err := store.TaskKeys(ctx, q, o.PatientID)
+	if err != nil {
+		return r, err
+	}
+	// closing marks the tasks a closure ends as closed, their keys given
+	// up as the store does, and reports whether there were any.
+	closing := func(match func(store.TaskKey) bool) bool {
+		found := false
+		for i := range keys {
+			if keys[i].Open && match(keys[i]) {
+				keys[i].Open, keys[i].DedupeKey, found = false, "", true
+			}
+		}
+		return found
+	}
 	for _, c := range o.Close {
 		var n int
 		var err error
 		switch {
 		case c.Event != "":
+			if !closing(func(k store.TaskKey) bool { return k.DedupeKey == c.Event }) {
+				continue
+			}
 			status := "done"
 			if c.Withdrawn {
 				status = "cancelled"
 			}
 			n, err = store.EndEventTask(ctx, q, o.PatientID, c.Event, status, c.Reason, now)
 		case c.DueBefore.IsZero():
+			if !closing(func(k store.TaskKey) bool { return k.Kind == c.Kind }) {
+				continue
+			}
 			n, err = store.CloseTasksBecause(ctx, q, o.PatientID, c.Kind, c.Reason, now)
 		default:
+			// Which are due before is the store's to say; the snapshot
+			// only tells whether any of the kind is open. Those left open
+			// are read again below.
+			if !slices.ContainsFunc(keys, func(k store.TaskKey) bool { return k.Open && k.Kind == c.Kind }) {
+				continue
+			}
 			n, err = store.CloseDueTasks(ctx, q, o.PatientID, c.Kind, c.Reason, c.DueBefore, now)
+			if err == nil && n > 0 {
+				if keys, err = store.TaskKeys(ctx, q, o.PatientID); err != nil {
+					return r, err
+				}
+			}
 		}
 		if err != nil {
 			return r, err
@@ -197,15 +232,27 @@ func Apply(ctx context.Context, q store.Writer, o Outcome, now time.Time) (Resul
 		}
 		r.Closed += n
 	}
-	for _, t := range o.Raise {
-		t.CreatedAt = now
-		raised, err := store.RaiseTask(ctx, q, &t)
-		if err != nil {
+	if len(o.Handover) > 0 || !o.Died.IsZero() {
+		// Tasks handed over or withdrawn above: read them again.
+		if keys, err = store.TaskKeys(ctx, q, o.PatientID); err != nil {
 			return r, err
 		}
-		if raised {
-			r.Raised++
-			continue
+	}
+	for _, t := range o.Raise {
+		held := slices.IndexFunc(keys, func(k store.TaskKey) bool { return k.DedupeKey == t.DedupeKey })
+		if held < 0 {
+			t.CreatedAt = now
+			raised, err := store.RaiseTask(ctx, q, &t)
+			if err != nil {
+				return r, err
+			}
+			if raised {
+				r.Raised++
+				keys = append(keys, store.TaskKey{Kind: t.Kind, DedupeKey: t.DedupeKey, Due: t.Due, Open: true, Unassigned: t.AssigneeUser == ""})
+				continue
+			}
+		} else if !keys[held].Open || !keys[held].Unassigned {
+			continue // held, and by someone already, or closed for this event
 		}
 		if t.AssigneeUser != "" {
 			moved, err := store.AssignTeamTask(ctx, q, o.PatientID, t.DedupeKey, t.AssigneeUser, t.AssigneeOrg, now)
