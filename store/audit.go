@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/joinedup/joinedup"
@@ -60,72 +59,25 @@ func AppendAudits(ctx context.Context, q Writer, es []joinedup.AuditEntry) error
 	return nil
 }
 
-// auditQueue gathers the entries that DB.Audit callers are waiting to
-// append while an append is already running, so the next append writes
-// them all in one transaction (group commit).
-type auditQueue struct {
-	mu      sync.Mutex
-	running bool
-	waiting []*auditWaiter
-}
-
-// auditWaiter is one DB.Audit call waiting for its entry to be stored.
-type auditWaiter struct {
-	e   joinedup.AuditEntry
-	err error
-	// wake is sent true when the waiter is to append the queue itself,
-	// false once its entry is stored (or failed to be).
-	wake chan bool
-}
-
 // Audit appends e in a transaction of its own, for entries that record a
 // read or a refusal rather than a write, and returns once it is committed.
 //
 // Requests reading at once would otherwise queue one by one for the chain
 // head, each paying for its own commit; instead the entries that arrive
 // while an append is running are appended together by the next one, in one
-// transaction, in the order they arrived. Each caller still returns only
-// when its own entry is stored.
+// transaction, in the order they arrived (groupcommit). Each caller still
+// returns only when its own entry is stored.
 func (db *DB) Audit(ctx context.Context, e joinedup.AuditEntry) (joinedup.AuditEntry, error) {
-	w := &auditWaiter{e: e, wake: make(chan bool, 1)}
-	q := &db.audits
-	q.mu.Lock()
-	q.waiting = append(q.waiting, w)
-	lead := !q.running
-	q.running = true
-	q.mu.Unlock()
-	if !lead && !<-w.wake {
-		return w.e, w.err
-	}
-	// This caller appends everything waiting, its own entry included,
-	// then hands the queue to the first caller that arrived meanwhile.
-	q.mu.Lock()
-	batch := q.waiting
-	q.waiting = nil
-	q.mu.Unlock()
-	es := make([]joinedup.AuditEntry, len(batch))
-	for i, b := range batch {
-		es[i] = b.e
-	}
 	// One caller giving up must not lose the others' entries.
 	ctx = context.WithoutCancel(ctx)
-	err := db.InTx(ctx, func(tx *Tx) error {
-		return AppendAudits(ctx, tx, es)
-	})
-	for i, b := range batch {
-		b.e, b.err = es[i], err
-		if b != w {
-			b.wake <- false
+	return db.audits.Do(e, func(es []joinedup.AuditEntry) ([]joinedup.AuditEntry, []error) {
+		err := db.InTx(ctx, func(tx *Tx) error { return AppendAudits(ctx, tx, es) })
+		errs := make([]error, len(es))
+		for i := range errs {
+			errs[i] = err
 		}
-	}
-	q.mu.Lock()
-	if len(q.waiting) > 0 {
-		q.waiting[0].wake <- true
-	} else {
-		q.running = false
-	}
-	q.mu.Unlock()
-	return w.e, w.err
+		return es, errs
+	})
 }
 
 // AuditHash is the chain hash of e: SHA-256 over the previous entry's hash

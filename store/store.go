@@ -26,6 +26,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -58,7 +61,7 @@ type DB struct {
 	// Applied lists the migrations OpenAndMigrate applied, if any.
 	Applied []int64
 
-	audits auditQueue
+	audits groupcommit.Queue[joinedup.AuditEntry, joinedup.AuditEntry]
 }
 
 // ParseURL splits a database URL into the engine and the driver's data source
