@@ -22,12 +22,9 @@ const maxEncounter = 1 << 20
 // 200 once applied, 202 when held for review, each with an
 // OperationOutcome saying which.
 func (s *Server) fhirReceiveEncounter(c *Call) error {
-	raw, err := io.ReadAll(io.LimitReader(c.R.Body, maxEncounter+1))
+	raw, err := hospitalBody(c, "an Encounter")
 	if err != nil {
-		return errFHIR(http.StatusBadRequest, "read the body: "+err.Error())
-	}
-	if len(raw) > maxEncounter {
-		return errFHIR(http.StatusRequestEntityTooLarge, "an Encounter of more than 1 MB")
+		return err
 	}
 	var e fhir.Encounter
 	if err := json.Unmarshal(raw, &e); err != nil || e.ResourceType != "Encounter" {
@@ -50,12 +47,9 @@ func (s *Server) fhirReceiveEncounter(c *Call) error {
 // is the Encounter, and its identifier makes it received once. It answers
 // as fhirReceiveEncounter does.
 func (s *Server) fhirProcessMessage(c *Call) error {
-	raw, err := io.ReadAll(io.LimitReader(c.R.Body, maxEncounter+1))
+	raw, err := hospitalBody(c, "a message")
 	if err != nil {
-		return errFHIR(http.StatusBadRequest, "read the body: "+err.Error())
-	}
-	if len(raw) > maxEncounter {
-		return errFHIR(http.StatusRequestEntityTooLarge, "a message of more than 1 MB")
+		return err
 	}
 	ev, id, err := fhir.HospitalMessageOf(raw)
 	if err != nil {
@@ -67,6 +61,18 @@ func (s *Server) fhirProcessMessage(c *Call) error {
 	}
 	ev.MessageID = "fhir:" + c.Client.ID + "|" + id
 	return s.receiveFHIREvent(c, ev, raw, "message "+id)
+}
+
+// hospitalBody reads what a hospital posts, up to maxEncounter bytes.
+func hospitalBody(c *Call, what string) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(c.R.Body, maxEncounter+1))
+	if err != nil {
+		return nil, errFHIR(http.StatusBadRequest, "read the body: "+err.Error())
+	}
+	if len(raw) > maxEncounter {
+		return nil, errFHIR(http.StatusRequestEntityTooLarge, what+" of more than 1 MB")
+	}
+	return raw, nil
 }
 
 // receiveFHIREvent stores and applies a hospital's event through coord and
