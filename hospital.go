@@ -56,4 +56,7 @@ const (
 	// review: its NHS number is missing, invalid or matches nobody, or it
 	// asks for a merge. Nothing is guessed.
 	MessageHeld HospitalMessageStatus = "held"
+	// MessageDismissed: a held message someone reviewed and set aside,
+	// with why.
+	MessageDismissed HospitalMessageStatus = "dismissed"
 )

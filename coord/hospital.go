@@ -69,7 +69,7 @@ func (s *Service) receiveHospitalEvents(ctx context.Context, calls []hospitalCal
 			es := make([]joinedup.AuditEntry, len(calls))
 			for i, c := range calls {
 				es[i] = c.a.entry(joinedup.ActionWritePatient, "")
-				r, err := receiveHospitalEvent(ctx, tx, c.a, c.ev, &es[i])
+				r, err := receiveHospitalEvent(ctx, tx, c.a, c.ev, &es[i], false)
 				if err != nil {
 					return err
 				}
@@ -85,7 +85,7 @@ func (s *Service) receiveHospitalEvents(ctx context.Context, calls []hospitalCal
 	for i, c := range calls {
 		err := s.change(ctx, c.a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
 			var err error
-			rs[i], err = receiveHospitalEvent(ctx, tx, c.a, c.ev, e)
+			rs[i], err = receiveHospitalEvent(ctx, tx, c.a, c.ev, e, false)
 			return err
 		})
 		if err != nil {
@@ -96,8 +96,9 @@ func (s *Service) receiveHospitalEvents(ctx context.Context, calls []hospitalCal
 }
 
 // receiveHospitalEvent stores and applies one message in tx, saying what
-// it did in its audit entry e.
-func receiveHospitalEvent(ctx context.Context, tx *store.Tx, a Actor, ev joinedup.HospitalEvent, e *joinedup.AuditEntry) (Received, error) {
+// it did in its audit entry e. A retry is of a message held for review,
+// stored already: it is matched again and applied if it now matches.
+func receiveHospitalEvent(ctx context.Context, tx *store.Tx, a Actor, ev joinedup.HospitalEvent, e *joinedup.AuditEntry, retry bool) (Received, error) {
 	var r Received
 	var p joinedup.Patient
 	held := ""
@@ -123,8 +124,14 @@ func receiveHospitalEvent(ctx context.Context, tx *store.Tx, a Actor, ev joinedu
 	if held != "" {
 		r.Status, r.PatientID = joinedup.MessageHeld, ""
 	}
-	fresh, err := store.RecordHospitalMessage(ctx, tx, store.HospitalMessage{ID: ev.MessageID, Sender: ev.Sender, Kind: ev.Kind,
-		NHSNumber: ev.NHSNumber, PatientID: r.PatientID, Status: r.Status, Reason: held, ReceivedAt: a.At, Raw: string(ev.Raw)})
+	fresh := true
+	var err error
+	if retry {
+		err = store.ResolveHeldMessage(ctx, tx, ev.MessageID, r.PatientID, r.Status, held)
+	} else {
+		fresh, err = store.RecordHospitalMessage(ctx, tx, store.HospitalMessage{ID: ev.MessageID, Sender: ev.Sender, Kind: ev.Kind,
+			NHSNumber: ev.NHSNumber, PatientID: r.PatientID, Status: r.Status, Reason: held, ReceivedAt: a.At, Raw: string(ev.Raw)})
+	}
 	if err != nil {
 		return r, err
 	}
@@ -231,3 +238,30 @@ func hospitalLanes() int { return max(1, runtime.GOMAXPROCS(0)) }
 // maxHospitalGroup bounds the messages stored in one transaction, so a
 // backlog is stored in steps that each commit soon.
 const maxHospitalGroup = 64
+
+// RetryHeldMessage matches a message held for review again, as decoded
+// from what was stored (ev, with the stored id): applied once its NHS
+// number matches someone (the patient imported since, say), held still
+// with the new reason otherwise. Only a held message can be retried.
+func (s *Service) RetryHeldMessage(ctx context.Context, a Actor, ev joinedup.HospitalEvent) (Received, error) {
+	var r Received
+	err := s.change(ctx, a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
+		var err error
+		r, err = receiveHospitalEvent(ctx, tx, a, ev, e, true)
+		say(e, "retried after review")
+		return err
+	})
+	return r, err
+}
+
+// DismissHeldMessage sets a held message aside after review, saying why:
+// a test message, a patient not of this LCN, a merge checked by hand.
+func (s *Service) DismissHeldMessage(ctx context.Context, a Actor, id, note string) error {
+	if strings.TrimSpace(note) == "" {
+		return joinedup.FieldErrors{"note": "say why the message is set aside"}
+	}
+	return s.change(ctx, a, joinedup.ActionWritePatient, "", func(tx *store.Tx, e *joinedup.AuditEntry) error {
+		say(e, "held hospital message %s dismissed: %s", id, note)
+		return store.ResolveHeldMessage(ctx, tx, id, "", joinedup.MessageDismissed, note)
+	})
+}

@@ -7,7 +7,9 @@ package hospitalfeed
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/coord"
+	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/hl7"
 	"golang.org/x/text/encoding/charmap"
 )
@@ -188,4 +191,40 @@ func Event(m *hl7.Message, a hl7.ADT, raw []byte) joinedup.HospitalEvent {
 		ev.At = a.MessageTime
 	}
 	return ev
+}
+
+// Decode reads a stored hospital message again as the event it reports:
+// HL7 v2 ADT as received here, or FHIR as the FHIR API takes it (an
+// Encounter, or a message Bundle). The caller gives it the stored id and
+// sender: a FHIR message's are the API's, not in the message.
+func Decode(raw []byte) (joinedup.HospitalEvent, error) {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' {
+		var head struct {
+			ResourceType string `json:"resourceType"`
+		}
+		if err := json.Unmarshal(t, &head); err != nil {
+			return joinedup.HospitalEvent{}, fmt.Errorf("stored FHIR message: %w", err)
+		}
+		switch head.ResourceType {
+		case "Encounter":
+			var e fhir.Encounter
+			if err := json.Unmarshal(t, &e); err != nil {
+				return joinedup.HospitalEvent{}, fmt.Errorf("stored FHIR Encounter: %w", err)
+			}
+			return fhir.HospitalEventOf(&e)
+		case "Bundle":
+			ev, _, err := fhir.HospitalMessageOf(t)
+			return ev, err
+		}
+		return joinedup.HospitalEvent{}, fmt.Errorf("stored FHIR message: resourceType %q is neither Encounter nor Bundle", head.ResourceType)
+	}
+	m, err := hl7.Parse(raw)
+	if err != nil {
+		return joinedup.HospitalEvent{}, err
+	}
+	adt, err := hl7.ParseADT(m)
+	if err != nil {
+		return joinedup.HospitalEvent{}, err
+	}
+	return Event(m, adt, raw), nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,4 +56,38 @@ func HospitalMessages(ctx context.Context, q Querier, status joinedup.HospitalMe
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// ResolveHeldMessage records what became of a held message on review:
+// applied to a patient, held still (with a new reason) or dismissed. A
+// message no longer held is a conflict: someone reviewed it already.
+func ResolveHeldMessage(ctx context.Context, q Writer, id, patientID string, status joinedup.HospitalMessageStatus, reason string) error {
+	res, err := q.ExecContext(ctx, `UPDATE hospital_messages SET status = $2, patient_id = $3, reason = $4 WHERE id = $1 AND status = $5`,
+		id, string(status), nullString(patientID), reason, string(joinedup.MessageHeld))
+	if err != nil {
+		return fmt.Errorf("review hospital message %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return joinedup.Conflict("hospital message %s is not held for review (reviewed already, or never received)", id)
+	}
+	return nil
+}
+
+// GetHospitalMessage returns one stored message.
+func GetHospitalMessage(ctx context.Context, q Querier, id string) (HospitalMessage, error) {
+	var m HospitalMessage
+	var kind, st string
+	var at nt
+	err := q.QueryRowContext(ctx, `SELECT id, sender, kind, nhs_number, COALESCE(patient_id, ''), status, reason, received_at, raw
+		FROM hospital_messages WHERE id = $1`, id).Scan(&m.ID, &m.Sender, &kind, &m.NHSNumber, &m.PatientID, &st, &m.Reason, &at, &m.Raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, joinedup.NotFound("hospital message %s", id)
+	}
+	if err != nil {
+		return m, fmt.Errorf("read hospital message %s: %w", id, err)
+	}
+	m.Kind, m.Status, m.ReceivedAt = joinedup.HospitalEventKind(kind), joinedup.HospitalMessageStatus(st), at.t()
+	return m, nil
 }

@@ -5,18 +5,132 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/joinedup/joinedup"
+	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/hl7"
 	"github.com/joinedup/joinedup/hospitalfeed"
+	"github.com/joinedup/joinedup/store"
 )
 
 // runHL7 sends files of HL7 v2 messages to an MLLP listener, as a hospital
-// would: for testing a feed, and for replaying messages.
+// would (for testing a feed, and for replaying messages), and reviews the
+// hospital messages held because they matched no one.
 func runHL7(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "send" {
-		return runSubcommand(ctx, e, "hl7", "send --addr HOST:PORT FILE...", args, []command{{name: "send", run: runHL7Send}})
+	return runSubcommand(ctx, e, "hl7", "send --addr HOST:PORT FILE...\n       joinedup hl7 held [--db URL]\n       joinedup hl7 retry [ID...] [--db URL]\n       joinedup hl7 dismiss ID --note TEXT [--db URL]",
+		args, []command{{name: "send", run: runHL7Send}, {name: "held", run: runHL7Held}, {name: "retry", run: runHL7Retry}, {name: "dismiss", run: runHL7Dismiss}})
+}
+
+// runHL7Held lists the hospital messages (HL7 v2 or FHIR) held for review.
+func runHL7Held(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "hl7 held", "[--db URL]")
+	dbURL := dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	return runHL7Send(ctx, e, args[1:])
+	db, err := openDB(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ms, err := store.HospitalMessages(ctx, db, joinedup.MessageHeld)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		fmt.Fprintln(e.stdout, "no hospital messages held for review")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "id	received	sender	event	NHS number	why held")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.ReceivedAt.In(joinedup.London).Format("2 Jan 2006 15:04"), m.Sender, m.Kind,
+			m.NHSNumber, m.Reason)
+	}
+	return tw.Flush()
+}
+
+// runHL7Retry matches held messages again (all of them, or those named),
+// applying each whose NHS number now matches someone.
+func runHL7Retry(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "hl7 retry", "[ID...] [--db URL]")
+	dbURL := dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var ms []store.HospitalMessage
+	if fs.NArg() == 0 {
+		if ms, err = store.HospitalMessages(ctx, db, joinedup.MessageHeld); err != nil {
+			return err
+		}
+	}
+	for _, id := range fs.Args() {
+		m, err := store.GetHospitalMessage(ctx, db, id)
+		if err != nil {
+			return err
+		}
+		ms = append(ms, m)
+	}
+	cs := coord.New(db, e.log)
+	applied := 0
+	for _, m := range ms {
+		ev, err := hospitalfeed.Decode([]byte(m.Raw))
+		if err != nil {
+			fmt.Fprintf(e.stdout, "%s\tnot read: %v\n", m.ID, err)
+			continue
+		}
+		ev.MessageID, ev.Sender, ev.Raw = m.ID, m.Sender, []byte(m.Raw)
+		r, err := cs.RetryHeldMessage(ctx, coord.System("joinedup hl7 retry", time.Now().UTC()), ev)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		if r.Status == joinedup.MessageApplied {
+			applied++
+			fmt.Fprintf(e.stdout, "%s\tapplied to patient %s: %s\n", m.ID, r.PatientID, tasksSaid(r))
+		} else {
+			fmt.Fprintf(e.stdout, "%s\tstill held: %s\n", m.ID, r.Reason)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d of %d message(s) applied\n", applied, len(ms))
+	return nil
+}
+
+func tasksSaid(r coord.Received) string {
+	return fmt.Sprintf("tasks raised %d, closed %d", r.Tasks.Raised, r.Tasks.Closed)
+}
+
+// runHL7Dismiss sets a held message aside, saying why.
+func runHL7Dismiss(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "hl7 dismiss", "ID --note TEXT [--db URL]")
+	dbURL := dbFlags(fs)
+	note := fs.String("note", "", "why the message is set aside (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give the id of one held message (joinedup hl7 held lists them)"}
+	}
+	if strings.TrimSpace(*note) == "" {
+		return usageError{"--note: say why the message is set aside"}
+	}
+	db, err := openDB(ctx, dbURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := coord.New(db, e.log).DismissHeldMessage(ctx, coord.System("joinedup hl7 dismiss", time.Now().UTC()), fs.Arg(0), *note); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s dismissed\n", fs.Arg(0))
+	return nil
 }
 
 func runHL7Send(ctx context.Context, e *env, args []string) error {

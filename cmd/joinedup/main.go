@@ -42,7 +42,7 @@ var commands = []command{
 	{"version", "print the program and schema versions", runVersion},
 	{"user", "add, list or disable staff accounts", runUser},
 	{"audit", "verify the audit chain and its signed checkpoints, list who accessed a patient's record, make a checkpoint key", runAudit},
-	{"hl7", "send files of HL7 v2 messages to an MLLP listener, as a hospital would", runHL7},
+	{"hl7", "send files of HL7 v2 messages to an MLLP listener, as a hospital would; review the hospital messages held for review", runHL7},
 	{"merges", "list and resolve patient records sent with an NHS number held for another record", runMerges},
 	{"worklist", "raise and close date-driven worklist tasks (reviews due, contacts after discharge)", runWorklist},
 	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},
