@@ -112,7 +112,7 @@ func open(ctx context.Context, raw string) (*DB, error) {
 			db.SetMaxIdleConns(8)
 		}
 	case Postgres:
-		db, err = sql.Open("pgx", dsn)
+		db, err = openPostgres(dsn)
 		if err == nil {
 			// More connections than the server has cores to run them
 			// only queue inside the server, where backends waiting on
