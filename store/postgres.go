@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -42,4 +46,26 @@ func openPostgres(dsn string) (*sql.DB, error) {
 		}
 		return time.Now().Add(-p.IdleDuration).UnixNano() <= ended.Load()
 	})), nil
+}
+
+// IsUnavailable reports whether err is the database being out of reach
+// rather than a fault of what was asked of it: PostgreSQL restarting,
+// shutting down, recovering from a crash or refusing connections, or the
+// connection to it lost. The same request can succeed once it is back.
+func IsUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true // before any PgError it wraps, such as "not accepting connections"
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+		return strings.HasPrefix(pe.Code, "08") // connection exception
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF)
 }
