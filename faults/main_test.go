@@ -9,6 +9,9 @@ import (
 var ctx = context.Background()
 
 func TestMain(m *testing.M) {
+	if url := os.Getenv(childDB); url != "" {
+		os.Exit(runChild(url, os.Getenv(childInput), os.Getenv(childLimit)))
+	}
 	code := m.Run()
 	dropMigrated()
 	os.Exit(code)

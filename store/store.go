@@ -59,6 +59,8 @@ type DB struct {
 	Applied []int64
 
 	audits auditQueue
+	// path is the SQLite database's file.
+	path string
 }
 
 // ParseURL splits a database URL into the engine and the driver's data source
@@ -137,7 +139,11 @@ func open(ctx context.Context, raw string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
-	return &DB{DB: db, Engine: engine}, nil
+	out := &DB{DB: db, Engine: engine}
+	if engine == SQLite {
+		out.path = dsn
+	}
+	return out, nil
 }
 
 // Open connects to the database at raw and checks that its schema is exactly
@@ -274,10 +280,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := fn(&Tx{Tx: stx, Engine: db.Engine}); err != nil {
 		_ = stx.Rollback()
-		return err
+		return db.noRoom(err)
 	}
 	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return fmt.Errorf("commit transaction: %w", db.noRoom(err))
 	}
 	return nil
 }
