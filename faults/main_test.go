@@ -13,6 +13,6 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild(url, os.Getenv(childInput), os.Getenv(childLimit)))
 	}
 	code := m.Run()
-	dropMigrated()
+	dropDatabases()
 	os.Exit(code)
 }

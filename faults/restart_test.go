@@ -34,15 +34,31 @@ type server struct {
 
 // migrated is a database migrated once for the whole run, which each
 // test's database is copied from: migrating a new database takes seconds,
-// copying one a fraction of that. TestMain drops it.
+// copying one a fraction of that.
 var migrated struct {
 	once sync.Once
 	name string
 	err  error
 }
 
+// databases names the databases the tests made, dropped all at once when
+// the tests have run (dropDatabases): dropping a database waits for a
+// checkpoint of the server, which on a busy server takes seconds, and drops
+// made together overlap their waits.
+var databases struct {
+	mu    sync.Mutex
+	names []string
+}
+
+// made records a database the tests made, to be dropped.
+func made(name string) {
+	databases.mu.Lock()
+	databases.names = append(databases.names, name)
+	databases.mu.Unlock()
+}
+
 // privateDatabase creates a migrated database for the test alone, dropped
-// when the test ends. Without JOINEDUP_TEST_POSTGRES the test is skipped,
+// when the tests have run. Without JOINEDUP_TEST_POSTGRES the test is skipped,
 // except under CI (CI set), where it fails, as storetest does.
 func privateDatabase(t testing.TB) *server {
 	t.Helper()
@@ -64,9 +80,9 @@ func privateDatabase(t testing.TB) *server {
 		// template0 is never connected to, so copying it never waits
 		// for someone else's session to end.
 		if _, migrated.err = admin.ExecContext(ctx, "CREATE DATABASE "+migrated.name+" TEMPLATE template0 ENCODING 'UTF8'"); migrated.err != nil {
-			migrated.name = ""
 			return
 		}
+		made(migrated.name)
 		var db *store.DB
 		if db, migrated.err = store.OpenAndMigrate(ctx, databaseURL(t, base, migrated.name)); migrated.err == nil {
 			db.Close()
@@ -83,19 +99,14 @@ func privateDatabase(t testing.TB) *server {
 }
 
 // copyDatabase creates a database for the test, a copy of the one named
-// from, which must have no sessions open, and drops it when the test ends.
+// from, which must have no sessions open.
 func copyDatabase(t testing.TB, admin *sql.DB, base, from string) *server {
 	t.Helper()
 	s := &server{t: t, name: newName(), admin: admin}
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+s.name+" TEMPLATE "+from); err != nil {
 		t.Fatalf("create a database for the test: %v", err)
 	}
-	t.Cleanup(func() {
-		// WITH (FORCE) ends what is left of the test's own sessions.
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop the test's database %s: %v", s.name, err)
-		}
-	})
+	made(s.name)
 	s.URL = databaseURL(t, base, s.name)
 	return s
 }
@@ -107,19 +118,29 @@ func (s *server) copy(t testing.TB) *server {
 	return copyDatabase(t, s.admin, os.Getenv(storetest.PostgresEnv), s.name)
 }
 
-// dropMigrated drops the database the tests' databases were copied from.
-func dropMigrated() {
-	if migrated.name == "" {
+// dropDatabases drops every database the tests made, at once.
+func dropDatabases() {
+	if len(databases.names) == 0 {
 		return
 	}
 	admin, err := sql.Open("pgx", os.Getenv(storetest.PostgresEnv))
-	if err == nil {
-		_, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+migrated.name+" WITH (FORCE)")
-		admin.Close()
-	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "drop the tests' database %s: %v\n", migrated.name, err)
+		fmt.Fprintln(os.Stderr, err)
+		return
 	}
+	defer admin.Close()
+	var wg sync.WaitGroup
+	for _, name := range databases.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// WITH (FORCE) ends what is left of the tests' own sessions.
+			if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+				fmt.Fprintf(os.Stderr, "drop the tests' database %s: %v\n", name, err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func newName() string {
