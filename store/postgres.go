@@ -31,11 +31,16 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ended atomic.Int64 // when the server last ended a connection, Unix nanoseconds
+	// When the server last ended a connection of the pool, as time since
+	// the pool opened (the monotonic clock, which no clock change moves).
+	opened := time.Now()
+	var ended atomic.Int64
 	onError := cfg.OnPgError
 	cfg.OnPgError = func(c *pgconn.PgConn, e *pgconn.PgError) bool {
 		if strings.EqualFold(e.Severity, "FATAL") || strings.EqualFold(e.Severity, "PANIC") {
-			ended.Store(time.Now().UnixNano())
+			now := int64(time.Since(opened))
+			for was := ended.Load(); was < now && !ended.CompareAndSwap(was, now); was = ended.Load() {
+			}
 		}
 		return onError(c, e)
 	}
@@ -44,7 +49,8 @@ func openPostgres(dsn string) (*sql.DB, error) {
 		if p.IdleDuration > time.Second {
 			return true
 		}
-		return time.Now().Add(-p.IdleDuration).UnixNano() <= ended.Load()
+		// Taken last before the server ended a connection.
+		return int64(time.Since(opened)-p.IdleDuration) <= ended.Load()
 	})), nil
 }
 
