@@ -62,6 +62,8 @@ type DB struct {
 	Applied []int64
 
 	audits groupcommit.Queue[joinedup.AuditEntry, joinedup.AuditEntry]
+	// path is the SQLite database's file.
+	path string
 }
 
 // ParseURL splits a database URL into the engine and the driver's data source
@@ -115,7 +117,7 @@ func open(ctx context.Context, raw string) (*DB, error) {
 			db.SetMaxIdleConns(8)
 		}
 	case Postgres:
-		db, err = sql.Open("pgx", dsn)
+		db, err = openPostgres(dsn)
 		if err == nil {
 			// More connections than the server has cores to run them
 			// only queue inside the server, where backends waiting on
@@ -140,7 +142,11 @@ func open(ctx context.Context, raw string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
-	return &DB{DB: db, Engine: engine}, nil
+	out := &DB{DB: db, Engine: engine}
+	if engine == SQLite {
+		out.path = dsn
+	}
+	return out, nil
 }
 
 // Open connects to the database at raw and checks that its schema is exactly
@@ -277,10 +283,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := fn(&Tx{Tx: stx, Engine: db.Engine}); err != nil {
 		_ = stx.Rollback()
-		return err
+		return db.noRoom(err)
 	}
 	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return fmt.Errorf("commit transaction: %w", db.noRoom(err))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/joinedup/joinedup"
 	"github.com/joinedup/joinedup/fhir"
+	"github.com/joinedup/joinedup/store"
 )
 
 // problem is a failure as the server shows it, whichever surface shows it:
@@ -54,12 +55,16 @@ var errorKinds = []struct {
 }
 
 // problemOf is the problem err shows as. internal reports an error of no
-// known kind: a fault of the server, shown as a 500 without its cause,
-// which goes to the log.
+// known kind, a fault of the server shown as a 500 without its cause, or
+// the database out of reach (restarting, say), shown as a 503 that asks
+// for the same again later: either goes to the log with its cause.
 func problemOf(err error) (p problem, internal bool) {
 	var wp *problem
 	if errors.As(err, &wp) {
 		return *wp, false
+	}
+	if store.IsUnavailable(err) {
+		return problem{http.StatusServiceUnavailable, "unavailable", "the database is unavailable; try again shortly", nil}, true
 	}
 	for _, k := range errorKinds {
 		if !errors.Is(err, k.kind) {

@@ -274,7 +274,7 @@ func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, u *joine
 		http.StatusServiceUnavailable:  "Sorry, the service is unavailable",
 	}[p.status]
 	msg := p.message
-	if title == "" || p.status >= 500 {
+	if title == "" || p.status == http.StatusInternalServerError {
 		title, msg = "Sorry, there is a problem with the service", ""
 	}
 	s.renderPage(w, r, p.status, "error.html", &view{Title: title, User: u, Data: errorPage{Status: p.status, Message: msg}})
