@@ -72,6 +72,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/dashboard.csv", Action: aggregate, Handle: s.dashboardCSV},
 		{Method: "GET", Pattern: "/policy/what-if", Action: aggregate, Surface: SurfacePage, Handle: s.whatIfPage},
 		{Method: "POST", Pattern: "/policy/what-if", Action: aggregate, Surface: SurfacePage, Handle: s.whatIfRun},
+		// Pages: the administrator's. The practices' roll-out decides the
+		// dashboard's pilot comparison.
+		{Method: "GET", Pattern: "/practices", Action: joinedup.ActionManageRollout, Surface: SurfacePage, Handle: s.practicesPage},
+		{Method: "POST", Pattern: "/practices/{practice}/rollout", Action: joinedup.ActionManageRollout, Write: true, Surface: SurfacePage,
+			Handle: s.setRolloutPage},
 
 		// JSON API: lists across patients, each patient shown audited.
 		{Method: "GET", Pattern: "/api/worklist", Action: worklist, Handle: s.myWorklist},
