@@ -23,6 +23,38 @@ func init() {
 		f.counter++
 		return fmt.Sprintf("pilot=2025-01-%02d&go_live=&wave=Wave+1&reason=access+matrix", f.counter%28+1)
 	}}
+	accessMatrix["GET /api/practices"] = matrixRow{path: fixed("/api/practices"), anon: 401, def: forbidden, want: admin}
+	accessMatrix["PUT /api/practices/{practice}/rollout"] = matrixRow{path: fixed("/api/practices/PRACB/rollout"), anon: 401, def: forbidden,
+		want: admin, body: func(f *fixture) string {
+			f.counter++
+			return fmt.Sprintf(`{"pilot":"2025-02-%02d","go_live":"2025-06-01","wave":"Wave 2","reason":"access matrix"}`, f.counter%28+1)
+		}}
+}
+
+// TestPracticesAPI: the administrator sets a practice's roll-out through
+// the JSON API, by ODS code, and reads it back with its history; a
+// mistake is 422 naming the field.
+func TestPracticesAPI(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
+	tok := f.session(t, joinedup.RoleAdmin)
+	w := f.do("PUT", "/api/practices/PRACA/rollout", `{"pilot":"2025-01-06","go_live":"2025-01-01"}`, tok)
+	if w.Code != 422 || !strings.Contains(w.Body.String(), `"go_live"`) {
+		t.Fatalf("go-live before pilot: %d %s", w.Code, w.Body)
+	}
+	w = f.do("PUT", "/api/practices/PRACA/rollout", `{"pilot":"2025-01-06","go_live":"2025-04-01","wave":"Wave 1"}`, tok)
+	p := decode[practiceRolloutJSON](t, w)
+	if w.Code != 200 || p.ODS != "PRACA" || p.Pilot != "2025-01-06" || p.GoLive != "2025-04-01" || p.Version != 1 || len(p.History) != 1 {
+		t.Fatalf("set: %d %s", w.Code, w.Body)
+	}
+	w = f.do("PUT", "/api/practices/"+f.orgs["PRACA"]+"/rollout", `{"pilot":"2025-01-13","go_live":"2025-04-01","wave":"Wave 1"}`, tok)
+	if w.Code != 422 || !strings.Contains(w.Body.String(), `"reason"`) {
+		t.Fatalf("a change without a reason: %d %s", w.Code, w.Body)
+	}
+	w = f.do("GET", "/api/practices", "", tok)
+	ps := decode[struct{ Practices []practiceRolloutJSON }](t, w)
+	if w.Code != 200 || len(ps.Practices) != 2 || ps.Practices[0].Wave != "Wave 1" || ps.Practices[0].History[0].By != "User admin" || ps.Practices[1].Pilot != "" {
+		t.Fatalf("list: %d %s", w.Code, w.Body)
+	}
 }
 
 // TestPracticesPage: the administrator sets a practice's pilot and

@@ -120,9 +120,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionReadDirectory, Handle: s.getService},
 		{Method: "POST", Pattern: "/api/directory/services", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
 		{Method: "PUT", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
-		// JSON API: aggregates, accounts and the audit.
+		// JSON API: aggregates, the practices' roll-out, accounts and the audit.
 		{Method: "GET", Pattern: "/api/aggregates/practices", Action: aggregate, Handle: s.practiceAggregates},
 		{Method: "GET", Pattern: "/api/aggregates/overdue", Action: aggregate, Handle: s.overdueAggregates},
+		{Method: "GET", Pattern: "/api/practices", Action: joinedup.ActionManageRollout, Handle: s.listPracticeRollouts},
+		{Method: "PUT", Pattern: "/api/practices/{practice}/rollout", Action: joinedup.ActionManageRollout, Write: true, Handle: s.setPracticeRollout},
 		{Method: "GET", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Handle: s.listUsers},
 		{Method: "POST", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Write: true, Handle: s.createUser},
 		{Method: "GET", Pattern: "/api/audit", Action: joinedup.ActionReadAudit, Handle: s.auditLog},
