@@ -98,6 +98,9 @@ const (
 	// A&E attendance, an admission, a discharge) as a FHIR Encounter: only
 	// a system client granted system/Encounter.write does; no person.
 	ActionReceiveHospitalEvent Action = "receive-hospital-event"
+	// ActionManageRollout sets when each practice joins the pilot and goes
+	// live: the dates the LCN's evaluation compares practices by.
+	ActionManageRollout Action = "manage-rollout"
 )
 
 // Actions lists every action.
@@ -105,7 +108,7 @@ func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
 		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
 		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory,
-		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT, ActionReceiveHospitalEvent}
+		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT, ActionReceiveHospitalEvent, ActionManageRollout}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -229,6 +232,11 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeDirectory, "administrator edits the service directory")
 		}
 		return deny("only an administrator edits the service directory")
+	case ActionManageRollout:
+		if u.Role == RoleAdmin {
+			return allow(ScopeAdmin, "administrator sets the practices' pilot and go-live dates")
+		}
+		return deny("only an administrator sets the practices' pilot and go-live dates")
 	case ActionBulkExport:
 		// A person never takes the whole population's records away; only
 		// a registered system does, under its scopes (AuthorizeClient).

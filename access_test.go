@@ -53,6 +53,8 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return false, joinedup.ScopeNone, false
 	case joinedup.ActionManageDirectory:
 		return r == joinedup.RoleAdmin, joinedup.ScopeDirectory, false
+	case joinedup.ActionManageRollout:
+		return r == joinedup.RoleAdmin, joinedup.ScopeAdmin, false
 	case joinedup.ActionReadMDT:
 		if r == joinedup.RoleLCNManager {
 			return true, joinedup.ScopeAggregate, false
@@ -90,7 +92,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 21 × 128 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 22 × 128 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -115,7 +117,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*21*128*2 {
+	if n != 8*22*128*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }

@@ -167,7 +167,46 @@ func populate(ctx context.Context, db *store.DB, opt Options) error {
 		return fmt.Errorf("load the services directory: %w", err)
 	}
 	done()
+	if err := rollout(ctx, db, opt); err != nil {
+		return err
+	}
 	return nil
+}
+
+// rollout puts a third of the practices in the pilot's first wave, a
+// year before the population's date and live six months later, and
+// another third in a second wave three months before it, so the
+// dashboard has a comparison to show.
+func rollout(ctx context.Context, db *store.DB, opt Options) error {
+	ps, err := store.PracticeRollouts(ctx, db)
+	if err != nil {
+		return err
+	}
+	cs, act := coord.New(db, nil), coord.System("joinedup demo", opt.Now())
+	for i, p := range ps {
+		var pilot, goLive time.Time
+		var wave string
+		switch i % 3 {
+		case 0:
+			pilot, goLive, wave = opt.AsOf.AddDate(-1, 0, 0), opt.AsOf.AddDate(0, -6, 0), "Wave 1"
+		case 1:
+			pilot, wave = opt.AsOf.AddDate(0, -3, 0), "Wave 2"
+		default:
+			continue
+		}
+		if _, err := cs.SetRollout(ctx, act, p.PracticeID, day(pilot), day(goLive), wave, ""); err != nil {
+			return fmt.Errorf("set the roll-out of %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// day is a date as YYYY-MM-DD, or "" for none.
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
 }
 
 // accounts creates the demo accounts that are missing and gives every one

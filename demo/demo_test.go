@@ -53,6 +53,21 @@ func TestPrepare(t *testing.T) {
 		t.Fatalf("coordinator caseload %d, %v\n%s", caseload, err, log.String())
 	}
 
+	// Some practices are in the pilot, so the dashboard compares.
+	ps, err := store.PracticeRollouts(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPilot := 0
+	for _, p := range ps {
+		if !p.Rollout.Pilot.IsZero() && p.Rollout.Pilot.Before(now) {
+			inPilot++
+		}
+	}
+	if inPilot == 0 || inPilot == len(ps) {
+		t.Errorf("%d of %d practices in the pilot", inPilot, len(ps))
+	}
+
 	// A restart keeps the population and gives new passwords.
 	before, _ := store.Checksum(ctx, db)
 	again, err := demo.Prepare(ctx, db, opt)

@@ -13,19 +13,6 @@ import (
 // whoever shows them must protect small numbers (joinedup.Suppress and the
 // web package's disclosure control).
 
-// SetPilotSince records the date a practice joined the pilot; a zero date
-// records that it has not (yet).
-func SetPilotSince(ctx context.Context, q Writer, practiceID string, since time.Time) error {
-	res, err := q.ExecContext(ctx, `UPDATE organisations SET pilot_since = $1 WHERE id = $2`, dateArg(since), practiceID)
-	if err != nil {
-		return fmt.Errorf("set pilot date of %s: %w", practiceID, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("set pilot date of %s: %w", practiceID, joinedup.ErrNotFound)
-	}
-	return nil
-}
-
 // PracticeFigures is one practice's row of the LCN dashboard.
 type PracticeFigures struct {
 	LocalityID, LocalityName      string

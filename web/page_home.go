@@ -23,6 +23,8 @@ func (s *Server) home(c *Call) error {
 			to = "/worklist"
 		case joinedup.Authorize(u, joinedup.ActionReadAggregate, joinedup.Relationship{}).Allowed:
 			to = "/dashboard"
+		case joinedup.Authorize(u, joinedup.ActionManageRollout, joinedup.Relationship{}).Allowed:
+			to = "/practices"
 		}
 	}
 	return c.Redirect(to)

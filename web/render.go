@@ -190,6 +190,9 @@ func navFor(u *joinedup.User, current string) []navItem {
 	if joinedup.Authorize(*u, joinedup.ActionReadAggregate, joinedup.Relationship{}).Allowed {
 		items = append(items, navItem{Href: "/dashboard", Label: "LCN dashboard"}, navItem{Href: "/policy/what-if", Label: "Policy what if"})
 	}
+	if joinedup.Authorize(*u, joinedup.ActionManageRollout, joinedup.Relationship{}).Allowed {
+		items = append(items, navItem{Href: "/practices", Label: "Practices and roll-out"})
+	}
 	for i := range items {
 		items[i].Current = items[i].Href == current
 	}

@@ -72,6 +72,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/dashboard.csv", Action: aggregate, Handle: s.dashboardCSV},
 		{Method: "GET", Pattern: "/policy/what-if", Action: aggregate, Surface: SurfacePage, Handle: s.whatIfPage},
 		{Method: "POST", Pattern: "/policy/what-if", Action: aggregate, Surface: SurfacePage, Handle: s.whatIfRun},
+		// Pages: the administrator's. The practices' roll-out decides the
+		// dashboard's pilot comparison.
+		{Method: "GET", Pattern: "/practices", Action: joinedup.ActionManageRollout, Surface: SurfacePage, Handle: s.practicesPage},
+		{Method: "POST", Pattern: "/practices/{practice}/rollout", Action: joinedup.ActionManageRollout, Write: true, Surface: SurfacePage,
+			Handle: s.setRolloutPage},
 
 		// JSON API: lists across patients, each patient shown audited.
 		{Method: "GET", Pattern: "/api/worklist", Action: worklist, Handle: s.myWorklist},
@@ -115,9 +120,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionReadDirectory, Handle: s.getService},
 		{Method: "POST", Pattern: "/api/directory/services", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
 		{Method: "PUT", Pattern: "/api/directory/services/{service}", Action: joinedup.ActionManageDirectory, Write: true, Handle: s.saveService},
-		// JSON API: aggregates, accounts and the audit.
+		// JSON API: aggregates, the practices' roll-out, accounts and the audit.
 		{Method: "GET", Pattern: "/api/aggregates/practices", Action: aggregate, Handle: s.practiceAggregates},
 		{Method: "GET", Pattern: "/api/aggregates/overdue", Action: aggregate, Handle: s.overdueAggregates},
+		{Method: "GET", Pattern: "/api/practices", Action: joinedup.ActionManageRollout, Handle: s.listPracticeRollouts},
+		{Method: "PUT", Pattern: "/api/practices/{practice}/rollout", Action: joinedup.ActionManageRollout, Write: true, Handle: s.setPracticeRollout},
 		{Method: "GET", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Handle: s.listUsers},
 		{Method: "POST", Pattern: "/api/users", Action: joinedup.ActionManageUsers, Write: true, Handle: s.createUser},
 		{Method: "GET", Pattern: "/api/audit", Action: joinedup.ActionReadAudit, Handle: s.auditLog},

@@ -48,6 +48,7 @@ var commands = []command{
 	{"export", "write the records as FHIR R4 Bulk Data NDJSON, one file per type", runExport},
 	{"client", "register or list systems that read the FHIR API", runClient},
 	{"directory", "import an Open Referral UK service directory; raise tasks for stalled referrals", runDirectory},
+	{"practice", "set and list practices' pilot and go-live dates and waves", runPractice},
 }
 
 // Exit statuses.

@@ -138,6 +138,7 @@ func TestSubcommandDispatch(t *testing.T) {
 		{"user", "add, list, disable"},
 		{"client", "add, list"},
 		{"directory", "import, demo, sync"},
+		{"practice", "set, list"},
 	} {
 		if code, _, _ := runCLI(t, tt.cmd, "--help"); code != exitOK {
 			t.Errorf("%s --help: exit %d", tt.cmd, code)

@@ -127,6 +127,19 @@ func TestCommandLineAndAPIAgree(t *testing.T) {
 					t.Fatalf("POST /api/directory/services: %d %s", w.Code, w.Body)
 				}
 			}},
+		{"set a practice's roll-out",
+			func(t *testing.T, url string) {
+				if code, _, errOut := runCLI(t, "practice", "set", "G85001", "--db", url, "--pilot", "2025-01-06", "--go-live", "2025-04-01",
+					"--wave", "Wave 1"); code != exitOK {
+					t.Fatalf("practice set: %d %s", code, errOut)
+				}
+			},
+			func(t *testing.T, url string) {
+				w := adminDoor(t, url)("PUT", "/api/practices/G85001/rollout", `{"pilot":"2025-01-06","go_live":"2025-04-01","wave":"Wave 1"}`)
+				if w.Code != 200 {
+					t.Fatalf("PUT /api/practices/G85001/rollout: %d %s", w.Code, w.Body)
+				}
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -63,8 +63,13 @@ func Dashboard(t testing.TB, db *store.DB) DashboardLCN {
 			t.Fatal(err)
 		}
 	}
-	must(store.SetPilotSince(ctx, db, lcn.Orgs["ALPHA"], time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)))
-	must(store.SetPilotSince(ctx, db, lcn.Orgs["GAMMA"], time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)))
+	pilot := func(practice string, since time.Time) {
+		t.Helper()
+		_, err := store.SetRollout(ctx, db, store.Rollout{PracticeID: lcn.Orgs[practice], Pilot: since, By: "test", At: now, Reason: "test fixture"})
+		must(err)
+	}
+	pilot("ALPHA", time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
+	pilot("GAMMA", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	_, err := store.SavePolicyVersion(ctx, db, store.PolicyVersion{ID: "dashboard-policy", Name: "dashboard", Files: map[string]string{}, LoadedBy: "test", LoadedAt: now})
 	must(err)
 

@@ -98,7 +98,7 @@ func change(a joinedup.Action) bool {
 	switch a {
 	case joinedup.ActionWritePatient, joinedup.ActionDecideTier, joinedup.ActionBreakGlass, joinedup.ActionUpdateReferral,
 		joinedup.ActionManageMDT, joinedup.ActionRecordMDT, joinedup.ActionRequestMDT, joinedup.ActionManageUsers,
-		joinedup.ActionManageDirectory:
+		joinedup.ActionManageDirectory, joinedup.ActionManageRollout:
 		return true
 	}
 	return false
