@@ -101,6 +101,9 @@ const (
 	// ActionManageRollout sets when each practice joins the pilot and goes
 	// live: the dates the LCN's evaluation compares practices by.
 	ActionManageRollout Action = "manage-rollout"
+	// ActionReviewHospitalMessages reviews the hospital messages held
+	// because they matched no one: match them again, or set them aside.
+	ActionReviewHospitalMessages Action = "review-hospital-messages"
 )
 
 // Actions lists every action.
@@ -108,7 +111,8 @@ func Actions() []Action {
 	return []Action{ActionReadPatient, ActionWritePatient, ActionReadClinical, ActionReadReferralShare,
 		ActionBreakGlass, ActionReadAggregate, ActionReadAudit, ActionManageUsers, ActionReadWorklist, ActionListPatients, ActionDecideTier,
 		ActionReadDirectory, ActionBulkExport, ActionUpdateReferral, ActionManageDirectory,
-		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT, ActionReceiveHospitalEvent, ActionManageRollout}
+		ActionReadMDT, ActionManageMDT, ActionReadMDTCase, ActionRecordMDT, ActionRequestMDT, ActionReceiveHospitalEvent, ActionManageRollout,
+		ActionReviewHospitalMessages}
 }
 
 // PatientScoped reports whether the action concerns one identifiable
@@ -232,6 +236,11 @@ func Authorize(u User, a Action, rel Relationship) Decision {
 			return allow(ScopeDirectory, "administrator edits the service directory")
 		}
 		return deny("only an administrator edits the service directory")
+	case ActionReviewHospitalMessages:
+		if u.Role == RoleAdmin {
+			return allow(ScopeAdmin, "administrator reviews the hospital messages that matched no one")
+		}
+		return deny("only an administrator reviews held hospital messages")
 	case ActionManageRollout:
 		if u.Role == RoleAdmin {
 			return allow(ScopeAdmin, "administrator sets the practices' pilot and go-live dates")

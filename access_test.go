@@ -53,7 +53,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 		return false, joinedup.ScopeNone, false
 	case joinedup.ActionManageDirectory:
 		return r == joinedup.RoleAdmin, joinedup.ScopeDirectory, false
-	case joinedup.ActionManageRollout:
+	case joinedup.ActionManageRollout, joinedup.ActionReviewHospitalMessages:
 		return r == joinedup.RoleAdmin, joinedup.ScopeAdmin, false
 	case joinedup.ActionReadMDT:
 		if r == joinedup.RoleLCNManager {
@@ -92,7 +92,7 @@ func want(r joinedup.Role, a joinedup.Action, rel joinedup.Relationship) (bool, 
 }
 
 // TestAuthorizeExhaustive decides every role × action × relationship ×
-// enabled/disabled (8 × 22 × 128 × 2 cases) and compares with the rules.
+// enabled/disabled (8 × 23 × 128 × 2 cases) and compares with the rules.
 func TestAuthorizeExhaustive(t *testing.T) {
 	n := 0
 	for _, r := range joinedup.Roles() {
@@ -117,7 +117,7 @@ func TestAuthorizeExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 8*22*128*2 {
+	if n != 8*23*128*2 {
 		t.Fatalf("decided %d cases", n)
 	}
 }

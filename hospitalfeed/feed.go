@@ -23,6 +23,7 @@ import (
 	"github.com/joinedup/joinedup/coord"
 	"github.com/joinedup/joinedup/fhir"
 	"github.com/joinedup/joinedup/hl7"
+	"github.com/joinedup/joinedup/store"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -227,4 +228,23 @@ func Decode(raw []byte) (joinedup.HospitalEvent, error) {
 		return joinedup.HospitalEvent{}, err
 	}
 	return Event(m, adt, raw), nil
+}
+
+// Retry matches a message held for review again, as stored: decoded by
+// Decode and given to coord.RetryHeldMessage with its stored id and sender.
+// The command line and the administrator's page both retry through it.
+func Retry(ctx context.Context, cs *coord.Service, q store.Querier, a coord.Actor, id string) (coord.Received, error) {
+	m, err := store.GetHospitalMessage(ctx, q, id)
+	if err != nil {
+		return coord.Received{}, err
+	}
+	if m.Status != joinedup.MessageHeld {
+		return coord.Received{}, joinedup.Conflict("hospital message %s is not held for review (it is %s)", id, m.Status)
+	}
+	ev, err := Decode([]byte(m.Raw))
+	if err != nil {
+		return coord.Received{}, fmt.Errorf("hospital message %s as stored: %w", id, err)
+	}
+	ev.MessageID, ev.Sender, ev.Raw = m.ID, m.Sender, []byte(m.Raw)
+	return cs.RetryHeldMessage(ctx, a, ev)
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -52,6 +53,7 @@ var funcs = template.FuncMap{
 		return t.Format("2 Jan 2006 15:04")
 	},
 	"isodate":        func(t time.Time) string { return t.Format(time.DateOnly) },
+	"pathEscape":     url.PathEscape,
 	"tierTag":        tierTag,
 	"planText":       planText,
 	"planHeadings":   func() any { return planHeadings },
@@ -192,6 +194,9 @@ func navFor(u *joinedup.User, current string) []navItem {
 	}
 	if joinedup.Authorize(*u, joinedup.ActionManageRollout, joinedup.Relationship{}).Allowed {
 		items = append(items, navItem{Href: "/practices", Label: "Practices and roll-out"})
+	}
+	if joinedup.Authorize(*u, joinedup.ActionReviewHospitalMessages, joinedup.Relationship{}).Allowed {
+		items = append(items, navItem{Href: "/hospital-messages", Label: "Held hospital messages"})
 	}
 	for i := range items {
 		items[i].Current = items[i].Href == current

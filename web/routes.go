@@ -75,6 +75,11 @@ func (s *Server) routeTable() []Route {
 		// Pages: the administrator's. The practices' roll-out decides the
 		// dashboard's pilot comparison.
 		{Method: "GET", Pattern: "/practices", Action: joinedup.ActionManageRollout, Surface: SurfacePage, Handle: s.practicesPage},
+		{Method: "GET", Pattern: "/hospital-messages", Action: joinedup.ActionReviewHospitalMessages, Surface: SurfacePage, Handle: s.heldMessagesPage},
+		{Method: "POST", Pattern: "/hospital-messages/{message}/retry", Action: joinedup.ActionReviewHospitalMessages, Write: true,
+			Surface: SurfacePage, Handle: s.retryHeldMessage},
+		{Method: "POST", Pattern: "/hospital-messages/{message}/dismiss", Action: joinedup.ActionReviewHospitalMessages, Write: true,
+			Surface: SurfacePage, Handle: s.dismissHeldMessage},
 		{Method: "POST", Pattern: "/practices/{practice}/rollout", Action: joinedup.ActionManageRollout, Write: true, Surface: SurfacePage,
 			Handle: s.setRolloutPage},
 

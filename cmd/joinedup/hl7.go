@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -81,16 +82,12 @@ func runHL7Retry(ctx context.Context, e *env, args []string) error {
 	}
 	cs := coord.New(db, e.log)
 	applied := 0
+	var failed []string
 	for _, m := range ms {
-		ev, err := hospitalfeed.Decode([]byte(m.Raw))
+		r, err := hospitalfeed.Retry(ctx, cs, db, coord.System("joinedup hl7 retry", time.Now().UTC()), m.ID)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "%s\tnot read: %v\n", m.ID, err)
+			failed = append(failed, fmt.Sprintf("message %s: %v", m.ID, err))
 			continue
-		}
-		ev.MessageID, ev.Sender, ev.Raw = m.ID, m.Sender, []byte(m.Raw)
-		r, err := cs.RetryHeldMessage(ctx, coord.System("joinedup hl7 retry", time.Now().UTC()), ev)
-		if err != nil {
-			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		if r.Status == joinedup.MessageApplied {
 			applied++
@@ -100,6 +97,9 @@ func runHL7Retry(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%d of %d message(s) applied\n", applied, len(ms))
+	if len(failed) > 0 {
+		return exitCodeError{code: exitRejects, err: errors.New(strings.Join(failed, "\n"))}
+	}
 	return nil
 }
 

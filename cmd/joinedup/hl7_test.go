@@ -118,7 +118,7 @@ func TestHL7HeldReview(t *testing.T) {
 	if code, out, _ := runCLI(t, "hl7", "held", "--db", url); code != exitOK || !strings.Contains(out, "no hospital messages held") {
 		t.Errorf("held after review: %s", out)
 	}
-	if code, _, errOut := runCLI(t, "hl7", "retry", "--db", url, attendance.ID); code != exitFailure || !strings.Contains(errOut, "not held for review") {
+	if code, _, errOut := runCLI(t, "hl7", "retry", "--db", url, attendance.ID); code != exitRejects || !strings.Contains(errOut, "not held for review") {
 		t.Errorf("retry of a dismissed message: %d %s", code, errOut)
 	}
 	if code, out, _ := runCLI(t, "audit", "patient", "--db", url, "9434765919"); code != exitOK || !strings.Contains(out, "retried after review") {
