@@ -53,3 +53,20 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("over TLS: HSTS %q", got)
 	}
 }
+
+// A 503 says when to ask again, on every surface.
+func TestUnavailableSaysRetryAfter(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite), Options{})
+	for _, surface := range []Surface{SurfacePage, SurfaceFHIR, SurfaceAPI} {
+		w := httptest.NewRecorder()
+		f.srv.failRoute(w, httptest.NewRequest("GET", "/worklist", nil), Route{Surface: surface}, nil, unavailable("database unavailable"))
+		if w.Code != 503 || w.Header().Get("Retry-After") != "5" {
+			t.Errorf("surface %d: %d, Retry-After %q", surface, w.Code, w.Header().Get("Retry-After"))
+		}
+	}
+	w := httptest.NewRecorder()
+	f.srv.failRoute(w, httptest.NewRequest("GET", "/worklist", nil), Route{Surface: SurfacePage}, nil, joinedup.NotFound("nothing"))
+	if w.Header().Get("Retry-After") != "" {
+		t.Errorf("a 404 says Retry-After %q", w.Header().Get("Retry-After"))
+	}
+}

@@ -101,6 +101,7 @@ func (s *Server) signin(c *Call) error {
 	)
 	switch {
 	case errors.As(err, &locked):
+		c.W.Header().Set("Retry-After", fmt.Sprint(max(1, int(locked.Until.Sub(c.Now).Round(time.Second)/time.Second))))
 		return s.renderSignin(c, http.StatusTooManyRequests, signinData{Error: fmt.Sprintf(
 			"Too many failed attempts. Try again after %s.", locked.Until.Format("15:04 UTC"))})
 	case errors.As(err, &throttled):

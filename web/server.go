@@ -450,6 +450,9 @@ func (s *Server) serveRoute(rt Route) http.Handler {
 	})
 }
 
+// retryUnavailable is the Retry-After, in seconds, of a 503.
+const retryUnavailable = "5"
+
 // failRoute writes err the way the route's clients read errors: an HTML
 // page for pages, the route's own shape where it has one (a FHIR
 // OperationOutcome), else the JSON API's error body. A fault of the server
@@ -458,6 +461,11 @@ func (s *Server) failRoute(w http.ResponseWriter, r *http.Request, rt Route, u *
 	p, internal := problemOf(err)
 	if internal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if p.status == http.StatusServiceUnavailable {
+		// The database is restarting or out of reach: clients and
+		// proxies that honour it ask again shortly rather than at once.
+		w.Header().Set("Retry-After", retryUnavailable)
 	}
 	switch rt.Surface {
 	case SurfacePage:

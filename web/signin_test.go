@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +132,9 @@ func TestSignInFlood(t *testing.T) {
 					w = f.signinFrom("203.0.113.5:4000", "user-gp", pw)
 					if w.Code != http.StatusTooManyRequests || sessionFrom(w) != "" || !strings.Contains(w.Body.String(), "Too many failed attempts") {
 						t.Fatalf("right password on the locked account two minutes on: %d, session %q\n%s", w.Code, sessionFrom(w), w.Body)
+					}
+					if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || ra < 1 || ra > 15*60 {
+						t.Errorf("locked: Retry-After %q, want the seconds until the lock-out ends", w.Header().Get("Retry-After"))
 					}
 					return
 				}
