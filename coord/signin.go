@@ -110,6 +110,8 @@ type SignInGate struct {
 	slots          chan struct{}
 
 	running, peak, total atomic.Int64
+	// onCheck, when set, is called as each password check starts.
+	onCheck atomic.Pointer[func()]
 }
 
 // NewSignInGate returns a gate enforcing l, its zero fields defaulted.
@@ -205,8 +207,15 @@ func (g *SignInGate) check(verify func()) {
 		}
 	}
 	g.total.Add(1)
+	if f := g.onCheck.Load(); f != nil {
+		(*f)()
+	}
 	verify()
 }
+
+// OnCheck sets fn to be called as each password check starts (holding its
+// slot), for monitoring, and for tests that wait for a check to be running.
+func (g *SignInGate) OnCheck(fn func()) { g.onCheck.Store(&fn) }
 
 // ThrottledError is a sign-in refused before its password was checked,
 // because too many attempts came on its username or from its client

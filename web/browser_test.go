@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,27 +235,19 @@ func artefacts(t *testing.T) string {
 func browser(t *testing.T, exe string) context.Context {
 	t.Helper()
 	deadline := browserDeadline(t)
-	// A fresh profile per browser; removed after the browser has exited
-	// (Chromium's helper processes may still be writing to it as they
-	// shut down, so the removal is tried again until it succeeds).
-	profile, err := os.MkdirTemp("", "joinedup-chromium-")
+	// A fresh profile per browser, removed once its browser has exited.
+	// Chromium's helper processes may still be writing to it as they shut
+	// down; what they leave is removed with the whole folder of profiles
+	// when the tests end (TestMain).
+	root, err := profileRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		gone := time.Now().Add(cleanupReserve / 2)
-		for {
-			err := os.RemoveAll(profile)
-			if err == nil {
-				return
-			}
-			if time.Now().After(gone) {
-				t.Logf("Chromium profile %s left behind: %v", profile, err)
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
+	profile, err := os.MkdirTemp(root, "chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
@@ -291,6 +284,19 @@ document.addEventListener('securitypolicyviolation', e => window.cspRefused.push
 		t.Fatalf("watch for refusals of the Content-Security-Policy: %v", err)
 	}
 	return ctx
+}
+
+// profileRoot is the folder of this test process's Chromium profiles.
+var profileRoot = sync.OnceValues(func() (string, error) { return os.MkdirTemp("", "joinedup-chromium-") })
+
+// TestMain removes the Chromium profiles once every test, and so every
+// browser, has finished.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if root, err := profileRoot(); err == nil {
+		os.RemoveAll(root)
+	}
+	os.Exit(code)
 }
 
 // axeResult is what the tests read of axe.run's result.

@@ -122,7 +122,9 @@ func BenchmarkPages(b *testing.B) {
 					tok := tokens[roles[u%len(roles)]]
 					for {
 						if think > 0 {
-							time.Sleep(time.Duration(rng.ExpFloat64() * float64(think)))
+							// A person reading the page before the next
+							// click: the modelled load, not a wait.
+							<-time.After(time.Duration(rng.ExpFloat64() * float64(think)))
 						}
 						i := next.Add(1) - 1
 						if i >= int64(b.N) {
