@@ -29,10 +29,7 @@ func runHL7(ctx context.Context, e *env, args []string) error {
 func runHL7Held(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "hl7 held", "[--db URL]")
 	dbURL := dbFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, dbURL())
+	db, err := parseAndOpen(ctx, fs, args, dbURL)
 	if err != nil {
 		return err
 	}
@@ -59,10 +56,7 @@ func runHL7Held(ctx context.Context, e *env, args []string) error {
 func runHL7Retry(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "hl7 retry", "[ID...] [--db URL]")
 	dbURL := dbFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, dbURL())
+	db, err := parseAndOpen(ctx, fs, args, dbURL)
 	if err != nil {
 		return err
 	}

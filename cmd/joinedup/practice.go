@@ -69,10 +69,7 @@ func runPracticeSet(ctx context.Context, e *env, args []string) error {
 func runPracticeList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "practice list", "[--db URL]")
 	dbURL := dbFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, dbURL())
+	db, err := parseAndOpen(ctx, fs, args, dbURL)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os/user"
@@ -127,6 +128,15 @@ func printPolicy(w io.Writer, p *policy.Policy) {
 }
 
 // openDB opens the database, reporting a bad URL as a usage error.
+// parseAndOpen parses a command's arguments and opens the database its
+// flags name: how most commands begin.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, dbURL func() string) (*store.DB, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, dbURL())
+}
+
 func openDB(ctx context.Context, url string) (*store.DB, error) {
 	if err := checkURL(url); err != nil {
 		return nil, err

@@ -80,10 +80,7 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 func runUserList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user list", "[--db URL]")
 	dbURL := dbFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, dbURL())
+	db, err := parseAndOpen(ctx, fs, args, dbURL)
 	if err != nil {
 		return err
 	}
