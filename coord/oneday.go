@@ -77,7 +77,7 @@ func (s *Service) AcceptOneDay(ctx context.Context, a Actor, in OneDayAcceptance
 		if err != nil {
 			return err
 		}
-		practice, err := organisation(ctx, tx, p.PracticeID)
+		practice, err := store.Organisation(ctx, tx, p.PracticeID)
 		if err != nil {
 			return err
 		}
@@ -116,18 +116,4 @@ func OneDayLetter(sch joinedup.OneDaySchedule, p joinedup.Patient, practice join
 	y, m, d := sch.RequestedAt.In(joinedup.London).Date()
 	return letters.Letter{Kind: letters.KindOneDay, Date: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Patient: p, OneDay: o,
 		Practice: letters.Practice{ODS: practice.ODS, Name: practice.Name, Phone: sch.Phone}}
-}
-
-// organisation reads one organisation by id.
-func organisation(ctx context.Context, q store.Querier, id string) (joinedup.Organisation, error) {
-	orgs, err := store.Organisations(ctx, q)
-	if err != nil {
-		return joinedup.Organisation{}, err
-	}
-	for _, o := range orgs {
-		if o.ID == id {
-			return o, nil
-		}
-	}
-	return joinedup.Organisation{}, joinedup.NotFound("organisation %s", id)
 }

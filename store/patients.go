@@ -94,6 +94,20 @@ func PatientIDsBySource(ctx context.Context, q Querier, system string, sourceIDs
 	return out, nil
 }
 
+// Organisation returns the organisation with id.
+func Organisation(ctx context.Context, q Querier, id string) (joinedup.Organisation, error) {
+	orgs, err := Organisations(ctx, q)
+	if err != nil {
+		return joinedup.Organisation{}, err
+	}
+	for _, o := range orgs {
+		if o.ID == id {
+			return o, nil
+		}
+	}
+	return joinedup.Organisation{}, joinedup.NotFound("organisation %s", id)
+}
+
 // Organisations returns every organisation, parents before children where
 // the tree allows, ordered by kind and name.
 func Organisations(ctx context.Context, q Querier) ([]joinedup.Organisation, error) {

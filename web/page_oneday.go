@@ -117,13 +117,9 @@ func (s *Server) oneDayLetter(c *Call) error {
 	if i < 0 {
 		return joinedup.NotFound("one-day schedule %s of patient %s", c.R.PathValue("schedule"), c.Patient.ID)
 	}
-	orgs, err := store.Organisations(ctx, c.Q)
+	practice, err := store.Organisation(ctx, c.Q, c.Patient.PracticeID)
 	if err != nil {
 		return err
-	}
-	var practice joinedup.Organisation
-	if j := slices.IndexFunc(orgs, func(o joinedup.Organisation) bool { return o.ID == c.Patient.PracticeID }); j >= 0 {
-		practice = orgs[j]
 	}
 	r, err := letters.Render(coord.OneDayLetter(schedules[i], c.Patient, practice), letters.FormatHTML, letters.Options{})
 	if err != nil {
